@@ -1,0 +1,237 @@
+"""Read ``pyproject.toml`` ([project] and [tool.bundle]) and merge command-line overrides."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bundler.errors import ConfigError, ProjectError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.9/3.10 only
+    import tomli as tomllib
+
+__all__ = [
+    "DEFAULT_SHEBANG",
+    "Config",
+    "Overrides",
+    "ProjectMetadata",
+    "load_config",
+    "parse_entry",
+]
+
+DEFAULT_SHEBANG = "#!/usr/bin/env python3"
+
+# Every key [tool.bundle] accepts, with the Python type its value must have.
+_TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
+    "entry": str,
+    "script": str,
+    "include": list,
+    "exclude": list,
+    "shebang": str,
+    "output": str,
+    "python": str,
+    "strict": bool,
+    "inherit-path": bool,
+    "compile": bool,
+}
+
+_ENTRY_RE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
+
+
+@dataclass(frozen=True)
+class ProjectMetadata:
+    """The parts of the PEP 621 ``[project]`` table that a bundle needs."""
+
+    name: str
+    version: str
+    requires_python: str | None = None
+    dependencies: tuple[str, ...] = ()
+    scripts: Mapping[str, str] = field(default_factory=dict)
+    gui_scripts: Mapping[str, str] = field(default_factory=dict)
+    entry_points: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Settings given on the command line; ``None`` means "not given, use the config"."""
+
+    entry: str | None = None
+    script: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    shebang: str | None = None
+    output: Path | None = None
+    python: str | None = None
+    strict: bool | None = None
+    inherit_path: bool | None = None
+    compile: bool | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a build needs to know, after merging pyproject.toml with the CLI."""
+
+    project_dir: Path
+    project: ProjectMetadata
+    output: Path
+    entry: str | None
+    script: str | None
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    shebang: str
+    python: str | None
+    strict: bool
+    inherit_path: bool
+    compile: bool
+
+    @property
+    def source_root(self) -> Path:
+        """Where the project's importable code lives: ``src/`` when the project uses it."""
+        src = self.project_dir / "src"
+        return src if src.is_dir() else self.project_dir
+
+
+def load_config(project_dir: Path, overrides: Overrides) -> Config:
+    """Read ``project_dir/pyproject.toml`` and apply ``overrides`` on top of it."""
+    if not project_dir.exists():
+        raise ProjectError(f"project directory {project_dir} does not exist")
+    if not project_dir.is_dir():
+        raise ProjectError(f"project path {project_dir} is not a directory")
+    pyproject = project_dir / "pyproject.toml"
+    if not pyproject.is_file():
+        raise ProjectError(
+            f"no pyproject.toml in {project_dir}: run bundle from a project directory "
+            "or pass the project's path"
+        )
+    data = _read_toml(pyproject)
+    project = _read_project_table(data, pyproject)
+    tool = _read_tool_table(data, pyproject)
+    return _merge(project_dir.resolve(), project, tool, overrides, pyproject)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProjectError(f"cannot read {path}: {exc}") from None
+
+
+def _read_project_table(data: Mapping[str, Any], path: Path) -> ProjectMetadata:
+    table = data.get("project")
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path} has no [project] table: add one with at least name and version")
+    name = table.get("name")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{path}: [project] needs a 'name'")
+    version = table.get("version", "0")
+    if not isinstance(version, str):
+        raise ConfigError(f"{path}: [project] 'version' must be a string")
+    requires_python = table.get("requires-python")
+    if requires_python is not None and not isinstance(requires_python, str):
+        raise ConfigError(f"{path}: [project] 'requires-python' must be a string")
+    return ProjectMetadata(
+        name=name,
+        version=version,
+        requires_python=requires_python,
+        dependencies=tuple(_string_list(table.get("dependencies", []), "dependencies", path)),
+        scripts=_string_table(table.get("scripts", {}), "[project.scripts]", path),
+        gui_scripts=_string_table(table.get("gui-scripts", {}), "[project.gui-scripts]", path),
+        entry_points={
+            group: _string_table(items, f"[project.entry-points.{group}]", path)
+            for group, items in dict(table.get("entry-points", {})).items()
+        },
+        summary=str(table.get("description", "")),
+    )
+
+
+def _read_tool_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    tool = data.get("tool", {}).get("bundle", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: [tool.bundle] must be a table")
+    for key, value in tool.items():
+        expected = _TOOL_KEYS.get(key)
+        if expected is None:
+            known = ", ".join(sorted(_TOOL_KEYS))
+            raise ConfigError(f"{path}: unknown key '{key}' in [tool.bundle] (known keys: {known})")
+        if not isinstance(value, expected):
+            kind = expected.__name__ if isinstance(expected, type) else "value"
+            raise ConfigError(f"{path}: [tool.bundle] '{key}' must be a {kind}")
+        if expected is list:
+            _string_list(value, f"[tool.bundle] {key}", path)
+    return dict(tool)
+
+
+def _merge(
+    project_dir: Path,
+    project: ProjectMetadata,
+    tool: Mapping[str, Any],
+    cli: Overrides,
+    path: Path,
+) -> Config:
+    output = cli.output
+    if output is None and "output" in tool:
+        output = project_dir / str(tool["output"])
+    if output is None:
+        raise ConfigError("no output file: pass -o OUT (or set output in [tool.bundle])")
+    entry = cli.entry if cli.entry is not None else tool.get("entry")
+    script = cli.script if cli.script is not None else tool.get("script")
+    if cli.entry is not None and cli.script is None:
+        script = None  # an explicit -e wins over a configured script
+    if entry is not None and not _ENTRY_RE.match(entry):
+        raise ConfigError(f"invalid entry point '{entry}': expected MODULE or MODULE:FUNCTION")
+    shebang = cli.shebang if cli.shebang is not None else tool.get("shebang", DEFAULT_SHEBANG)
+    return Config(
+        project_dir=project_dir,
+        project=project,
+        output=output,
+        entry=entry,
+        script=script,
+        include=tuple(tool.get("include", ())) + cli.include,
+        exclude=tuple(tool.get("exclude", ())) + cli.exclude,
+        shebang=_normalise_shebang(shebang),
+        python=cli.python if cli.python is not None else tool.get("python"),
+        strict=_pick(cli.strict, tool.get("strict"), False),
+        inherit_path=_pick(cli.inherit_path, tool.get("inherit-path"), False),
+        compile=_pick(cli.compile, tool.get("compile"), True),
+    )
+
+
+def _pick(cli: bool | None, tool: Any, default: bool) -> bool:
+    if cli is not None:
+        return cli
+    return bool(tool) if tool is not None else default
+
+
+def _normalise_shebang(line: str) -> str:
+    line = line.strip()
+    if "\n" in line or "\r" in line:
+        raise ConfigError("the shebang must be a single line")
+    return line if line.startswith("#!") else f"#!{line}"
+
+
+def _string_list(value: Any, what: str, path: Path) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: {what} must be a list of strings")
+    return value
+
+
+def _string_table(value: Any, what: str, path: Path) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{path}: {what} must be a table of strings")
+    return dict(value)
+
+
+def parse_entry(text: str) -> tuple[str, str | None]:
+    """Split ``module:function`` (or a bare module) into its two parts."""
+    module, _, function = text.partition(":")
+    return module.strip(), (function.strip() or None)

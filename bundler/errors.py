@@ -1,0 +1,45 @@
+"""Exceptions whose message is the one line the user sees."""
+
+from __future__ import annotations
+
+__all__ = [
+    "BundleError",
+    "ConfigError",
+    "EntryPointError",
+    "InterpreterError",
+    "OutputError",
+    "ProjectError",
+    "ResolveError",
+]
+
+
+class BundleError(Exception):
+    """A failure caused by the user's input or machine, not by a bug in bundler.
+
+    The message is a complete sentence saying what is wrong and what to do about it;
+    the CLI prints it as ``bundle: error: <message>`` and exits non-zero.
+    """
+
+
+class ProjectError(BundleError):
+    """The project directory or its ``pyproject.toml`` cannot be used."""
+
+
+class ConfigError(BundleError):
+    """A setting in ``pyproject.toml`` or on the command line is invalid."""
+
+
+class EntryPointError(BundleError):
+    """The entry point is missing, ambiguous or does not exist."""
+
+
+class InterpreterError(BundleError):
+    """The target interpreter or its environment cannot be inspected."""
+
+
+class ResolveError(BundleError):
+    """Import resolution failed (a syntax error in project code, or a strict-mode miss)."""
+
+
+class OutputError(BundleError):
+    """The output archive cannot be written where the user asked."""

@@ -1,0 +1,205 @@
+"""Turn the import graph into the list of files and modules that go into the archive."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bundler.config import ProjectMetadata
+from bundler.environment import Distribution, Environment, normalise_name
+from bundler.resolver import Graph, Module, ModuleKind
+
+__all__ = ["IndexEntry", "Payload", "plan_payload"]
+
+# Files an installed tree holds that an archive never needs, or must not carry
+# (direct_url.json records the build machine's paths).
+_SKIP_FILES = frozenset({"direct_url.json"})
+_SKIP_DIRS = frozenset({"__pycache__"})
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """How the runtime finds one module: its source member and whether it is a package."""
+
+    name: str
+    member: str | None
+    is_package: bool
+    kind: ModuleKind
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Everything that goes into the archive's payload, keyed by member name."""
+
+    files: Mapping[str, Path | bytes]
+    modules: tuple[IndexEntry, ...]
+    distributions: tuple[str, ...]
+    units: Mapping[str, ModuleKind] = field(default_factory=dict)
+
+
+def plan_payload(graph: Graph, env: Environment, project: ProjectMetadata) -> Payload:
+    """Include each reached project or third-party package whole, plus its dist-info.
+
+    The unit of inclusion is the top-most regular package (or module) of each reached
+    module: namespace packages are shared between distributions, so only the portions
+    that were reached are taken, not every distribution that contributes to them.
+    """
+    files: dict[str, Path | bytes] = {}
+    index: dict[str, IndexEntry] = {}
+    units: dict[str, ModuleKind] = {}
+    owners: dict[str, Distribution] = {}
+    for module in graph.bundled():
+        unit = _unit_of(module, graph)
+        if unit is None or unit.name in units:
+            if module.kind is ModuleKind.NAMESPACE:
+                _add_namespace(index, module.name)
+            continue
+        units[unit.name] = unit.kind
+        for member, path in _unit_files(unit):
+            files[member] = path
+            owner = env.owner_of(path)
+            if owner is not None:
+                owners[owner.key] = owner
+        for parent in _parents(unit.name):
+            _add_namespace(index, parent)
+    for member in files:
+        entry = _index_entry(member, env.interpreter.extension_suffixes)
+        if entry is not None:
+            index[entry.name] = entry
+    for name in list(index):
+        for parent in _parents(name):
+            _add_namespace(index, parent)
+    dist_dirs = [_add_dist_info(files, dist) for dist in sorted(owners.values(), key=_dist_key)]
+    project_units = sorted(n for n, k in units.items() if k is ModuleKind.PROJECT)
+    if project_units and normalise_name(project.name) not in owners:
+        dist_dirs.append(_add_project_dist_info(files, project, project_units))
+    return Payload(
+        files=dict(sorted(files.items())),
+        modules=tuple(index[name] for name in sorted(index)),
+        distributions=tuple(sorted(dist_dirs)),
+        units=units,
+    )
+
+
+def _unit_of(module: Module, graph: Graph) -> Module | None:
+    """The shortest non-namespace prefix of ``module``: the package included whole."""
+    parts = module.name.split(".")
+    for depth in range(1, len(parts) + 1):
+        candidate = graph.modules.get(".".join(parts[:depth]))
+        if candidate is not None and candidate.kind is not ModuleKind.NAMESPACE:
+            return candidate
+    return None
+
+
+def _unit_files(unit: Module) -> Iterable[tuple[str, Path]]:
+    """(member name, file) for every file of a package, or the module's single file."""
+    assert unit.path is not None
+    prefix = unit.name.replace(".", "/")
+    if not unit.is_package:
+        yield f"{prefix.rpartition('/')[0]}/{unit.path.name}".lstrip("/"), unit.path
+        return
+    root = unit.path.parent
+    for directory, subdirs, names in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not _is_metadata(d))
+        rel_dir = Path(directory).relative_to(root).as_posix()
+        base = prefix if rel_dir == "." else f"{prefix}/{rel_dir}"
+        for name in sorted(names):
+            if name in _SKIP_FILES or (name.endswith(".pyc") and name[:-1] in names):
+                continue
+            yield f"{base}/{name}", Path(directory, name)
+
+
+def _is_metadata(dirname: str) -> bool:
+    return dirname.endswith((".dist-info", ".egg-info"))
+
+
+def _index_entry(member: str, extension_suffixes: Iterable[str]) -> IndexEntry | None:
+    parts = member.split("/")
+    if not all(part.isidentifier() for part in parts[:-1]):
+        return None  # under a directory that no import statement can name
+    filename = parts[-1]
+    if filename.endswith(".py"):
+        stem, kind = filename[:-3], ModuleKind.PROJECT
+    else:
+        suffix = next((s for s in extension_suffixes if filename.endswith(s)), None)
+        if suffix is None:
+            return None
+        stem, kind = filename[: -len(suffix)], ModuleKind.EXTENSION
+    if not stem.isidentifier():
+        return None
+    if stem == "__init__":
+        return IndexEntry(".".join(parts[:-1]), member, True, kind)
+    return IndexEntry(".".join([*parts[:-1], stem]), member, False, kind)
+
+
+def _add_namespace(index: dict[str, IndexEntry], name: str) -> None:
+    if name and name not in index:
+        index[name] = IndexEntry(name, None, True, ModuleKind.NAMESPACE)
+
+
+def _parents(name: str) -> Iterable[str]:
+    parts = name.split(".")
+    return (".".join(parts[:i]) for i in range(1, len(parts)))
+
+
+def _dist_key(dist: Distribution) -> str:
+    return dist.key
+
+
+def _add_dist_info(files: dict[str, Path | bytes], dist: Distribution) -> str:
+    for path in sorted(dist.dist_info.rglob("*")):
+        if path.is_file() and path.name not in _SKIP_FILES and "__pycache__" not in path.parts:
+            rel = path.relative_to(dist.dist_info).as_posix()
+            files[f"{dist.dist_info.name}/{rel}"] = path
+    return dist.dist_info.name
+
+
+def _add_project_dist_info(
+    files: dict[str, Path | bytes], project: ProjectMetadata, units: Iterable[str]
+) -> str:
+    """Write the project's own metadata, so ``importlib.metadata.version()`` works for it."""
+    dirname = f"{normalise_name(project.name)}-{project.version}.dist-info"
+    lines = ["Metadata-Version: 2.1", f"Name: {project.name}", f"Version: {project.version}"]
+    if project.summary:
+        lines.append(f"Summary: {project.summary}")
+    if project.requires_python:
+        lines.append(f"Requires-Python: {project.requires_python}")
+    lines += [f"Requires-Dist: {req}" for req in project.dependencies]
+    generated = {
+        "METADATA": "\n".join(lines) + "\n",
+        "INSTALLER": "bundler\n",
+        "top_level.txt": "".join(f"{u.split('.')[0]}\n" for u in sorted(set(units))),
+    }
+    groups = {
+        "console_scripts": project.scripts,
+        "gui_scripts": project.gui_scripts,
+        **project.entry_points,
+    }
+    text = "".join(
+        f"[{group}]\n" + "".join(f"{k} = {v}\n" for k, v in sorted(items.items())) + "\n"
+        for group, items in sorted(groups.items())
+        if items
+    )
+    if text:
+        generated["entry_points.txt"] = text
+    record = []
+    for member, source in files.items():
+        if member.split("/")[0].split(".")[0] in {u.split(".")[0] for u in units}:
+            data = source if isinstance(source, bytes) else source.read_bytes()
+            record.append(f"{member},{_record_hash(data)},{len(data)}")
+    for name, content in generated.items():
+        data = content.encode()
+        files[f"{dirname}/{name}"] = data
+        record.append(f"{dirname}/{name},{_record_hash(data)},{len(data)}")
+    record.append(f"{dirname}/RECORD,,")
+    files[f"{dirname}/RECORD"] = ("\n".join(sorted(record)) + "\n").encode()
+    return dirname
+
+
+def _record_hash(data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+    return f"sha256={digest.decode()}"

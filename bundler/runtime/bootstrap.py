@@ -1,0 +1,191 @@
+"""Start an app from its archive: read the index, install the importer, call the entry point."""
+
+import marshal
+import os
+import sys
+
+# The layout contract between the builder and this runtime. The builder imports these
+# names; a change to the index's shape must bump FORMAT_VERSION.
+FORMAT_VERSION = 1
+PACKAGE_NAME = "_bundler_runtime"
+INDEX_MEMBER = ".bundle/index"
+MANIFEST_MEMBER = ".bundle/manifest.json"
+PAYLOAD_MEMBER = ".bundle/payload.zip"
+
+# Module kinds recorded in the index.
+SOURCE = 0
+NAMESPACE = 1
+EXTENSION = 2
+
+
+class BootError(Exception):
+    """A problem with the archive or the host that the user must be told about in one line."""
+
+
+def run(main_name, main_file):
+    """Entry of the archive's ``__main__.py``.
+
+    Run as ``__main__`` it starts the app. Run under any other name (``__mp_main__`` when
+    multiprocessing's spawn start method re-imports the main module in a child) it only
+    installs the importer, so the child can unpickle the app's functions.
+    """
+    archive = os.path.dirname(os.path.abspath(main_file))
+    try:
+        index = read_index(archive)
+        check_python(index)
+        install(archive, index)
+    except BootError as exc:
+        sys.stderr.write(f"{os.path.basename(archive)}: error: {exc}\n")
+        sys.exit(1)
+    if main_name == "__main__":
+        _show_app_frames_only(archive)
+        sys.exit(start(index))
+
+
+def read_index(archive):
+    """Load the module index that the builder stored next to ``__main__.py``."""
+    loader = globals().get("__loader__")
+    try:
+        data = loader.get_data(os.path.join(archive, INDEX_MEMBER))
+        index = marshal.loads(data)
+    except Exception as exc:  # noqa: BLE001 - any failure here means a damaged archive
+        raise BootError(f"{archive} is damaged or incomplete ({exc}); rebuild it") from None
+    version = index.get("format") if isinstance(index, dict) else None
+    if version != FORMAT_VERSION:
+        raise BootError(
+            f"{archive} uses archive format {version!r}, but its runtime reads format "
+            f"{FORMAT_VERSION}; rebuild it with a matching bundler"
+        )
+    return index
+
+
+def check_python(index):
+    """Refuse to start on a Python that the app's ``requires-python`` excludes."""
+    spec = index.get("requires_python")
+    if spec and not version_matches(spec, sys.version_info[:3]):
+        running = ".".join(map(str, sys.version_info[:3]))
+        raise BootError(
+            f"{index['name']} requires Python {spec}, but this is Python {running} "
+            f"({sys.executable}); run it with a matching interpreter"
+        )
+
+
+def install(archive, index):
+    """Put the archive's finder first on ``sys.meta_path`` and hide host site-packages."""
+    from . import importer
+
+    importer.install(archive, index)
+    if not index.get("inherit_path"):
+        sys.path[:] = _isolated_path(sys.path, archive)
+
+
+def start(index):
+    """Run the entry point; its return value becomes the exit status."""
+    module_name, function = index["entry"]
+    try:
+        if function is None:
+            import runpy
+
+            runpy.run_module(module_name, run_name="__main__", alter_sys=True)
+            return 0
+        target = __import__(module_name, fromlist=["_"])
+        for attribute in function.split("."):
+            target = getattr(target, attribute)
+        return target()
+    except KeyboardInterrupt:
+        return 130
+
+
+def version_matches(specifier, version):
+    """Evaluate a PEP 440 specifier set such as ``>=3.9,!=3.10.*`` for a release tuple."""
+    for clause in specifier.split(","):
+        clause = clause.strip()
+        if not clause:
+            continue
+        operator = clause[:3] if clause.startswith("===") else clause.rstrip("0123456789.*")
+        operator = operator.strip()
+        wanted = clause[len(operator) :].strip()
+        if not _clause_matches(operator, wanted, version):
+            return False
+    return True
+
+
+def _clause_matches(operator, wanted, version):
+    wildcard = wanted.endswith(".*")
+    try:
+        numbers = tuple(int(part) for part in wanted.rstrip(".*").split("."))
+    except ValueError:
+        return True  # not a release number we understand: do not block the app
+    if operator in ("==", "!=") and wildcard:
+        equal = tuple(version[: len(numbers)]) == numbers
+        return equal if operator == "==" else not equal
+    if operator == "~=":
+        if len(numbers) < 2:
+            return True
+        prefix = numbers[:-1]
+        return _compare(version, numbers) >= 0 and tuple(version[: len(prefix)]) == prefix
+    comparison = _compare(version, numbers)
+    return {
+        "==": comparison == 0,
+        "===": comparison == 0,
+        "!=": comparison != 0,
+        ">=": comparison >= 0,
+        "<=": comparison <= 0,
+        ">": comparison > 0,
+        "<": comparison < 0,
+    }.get(operator, True)
+
+
+def _compare(version, numbers):
+    width = max(len(version), len(numbers))
+    left = tuple(version) + (0,) * (width - len(version))
+    right = numbers + (0,) * (width - len(numbers))
+    return (left > right) - (left < right)
+
+
+def _isolated_path(path, archive):
+    """Keep the archive, the standard library and PYTHONPATH; drop site directories.
+
+    A module missing from the archive then fails on the build machine too, instead of
+    being picked up silently from the developer's site-packages.
+    """
+    stdlib = os.path.dirname(os.__file__)
+    explicit = set()
+    if not sys.flags.ignore_environment:
+        explicit = {p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p}
+    kept = []
+    for entry in path:
+        parts = entry.replace("\\", "/").split("/")
+        in_site = "site-packages" in parts or "dist-packages" in parts
+        if (
+            entry == archive
+            or entry in explicit
+            or (not in_site and (entry == stdlib or entry.startswith(stdlib + os.sep)))
+            or (entry.endswith(".zip") and entry.startswith(sys.base_prefix))
+        ):
+            kept.append(entry)
+    return kept
+
+
+def _show_app_frames_only(archive):
+    """Print uncaught exceptions like a virtualenv's console script would.
+
+    The default hook of Python 3.9-3.12 reads source lines from disk, so lines of
+    archived modules would be missing; ``traceback`` goes through linecache, which asks
+    our loader. The frames of runpy, the stub and this runtime are left out.
+    """
+    if sys.excepthook is not sys.__excepthook__:
+        return
+    boot_files = (os.path.join(archive, "__main__.py"), os.path.join(archive, PACKAGE_NAME))
+
+    def excepthook(kind, value, tb):
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if not (filename.startswith(boot_files) or filename.startswith(("<frozen", PACKAGE_NAME))):
+                break
+            tb = tb.tb_next
+        import traceback
+
+        traceback.print_exception(kind, value, tb)
+
+    sys.excepthook = excepthook

@@ -1,0 +1,43 @@
+"""``importlib.metadata`` support: the ``*.dist-info`` directories stored in the archive.
+
+Imported only when an app (or a library it uses) asks for distribution metadata.
+"""
+
+import re
+from importlib.metadata import Distribution
+
+from .resources import ArchivePath
+
+
+class ArchiveDistribution(Distribution):
+    """A distribution whose dist-info directory lives in the archive's payload."""
+
+    def __init__(self, path):
+        self._path = path
+
+    def read_text(self, filename):
+        try:
+            return self._path.joinpath(filename).read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def locate_file(self, path):
+        return self._path.parent.joinpath(str(path))
+
+    @property
+    def _normalized_name(self):
+        # Used by Python 3.10+ to de-duplicate distributions found by several finders.
+        return _normalise(self._path.name.partition("-")[0])
+
+
+def find_distributions(importer, context=None):
+    """The archive's distributions that match ``context.name`` (all when it is None)."""
+    wanted = getattr(context, "name", None)
+    key = _normalise(wanted) if wanted else None
+    for dirname in importer.distributions:
+        if key is None or _normalise(dirname.partition("-")[0]) == key:
+            yield ArchiveDistribution(ArchivePath(importer.reader, dirname))
+
+
+def _normalise(name):
+    return re.sub(r"[-_.]+", "_", name).lower()

@@ -1,0 +1,109 @@
+"""``importlib.resources`` support: package data read from the archive's payload.
+
+Imported only when an app asks for a resource reader, so apps that never read package data
+do not pay for it.
+"""
+
+import io
+import posixpath
+
+try:  # Python 3.11+
+    from importlib.resources.abc import Traversable, TraversableResources
+except ImportError:  # Python 3.9 and 3.10
+    from importlib.abc import Traversable, TraversableResources
+
+
+class ArchiveResourceReader(TraversableResources):
+    """The resource reader of one package in the archive."""
+
+    def __init__(self, reader, package_dir):
+        self._root = ArchivePath(reader, package_dir)
+
+    def files(self):
+        return self._root
+
+
+class ArchivePath(Traversable):
+    """A file or directory of the payload, behaving like ``pathlib.Path`` for reading."""
+
+    def __init__(self, reader, at):
+        self._reader = reader
+        self._at = at.strip("/")
+
+    @property
+    def name(self):
+        return posixpath.basename(self._at)
+
+    @property
+    def parent(self):
+        return ArchivePath(self._reader, posixpath.dirname(self._at))
+
+    def is_file(self):
+        return self._at in self._reader.files
+
+    def is_dir(self):
+        return self._at == "" or self._at in _directories(self._reader)
+
+    def exists(self):
+        return self.is_file() or self.is_dir()
+
+    def iterdir(self):
+        if not self.is_dir():
+            raise NotADirectoryError(str(self))
+        for child in sorted(_directories(self._reader).get(self._at, ())):
+            yield ArchivePath(self._reader, posixpath.join(self._at, child))
+
+    def joinpath(self, *descendants):
+        at = self._at
+        for part in descendants:
+            at = posixpath.normpath(posixpath.join(at, str(part)))
+        return ArchivePath(self._reader, "" if at == "." else at)
+
+    def __truediv__(self, child):
+        return self.joinpath(child)
+
+    def open(self, mode="r", *args, **kwargs):
+        if "w" in mode or "a" in mode or "+" in mode:
+            raise PermissionError(f"{self} is inside an archive and cannot be written")
+        stream = io.BytesIO(self.read_bytes())
+        return stream if "b" in mode else io.TextIOWrapper(stream, *args, **kwargs)
+
+    def read_bytes(self):
+        if self.is_dir():
+            raise IsADirectoryError(str(self))
+        return self._reader.read(self._at)
+
+    def read_text(self, encoding=None, errors=None):
+        with self.open("r", encoding=encoding, errors=errors) as stream:
+            return stream.read()
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, ArchivePath)
+            and other._reader is self._reader
+            and other._at == self._at
+        )
+
+    def __hash__(self):
+        return hash((id(self._reader), self._at))
+
+    def __str__(self):
+        return self._reader.path_of(self._at)
+
+    def __repr__(self):
+        return f"ArchivePath({str(self)!r})"
+
+
+def _directories(reader):
+    """Directory -> names of its entries, computed once per archive from the member list."""
+    tree = getattr(reader, "_directories", None)
+    if tree is None:
+        tree = {}
+        for member in reader.files:
+            child = member
+            while child:
+                parent = posixpath.dirname(child)
+                tree.setdefault(parent, set()).add(posixpath.basename(child))
+                child = parent
+        reader._directories = tree
+    return tree

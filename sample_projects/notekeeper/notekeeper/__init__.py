@@ -1,0 +1,1 @@
+"""Keep short notes in a JSON file from the command line."""
