@@ -26,7 +26,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -81,7 +81,9 @@ class ArchiveResult:
 def check_output_path(output: Path) -> None:
     """Fail early, before any slow work, when ``output`` cannot be written."""
     if output.is_dir():
-        raise OutputError(f"output {output} is a directory: give a file name such as {output}/app.pyz")
+        raise OutputError(
+            f"output {output} is a directory: give a file name such as {output}/app.pyz"
+        )
     parent = output.parent
     if not parent.exists():
         raise OutputError(f"output directory {parent} does not exist: create it first")
@@ -160,8 +162,8 @@ def _write_outer(
             while chunk := inner.read(1 << 20):
                 target.write(chunk)
         offsets = {
-            member: (payload_start + start, *rest)
-            for member, (start, *rest) in _member_offsets(inner).items()
+            member: (payload_start + start, compressed, size, method)
+            for member, (start, compressed, size, method) in _member_offsets(inner).items()
         }
         index = _index(payload, bytecode, offsets, info, content_hash)
         archive.writestr(
@@ -244,7 +246,11 @@ def _manifest(payload: Payload, info: ArchiveInfo, content_hash: str, files: int
         "distributions": list(payload.distributions),
         "files": files,
         "modules": {
-            entry.name: {"member": entry.member, "package": entry.is_package, "kind": entry.kind.value}
+            entry.name: {
+                "member": entry.member,
+                "package": entry.is_package,
+                "kind": entry.kind.value,
+            }
             for entry in payload.modules
         },
     }
@@ -272,11 +278,18 @@ def _compile(source: bytes, member: str, warnings: list[str]) -> bytes | None:
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         where = f"{member}:{line}" if line else member
-        warnings.append(f"{where} does not compile on this Python ({exc.__class__.__name__}); "
-                        "kept as source only")
+        warnings.append(
+            f"{where} does not compile on this Python ({exc.__class__.__name__}); "
+            "kept as source only"
+        )
         return None
     flags = (0b01).to_bytes(4, "little")  # hash-based, unchecked
-    return importlib.util.MAGIC_NUMBER + flags + importlib.util.source_hash(source) + marshal.dumps(code)
+    return (
+        importlib.util.MAGIC_NUMBER
+        + flags
+        + importlib.util.source_hash(source)
+        + marshal.dumps(code)
+    )
 
 
 def _bytecode_member(member: str) -> str:
@@ -305,8 +318,14 @@ def _timestamp() -> tuple[int, int, int, int, int, int]:
     except ValueError:
         raise OutputError(f"SOURCE_DATE_EPOCH must be an integer, not {raw!r}") from None
     moment = time.gmtime(max(epoch, _ZIP_EPOCH))
-    return (moment.tm_year, moment.tm_mon, moment.tm_mday, moment.tm_hour, moment.tm_min,
-            moment.tm_sec)
+    return (
+        moment.tm_year,
+        moment.tm_mon,
+        moment.tm_mday,
+        moment.tm_hour,
+        moment.tm_min,
+        moment.tm_sec,
+    )
 
 
 def _hash_file(stream: IO[bytes]) -> str:
@@ -320,7 +339,7 @@ def _hash_file(stream: IO[bytes]) -> str:
 @contextmanager
 def _replacing(output: Path) -> Iterator[IO[bytes]]:
     """A file that replaces ``output`` only if the block finishes without error."""
-    handle = tempfile.NamedTemporaryFile(
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed, not closed, on success
         dir=output.parent, prefix=f".{output.name}.", suffix=".tmp", delete=False
     )
     try:
@@ -343,7 +362,5 @@ def _umask() -> int:
 
 
 def _remove_quietly(path: Path) -> None:
-    try:
+    with suppress(OSError):
         path.unlink()
-    except OSError:
-        pass

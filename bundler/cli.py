@@ -40,29 +40,63 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bundle {bundler.__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub = commands.add_parser("build", help="build a .pyz archive from a project")
-    sub.add_argument("project", nargs="?", default=".", type=Path,
-                     help="project directory (default: the current directory)")
+    sub.add_argument(
+        "project",
+        nargs="?",
+        default=".",
+        type=Path,
+        help="project directory (default: the current directory)",
+    )
     sub.add_argument("-o", "--output", type=Path, help="archive to write, e.g. app.pyz")
     sub.add_argument("-e", "--entry", metavar="MODULE[:FUNC]", help="entry point to run")
-    sub.add_argument("-c", "--console-script", dest="script", metavar="SCRIPT",
-                     help="run the [project.scripts] entry with this name")
-    sub.add_argument("--python", metavar="INTERPRETER",
-                     help="interpreter whose environment imports resolve against")
+    sub.add_argument(
+        "-c",
+        "--console-script",
+        dest="script",
+        metavar="SCRIPT",
+        help="run the [project.scripts] entry with this name",
+    )
+    sub.add_argument(
+        "--python",
+        metavar="INTERPRETER",
+        help="interpreter whose environment imports resolve against",
+    )
     sub.add_argument("--shebang", metavar="LINE", help="first line of the archive")
-    sub.add_argument("--include", action="append", default=[], metavar="MODULE",
-                     help="also bundle MODULE and what it imports (repeatable)")
-    sub.add_argument("--exclude", action="append", default=[], metavar="MODULE",
-                     help="leave MODULE and its submodules out (repeatable)")
-    sub.add_argument("--strict", action="store_true", default=None,
-                     help="fail when an import cannot be resolved")
-    sub.add_argument("--inherit-path", action="store_true", default=None,
-                     help="let the app see the host's site-packages")
-    sub.add_argument("--no-compile", dest="compile", action="store_false", default=None,
-                     help="store sources only, no bytecode")
+    sub.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="also bundle MODULE and what it imports (repeatable)",
+    )
+    sub.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="leave MODULE and its submodules out (repeatable)",
+    )
+    sub.add_argument(
+        "--strict", action="store_true", default=None, help="fail when an import cannot be resolved"
+    )
+    sub.add_argument(
+        "--inherit-path",
+        action="store_true",
+        default=None,
+        help="let the app see the host's site-packages",
+    )
+    sub.add_argument(
+        "--no-compile",
+        dest="compile",
+        action="store_false",
+        default=None,
+        help="store sources only, no bytecode",
+    )
     verbosity = sub.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    verbosity.add_argument("-v", "--verbose", action="store_true",
-                           help="list every bundled module and why")
+    verbosity.add_argument(
+        "-v", "--verbose", action="store_true", help="list every bundled module and why"
+    )
     sub.set_defaults(handler=_build)
     return parser
 

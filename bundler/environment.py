@@ -172,10 +172,12 @@ def query_interpreter(python: str | None) -> Interpreter:
     try:
         facts = json.loads(completed.stdout)
     except ValueError:
-        raise InterpreterError(f"'{executable}' does not look like a Python 3.9+ interpreter") from None
+        raise InterpreterError(
+            f"'{executable}' does not look like a Python 3.9+ interpreter"
+        ) from None
     return Interpreter(
         executable=facts["executable"],
-        version=tuple(facts["version"]),  # type: ignore[arg-type]
+        version=(facts["version"][0], facts["version"][1], facts["version"][2]),
         implementation=facts["implementation"],
         cache_tag=facts["cache_tag"],
         platform=facts["platform"],

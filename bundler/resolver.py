@@ -237,8 +237,8 @@ class _Walker:
         self._drain()
         tried: set[str] = set()
         while True:
-            roots = plugin_roots(self._env, self._modules.values())
-            for module, dist in sorted(roots.items()):
+            plugins = plugin_roots(self._env, self._modules.values())
+            for module, dist in sorted(plugins.items()):
                 if module in tried or module in self._modules or self._is_excluded(module):
                     continue
                 tried.add(module)
@@ -411,11 +411,11 @@ class _ImportVisitor(ast.NodeVisitor):
         base = self._absolute(node.module or "", node.level)
         if base is None:
             return
-        names = tuple(a.name for a in node.names if a.name != "*")
+        imported = tuple(a.name for a in node.names if a.name != "*")
         if base:
-            self._add(base, node.lineno, names)
+            self._add(base, node.lineno, imported)
         else:  # ``from . import x`` at the top of a package tree
-            for name in names:
+            for name in imported:
                 self._add(name, node.lineno)
 
     def visit_Try(self, node: ast.Try) -> None:
@@ -424,9 +424,8 @@ class _ImportVisitor(ast.NodeVisitor):
         for stmt in node.body:
             self.visit(stmt)
         self._optional_depth -= optional
-        for part in (node.handlers, node.orelse, node.finalbody):
-            for stmt in part:
-                self.visit(stmt)
+        for child in [*node.handlers, *node.orelse, *node.finalbody]:
+            self.visit(child)
 
     visit_TryStar = visit_Try
 

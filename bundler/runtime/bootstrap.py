@@ -1,8 +1,17 @@
 """Start an app from its archive: read the index, install the importer, call the entry point."""
 
+from __future__ import annotations
+
 import marshal
 import os
 import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at every start
+    from types import TracebackType
+    from typing import Any
+
+    Index = dict[str, Any]
 
 # The layout contract between the builder and this runtime. The builder imports these
 # names; a change to the index's shape must bump FORMAT_VERSION.
@@ -22,7 +31,7 @@ class BootError(Exception):
     """A problem with the archive or the host that the user must be told about in one line."""
 
 
-def run(main_name, main_file):
+def run(main_name: str, main_file: str) -> None:
     """Entry of the archive's ``__main__.py``.
 
     Run as ``__main__`` it starts the app. Run under any other name (``__mp_main__`` when
@@ -42,13 +51,13 @@ def run(main_name, main_file):
         sys.exit(start(index))
 
 
-def read_index(archive):
+def read_index(archive: str) -> Index:
     """Load the module index that the builder stored next to ``__main__.py``."""
-    loader = globals().get("__loader__")
+    loader = globals()["__loader__"]  # the zipimporter that loaded this module
     try:
         data = loader.get_data(os.path.join(archive, INDEX_MEMBER))
         index = marshal.loads(data)
-    except Exception as exc:  # noqa: BLE001 - any failure here means a damaged archive
+    except Exception as exc:  # any failure here means a damaged archive
         raise BootError(f"{archive} is damaged or incomplete ({exc}); rebuild it") from None
     version = index.get("format") if isinstance(index, dict) else None
     if version != FORMAT_VERSION:
@@ -56,10 +65,10 @@ def read_index(archive):
             f"{archive} uses archive format {version!r}, but its runtime reads format "
             f"{FORMAT_VERSION}; rebuild it with a matching bundler"
         )
-    return index
+    return index  # type: ignore[no-any-return]
 
 
-def check_python(index):
+def check_python(index: Index) -> None:
     """Refuse to start on a Python that the app's ``requires-python`` excludes."""
     spec = index.get("requires_python")
     if spec and not version_matches(spec, sys.version_info[:3]):
@@ -70,7 +79,7 @@ def check_python(index):
         )
 
 
-def install(archive, index):
+def install(archive: str, index: Index) -> None:
     """Put the archive's finder first on ``sys.meta_path`` and hide host site-packages."""
     from . import importer
 
@@ -79,7 +88,7 @@ def install(archive, index):
         sys.path[:] = _isolated_path(sys.path, archive)
 
 
-def start(index):
+def start(index: Index) -> Any:
     """Run the entry point; its return value becomes the exit status."""
     module_name, function = index["entry"]
     try:
@@ -88,7 +97,7 @@ def start(index):
 
             runpy.run_module(module_name, run_name="__main__", alter_sys=True)
             return 0
-        target = __import__(module_name, fromlist=["_"])
+        target: Any = __import__(module_name, fromlist=["_"])
         for attribute in function.split("."):
             target = getattr(target, attribute)
         return target()
@@ -96,7 +105,7 @@ def start(index):
         return 130
 
 
-def version_matches(specifier, version):
+def version_matches(specifier: str, version: tuple[int, ...]) -> bool:
     """Evaluate a PEP 440 specifier set such as ``>=3.9,!=3.10.*`` for a release tuple."""
     for clause in specifier.split(","):
         clause = clause.strip()
@@ -110,7 +119,7 @@ def version_matches(specifier, version):
     return True
 
 
-def _clause_matches(operator, wanted, version):
+def _clause_matches(operator: str, wanted: str, version: tuple[int, ...]) -> bool:
     wildcard = wanted.endswith(".*")
     try:
         numbers = tuple(int(part) for part in wanted.rstrip(".*").split("."))
@@ -136,14 +145,14 @@ def _clause_matches(operator, wanted, version):
     }.get(operator, True)
 
 
-def _compare(version, numbers):
+def _compare(version: tuple[int, ...], numbers: tuple[int, ...]) -> int:
     width = max(len(version), len(numbers))
     left = tuple(version) + (0,) * (width - len(version))
     right = numbers + (0,) * (width - len(numbers))
     return (left > right) - (left < right)
 
 
-def _isolated_path(path, archive):
+def _isolated_path(path: list[str], archive: str) -> list[str]:
     """Keep the archive, the standard library and PYTHONPATH; drop site directories.
 
     A module missing from the archive then fails on the build machine too, instead of
@@ -167,7 +176,7 @@ def _isolated_path(path, archive):
     return kept
 
 
-def _show_app_frames_only(archive):
+def _show_app_frames_only(archive: str) -> None:
     """Print uncaught exceptions like a virtualenv's console script would.
 
     The default hook of Python 3.9-3.12 reads source lines from disk, so lines of
@@ -176,16 +185,24 @@ def _show_app_frames_only(archive):
     """
     if sys.excepthook is not sys.__excepthook__:
         return
-    boot_files = (os.path.join(archive, "__main__.py"), os.path.join(archive, PACKAGE_NAME))
+    # Runtime bytecode loaded by zipimport keeps the relative name it was compiled with.
+    boot_files = (
+        os.path.join(archive, "__main__.py"),
+        os.path.join(archive, PACKAGE_NAME),
+        PACKAGE_NAME,
+    )
 
-    def excepthook(kind, value, tb):
+    def excepthook(
+        kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        # Start after the last runtime frame: what precedes it is runpy and the stub.
+        first = tb
         while tb is not None:
-            filename = tb.tb_frame.f_code.co_filename
-            if not (filename.startswith(boot_files) or filename.startswith(("<frozen", PACKAGE_NAME))):
-                break
+            if tb.tb_frame.f_code.co_filename.startswith(boot_files):
+                first = tb.tb_next
             tb = tb.tb_next
         import traceback
 
-        traceback.print_exception(kind, value, tb)
+        traceback.print_exception(kind, value, first)
 
     sys.excepthook = excepthook

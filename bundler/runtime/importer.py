@@ -6,6 +6,10 @@ zip's central directory is never parsed at start, so start-up does not grow with
 number of files in the archive.
 """
 
+from __future__ import annotations
+
+import _frozen_importlib as _bootstrap
+import _frozen_importlib_external as _bootstrap_external
 import _imp
 import marshal
 import os
@@ -13,10 +17,21 @@ import sys
 import threading
 import zlib
 
-import _frozen_importlib as _bootstrap
-import _frozen_importlib_external as _bootstrap_external
-
 from .bootstrap import EXTENSION, NAMESPACE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at every start
+    from collections.abc import Iterator, Sequence
+    from importlib.machinery import ModuleSpec
+    from types import CodeType, ModuleType
+    from typing import Any
+
+    from .resources import ArchiveResourceReader
+
+    # member -> (offset of its data in the archive file, compressed size, size, method)
+    Files = dict[str, tuple[int, int, int, int]]
+    # module -> (source member, bytecode member, is package, kind)
+    ModuleEntry = tuple["str | None", "str | None", bool, int]
 
 _MAGIC = _bootstrap_external.MAGIC_NUMBER
 _DEFLATED = 8
@@ -25,14 +40,14 @@ _DEFLATED = 8
 class ArchiveReader:
     """Random access to payload members by name, through the index's offsets."""
 
-    def __init__(self, archive, files):
+    def __init__(self, archive: str, files: Files) -> None:
         self.archive = archive
         self.files = files
         flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(archive, flags)
         self._lock = None if hasattr(os, "pread") else threading.Lock()
 
-    def read(self, member):
+    def read(self, member: str) -> bytes:
         """The uncompressed bytes of ``member``; OSError if it is not in the archive."""
         try:
             offset, compressed_size, size, method = self.files[member]
@@ -46,18 +61,18 @@ class ArchiveReader:
             raise OSError(f"{self.archive} is corrupt ({member}): rebuild or re-download it")
         return data
 
-    def path_of(self, member):
+    def path_of(self, member: str | None) -> str:
         """The path that stands for ``member`` in ``__file__`` and tracebacks."""
         return f"{self.archive}{os.sep}{member}" if member else self.archive
 
-    def member_of(self, path):
+    def member_of(self, path: str) -> str | None:
         """The member named by an absolute path inside the archive, or None."""
         prefix = self.archive + os.sep
         if not path.startswith(prefix):
             return None
         return path[len(prefix) :].replace(os.sep, "/")
 
-    def _pread(self, size, offset):
+    def _pread(self, size: int, offset: int) -> bytes:
         if self._lock is None:
             return os.pread(self._fd, size, offset)
         with self._lock:  # no pread (Windows): seek and read must not interleave
@@ -68,19 +83,26 @@ class ArchiveReader:
 class ArchiveImporter:
     """Meta path finder and loader for every module in one archive's payload."""
 
-    def __init__(self, archive, index):
+    def __init__(self, archive: str, index: dict[str, Any]) -> None:
         self.archive = archive
         self.reader = ArchiveReader(archive, index["files"])
-        self.modules = index["modules"]
+        self.modules: dict[str, ModuleEntry] = index["modules"]
         self.distributions = index["dists"]
         self.use_bytecode = index["magic"] == _MAGIC
-        self._resource_readers = {}
+        self._resource_readers: dict[str, ArchiveResourceReader] = {}
 
     # -- finder ---------------------------------------------------------------------
 
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> ModuleSpec | None:
         entry = self.modules.get(fullname)
         if entry is None:
+            if fullname == "importlib._common" and sys.version_info < (3, 10):
+                return _patched_py39_common(fullname, path, self)
             return None
         source, _bytecode, is_package, kind = entry
         if kind == NAMESPACE:
@@ -90,17 +112,20 @@ class ArchiveImporter:
         if kind == EXTENSION:
             return None  # native code needs extraction, which is not bundled in this archive
         spec = _bootstrap.ModuleSpec(
-            fullname, self, origin=self.reader.path_of(source), is_package=is_package
+            fullname,
+            self,  # type: ignore[arg-type] # a loader by protocol, not by inheritance
+            origin=self.reader.path_of(source),
+            is_package=is_package,
         )
         spec.has_location = True
         if is_package:
             spec.submodule_search_locations = [self.reader.path_of(_package_dir(fullname))]
         return spec
 
-    def invalidate_caches(self):
+    def invalidate_caches(self) -> None:
         """Nothing to invalidate: an archive does not change while it runs."""
 
-    def find_distributions(self, context=None):
+    def find_distributions(self, context: Any = None) -> Iterator[Any]:
         """Distributions stored in the archive, for ``importlib.metadata``."""
         from .metadata import find_distributions
 
@@ -108,44 +133,47 @@ class ArchiveImporter:
 
     # -- loader ---------------------------------------------------------------------
 
-    def create_module(self, spec):
+    def create_module(self, spec: ModuleSpec) -> None:
         return None
 
-    def exec_module(self, module):
-        code = self.get_code(module.__spec__.name)
+    def exec_module(self, module: ModuleType) -> None:
+        spec = module.__spec__
+        code = self.get_code(spec.name if spec is not None else module.__name__)
         exec(code, module.__dict__)
 
-    def is_package(self, fullname):
+    def is_package(self, fullname: str) -> bool:
         return self._entry(fullname)[2]
 
-    def get_filename(self, fullname):
+    def get_filename(self, fullname: str) -> str:
         return self.reader.path_of(self._entry(fullname)[0])
 
-    def get_code(self, fullname):
+    def get_code(self, fullname: str) -> CodeType:
         source, bytecode, _is_package, _kind = self._entry(fullname)
         path = self.reader.path_of(source)
         if bytecode is not None and self.use_bytecode:
             # Hash-based pycs (PEP 552) written at build time: the archive cannot change
             # under us, so the source hash is not checked again.
-            code = marshal.loads(memoryview(self.reader.read(bytecode))[16:])
-            _imp._fix_co_filename(code, path)
+            code: CodeType = marshal.loads(memoryview(self.reader.read(bytecode))[16:])
+            _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
             return code
+        if source is None:
+            raise ImportError(f"no source or bytecode for {fullname!r}", name=fullname)
         return compile(self.reader.read(source), path, "exec", dont_inherit=True)
 
-    def get_source(self, fullname):
+    def get_source(self, fullname: str) -> str | None:
         source = self._entry(fullname)[0]
         if source is None:
             return None
         return _bootstrap_external.decode_source(self.reader.read(source))
 
-    def get_data(self, path):
+    def get_data(self, path: str) -> bytes:
         member = self.reader.member_of(os.fspath(path))
         if member is None:
             with open(path, "rb") as stream:
                 return stream.read()
         return self.reader.read(member)
 
-    def get_resource_reader(self, fullname):
+    def get_resource_reader(self, fullname: str) -> ArchiveResourceReader | None:
         entry = self.modules.get(fullname)
         if entry is None or not entry[2]:
             return None
@@ -157,34 +185,38 @@ class ArchiveImporter:
             self._resource_readers[fullname] = reader
         return reader
 
-    def _entry(self, fullname):
+    def _entry(self, fullname: str) -> ModuleEntry:
         entry = self.modules.get(fullname)
         if entry is None:
             raise ImportError(f"{fullname!r} is not in {self.archive}", name=fullname)
         return entry
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<ArchiveImporter {self.archive!r}>"
 
 
 class ArchivePathFinder:
     """Path entry finder for directories inside the archive (used by ``pkgutil``)."""
 
-    def __init__(self, importer, prefix, fallback=None):
+    def __init__(self, importer: ArchiveImporter, prefix: str, fallback: Any = None) -> None:
         self.importer = importer
         self.prefix = prefix
         self.fallback = fallback
 
-    def find_spec(self, fullname, target=None):
+    def find_spec(self, fullname: str, target: ModuleType | None = None) -> ModuleSpec | None:
         spec = self.importer.find_spec(fullname)
-        if spec is None and self.fallback is not None:
-            return self.fallback.find_spec(fullname, target)
-        return spec
+        if spec is not None or self.fallback is None:
+            return spec
+        if hasattr(self.fallback, "find_spec"):
+            found: ModuleSpec | None = self.fallback.find_spec(fullname, target)
+            return found
+        loader, _portions = self.fallback.find_loader(fullname)  # zipimport of Python 3.9
+        return _bootstrap.spec_from_loader(fullname, loader) if loader is not None else None
 
-    def invalidate_caches(self):
+    def invalidate_caches(self) -> None:
         """Nothing to invalidate."""
 
-    def iter_modules(self, prefix=""):
+    def iter_modules(self, prefix: str = "") -> Iterator[tuple[str, bool]]:
         """(name, is_package) of the modules directly under this directory."""
         package = self.prefix.replace("/", ".")
         depth = package.count(".") + 1 if package else 0
@@ -194,12 +226,12 @@ class ArchivePathFinder:
                 yield prefix + parts[-1], self.importer.modules[name][2]
 
 
-def install(archive, index):
+def install(archive: str, index: dict[str, Any]) -> ArchiveImporter:
     """Make the archive's modules importable in this process."""
     importer = ArchiveImporter(archive, index)
     sys.meta_path.insert(0, importer)
 
-    def path_hook(path):
+    def path_hook(path: str) -> ArchivePathFinder:
         member = "" if path == archive else importer.reader.member_of(path)
         if member is None:
             raise ImportError("not inside this archive")
@@ -217,14 +249,43 @@ def install(archive, index):
     return importer
 
 
-def _zip_importer(archive):
+def _patched_py39_common(
+    fullname: str, path: Sequence[str] | None, importer: ArchiveImporter
+) -> ModuleSpec | None:
+    """Python 3.9's ``importlib.resources.files()`` ignores resource readers and assumes
+    zipimport's layout (fixed in 3.10). Load ``importlib._common`` as usual, then make its
+    ``from_package`` ask our resource reader first, as 3.10 does."""
+    spec = _bootstrap_external.PathFinder.find_spec(fullname, path)
+    if spec is None or spec.loader is None:
+        return spec
+    original_exec = spec.loader.exec_module
+
+    def exec_module(module: ModuleType) -> None:
+        original_exec(module)
+        fallback = getattr(module, "from_package")  # noqa: B009 - not in typeshed's view
+
+        def from_package(package: ModuleType) -> Any:
+            spec = package.__spec__
+            if spec is not None and getattr(spec, "loader", None) is importer:
+                reader = importer.get_resource_reader(spec.name)
+                if reader is not None:
+                    return reader.files()
+            return fallback(package)
+
+        setattr(module, "from_package", from_package)  # noqa: B010
+
+    spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+    return spec
+
+
+def _zip_importer(archive: str) -> Any:
     try:
         import zipimport
 
         return zipimport.zipimporter(archive)
-    except Exception:  # noqa: BLE001 - without it only payload modules are found
+    except Exception:  # without it only payload modules are found
         return None
 
 
-def _package_dir(fullname):
+def _package_dir(fullname: str) -> str:
     return fullname.replace(".", "/")

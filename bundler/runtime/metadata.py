@@ -3,34 +3,46 @@
 Imported only when an app (or a library it uses) asks for distribution metadata.
 """
 
+from __future__ import annotations
+
 import re
 from importlib.metadata import Distribution
 
 from .resources import ArchivePath
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterator
+    from typing import Any
+
+    from .importer import ArchiveImporter
+
 
 class ArchiveDistribution(Distribution):
     """A distribution whose dist-info directory lives in the archive's payload."""
 
-    def __init__(self, path):
+    def __init__(self, path: ArchivePath) -> None:
         self._path = path
 
-    def read_text(self, filename):
+    def read_text(self, filename: str) -> str | None:
         try:
             return self._path.joinpath(filename).read_text(encoding="utf-8")
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
-    def locate_file(self, path):
+    def locate_file(self, path: str | os.PathLike[str]) -> Any:
         return self._path.parent.joinpath(str(path))
 
     @property
-    def _normalized_name(self):
+    def _normalized_name(self) -> str:
         # Used by Python 3.10+ to de-duplicate distributions found by several finders.
         return _normalise(self._path.name.partition("-")[0])
 
 
-def find_distributions(importer, context=None):
+def find_distributions(
+    importer: ArchiveImporter, context: Any = None
+) -> Iterator[ArchiveDistribution]:
     """The archive's distributions that match ``context.name`` (all when it is None)."""
     wanted = getattr(context, "name", None)
     key = _normalise(wanted) if wanted else None
@@ -39,5 +51,5 @@ def find_distributions(importer, context=None):
             yield ArchiveDistribution(ArchivePath(importer.reader, dirname))
 
 
-def _normalise(name):
+def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()

@@ -4,99 +4,110 @@ Imported only when an app asks for a resource reader, so apps that never read pa
 do not pay for it.
 """
 
+from __future__ import annotations
+
 import io
 import posixpath
+import sys
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable, TraversableResources
-except ImportError:  # Python 3.9 and 3.10
+else:
     from importlib.abc import Traversable, TraversableResources
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import IO, Any
+
+    from .importer import ArchiveReader
 
 
 class ArchiveResourceReader(TraversableResources):
     """The resource reader of one package in the archive."""
 
-    def __init__(self, reader, package_dir):
+    def __init__(self, reader: ArchiveReader, package_dir: str) -> None:
         self._root = ArchivePath(reader, package_dir)
 
-    def files(self):
+    def files(self) -> ArchivePath:
         return self._root
 
 
 class ArchivePath(Traversable):
     """A file or directory of the payload, behaving like ``pathlib.Path`` for reading."""
 
-    def __init__(self, reader, at):
+    def __init__(self, reader: ArchiveReader, at: str) -> None:
         self._reader = reader
         self._at = at.strip("/")
 
     @property
-    def name(self):
+    def name(self) -> str:
         return posixpath.basename(self._at)
 
     @property
-    def parent(self):
+    def parent(self) -> ArchivePath:
         return ArchivePath(self._reader, posixpath.dirname(self._at))
 
-    def is_file(self):
+    def is_file(self) -> bool:
         return self._at in self._reader.files
 
-    def is_dir(self):
+    def is_dir(self) -> bool:
         return self._at == "" or self._at in _directories(self._reader)
 
-    def exists(self):
+    def exists(self) -> bool:
         return self.is_file() or self.is_dir()
 
-    def iterdir(self):
+    def iterdir(self) -> Iterator[ArchivePath]:
         if not self.is_dir():
             raise NotADirectoryError(str(self))
         for child in sorted(_directories(self._reader).get(self._at, ())):
             yield ArchivePath(self._reader, posixpath.join(self._at, child))
 
-    def joinpath(self, *descendants):
+    def joinpath(self, *descendants: str) -> ArchivePath:
         at = self._at
         for part in descendants:
             at = posixpath.normpath(posixpath.join(at, str(part)))
         return ArchivePath(self._reader, "" if at == "." else at)
 
-    def __truediv__(self, child):
+    def __truediv__(self, child: str) -> ArchivePath:
         return self.joinpath(child)
 
-    def open(self, mode="r", *args, **kwargs):
+    def open(self, mode: str = "r", *args: Any, **kwargs: Any) -> IO[Any]:
         if "w" in mode or "a" in mode or "+" in mode:
             raise PermissionError(f"{self} is inside an archive and cannot be written")
         stream = io.BytesIO(self.read_bytes())
         return stream if "b" in mode else io.TextIOWrapper(stream, *args, **kwargs)
 
-    def read_bytes(self):
+    def read_bytes(self) -> bytes:
         if self.is_dir():
             raise IsADirectoryError(str(self))
         return self._reader.read(self._at)
 
-    def read_text(self, encoding=None, errors=None):
+    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
         with self.open("r", encoding=encoding, errors=errors) as stream:
-            return stream.read()
+            text: str = stream.read()
+        return text
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, ArchivePath)
             and other._reader is self._reader
             and other._at == self._at
         )
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((id(self._reader), self._at))
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self._reader.path_of(self._at)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ArchivePath({str(self)!r})"
 
 
-def _directories(reader):
+def _directories(reader: ArchiveReader) -> dict[str, set[str]]:
     """Directory -> names of its entries, computed once per archive from the member list."""
-    tree = getattr(reader, "_directories", None)
+    tree: dict[str, set[str]] | None = getattr(reader, "_directories", None)
     if tree is None:
         tree = {}
         for member in reader.files:
@@ -105,5 +116,5 @@ def _directories(reader):
                 parent = posixpath.dirname(child)
                 tree.setdefault(parent, set()).add(posixpath.basename(child))
                 child = parent
-        reader._directories = tree
+        reader._directories = tree  # type: ignore[attr-defined]
     return tree

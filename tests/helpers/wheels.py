@@ -154,12 +154,7 @@ def _metadata_text(
 def _wheel_text(tag: str) -> str:
     # Only wheels that run anywhere go to purelib; a platform wheel goes to platlib.
     purelib = "true" if tag.endswith("-none-any") else "false"
-    return (
-        "Wheel-Version: 1.0\n"
-        "Generator: bundler-tests\n"
-        f"Root-Is-Purelib: {purelib}\n"
-        f"Tag: {tag}\n"
-    )
+    return f"Wheel-Version: 1.0\nGenerator: bundler-tests\nRoot-Is-Purelib: {purelib}\nTag: {tag}\n"
 
 
 def _entry_points_text(entry_points: Mapping[str, Mapping[str, str]]) -> str:

@@ -27,9 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="notekeeper", description="Keep short notes.")
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {version('notekeeper')}"
-    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('notekeeper')}")
     parser.add_argument(
         "--store",
         default=load_defaults().store,

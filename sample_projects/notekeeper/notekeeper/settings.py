@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from string import Template
 
@@ -20,7 +20,7 @@ class Defaults:
     tag_separator: str
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_defaults() -> Defaults:
     """Read data/defaults.json."""
     fields = json.loads((_DATA / "defaults.json").read_text(encoding="utf-8"))
@@ -31,7 +31,7 @@ def load_defaults() -> Defaults:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_template(name: str) -> Template:
     """Read data/templates/NAME.txt as a string.Template."""
     return Template((_DATA / "templates" / f"{name}.txt").read_text(encoding="utf-8"))

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib.metadata import version
 
 from inkwell import InkwellError, Table, get_formatter, load_theme
-from tallyho import UnknownCounterError, load_counters, render_table, tally, to_json
+from tallyho import (
+    Counter,
+    UnknownCounterError,
+    load_counters,
+    render_table,
+    tally,
+    to_json,
+)
 
 from wordstats.reading import STDIN, read_text
 
@@ -49,10 +56,10 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _counter_table(counters: dict[str, object], formatter: str, theme: str) -> str:
+def _counter_table(counters: Mapping[str, Counter], formatter: str, theme: str) -> str:
     table = Table(["counter", "description"], theme=load_theme(theme))
     for name, counter in counters.items():
-        table.add_row(name, getattr(counter, "description", ""))
+        table.add_row(name, counter.description)
     return table.render(get_formatter(formatter))
 
 

@@ -1,0 +1,1 @@
+"""Greet, transform and checksum text, with transforms from the nsplug namespace package."""

@@ -1,0 +1,116 @@
+"""The archive writer: determinism, layout, permissions and atomic replacement."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import pyproject, run_bundle, write_project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": pyproject("demo", scripts={"demo": "demo.cli:main"}),
+            "demo/__init__.py": "",
+            "demo/cli.py": "from demo import helpers\ndef main():\n    print(helpers.VALUE)\n",
+            "demo/helpers.py": "VALUE = 'from the archive'\n",
+            "demo/data/words.txt": "alpha\nbeta\n",
+        },
+    )
+
+
+def build(project: Path, output: Path, **env: str) -> None:
+    result = run_bundle("build", project, "-o", output, "-q", env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def test_two_builds_are_byte_identical(project: Path, tmp_path: Path) -> None:
+    build(project, tmp_path / "one.pyz")
+    build(project, tmp_path / "two.pyz")
+    assert (tmp_path / "one.pyz").read_bytes() == (tmp_path / "two.pyz").read_bytes()
+
+
+def test_source_date_epoch_sets_every_timestamp(project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "app.pyz"
+    build(project, output, SOURCE_DATE_EPOCH="1700000000")
+    with zipfile.ZipFile(output) as outer:
+        stamps = {info.date_time for info in outer.infolist()}
+        with zipfile.ZipFile(outer.open(".bundle/payload.zip")) as inner:
+            stamps |= {info.date_time for info in inner.infolist()}
+    assert stamps == {(2023, 11, 14, 22, 13, 20)}
+
+
+def test_members_are_sorted_with_fixed_permissions(project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "app.pyz"
+    build(project, output)
+    with zipfile.ZipFile(output) as outer:
+        names = outer.namelist()
+        assert names[0] == ".bundle/payload.zip"
+        assert names[1:] == sorted(names[1:])
+        with zipfile.ZipFile(outer.open(".bundle/payload.zip")) as inner:
+            inner_names = inner.namelist()
+            modes = {info.external_attr >> 16 for info in inner.infolist()}
+    assert inner_names == sorted(inner_names)
+    assert "demo/data/words.txt" in inner_names
+    assert f"demo/__pycache__/cli.{sys.implementation.cache_tag}.pyc" in inner_names
+    assert modes == {0o644}
+
+
+def test_archive_starts_with_shebang_and_is_executable(project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "app.pyz"
+    build(project, output)
+    assert output.read_bytes().startswith(b"#!/usr/bin/env python3\n")
+    assert output.stat().st_mode & stat.S_IXUSR
+
+
+def test_no_build_machine_paths_inside(project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "app.pyz"
+    build(project, output)
+    everything = _all_member_bytes(output)
+    assert str(project).encode() not in everything
+    assert str(tmp_path).encode() not in everything
+    assert os.fsencode(Path.home()) not in everything
+
+
+def test_manifest_describes_the_build(project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "app.pyz"
+    build(project, output)
+    with zipfile.ZipFile(output) as outer:
+        manifest = json.loads(outer.read(".bundle/manifest.json"))
+    assert manifest["entry"] == "demo.cli:main"
+    assert manifest["app"] == {"name": "demo", "version": "1.0"}
+    assert manifest["modules"]["demo.cli"] == {
+        "member": "demo/cli.py",
+        "package": False,
+        "kind": "project",
+    }
+    assert len(manifest["build"]["content_hash"]) == 64
+
+
+def test_rebuild_replaces_the_output_atomically(project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "app.pyz"
+    output.write_bytes(b"old")
+    inode_before = output.stat().st_ino
+    build(project, output)
+    assert output.read_bytes().startswith(b"#!")
+    assert output.stat().st_ino != inode_before  # renamed into place, not rewritten
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.pyz", "proj"]
+
+
+def _all_member_bytes(archive: Path) -> bytes:
+    chunks = []
+    with zipfile.ZipFile(archive) as outer:
+        for name in outer.namelist():
+            chunks.append(outer.read(name))
+        with zipfile.ZipFile(outer.open(".bundle/payload.zip")) as inner:
+            chunks.extend(inner.read(name) for name in inner.namelist())
+    return b"\n".join(chunks)
