@@ -40,7 +40,7 @@ from bundler.runtime import bootstrap
 __all__ = ["ArchiveInfo", "ArchiveResult", "check_output_path", "write_archive"]
 
 _RUNTIME_DIR = Path(bootstrap.__file__).parent
-_RUNTIME_MODULES = ("__init__", "bootstrap", "importer", "metadata", "resources")
+_RUNTIME_MODULES = ("__init__", "bootstrap", "cache", "importer", "metadata", "resources")
 _ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can record
 _FILE_MODE = 0o644 << 16
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")

@@ -1,0 +1,178 @@
+"""The per-user cache for what cannot be used from inside the archive.
+
+Native extensions must be real files to be loaded, and bytecode compiled for a Python other
+than the build's is worth keeping between starts. Both go under one private directory:
+
+    <root>/apps/<name>-<first 16 hex digits of the archive's content hash>/
+
+keyed by content, so two versions of an app never mix and nothing is ever invalidated.
+Safety rules: directories we create are ``0700``; a directory that is a symlink or owned by
+another user is refused, never followed; files are written under a temporary name in the
+same directory and renamed into place, so concurrent starts never see half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+# Set it to use another cache directory (it is created if missing, and must be private).
+CACHE_ENV = "BUNDLER_CACHE"
+
+
+class CacheError(Exception):
+    """No usable private cache directory."""
+
+
+_root: str | None = None
+
+
+def cache_root() -> str:
+    """The user's cache root, created on first use; falls back to a private temp dir."""
+    global _root
+    if _root is not None:
+        return _root
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        # The user named it: use it or say why not, rather than quietly go elsewhere.
+        _root = ensure_private_dir(os.path.abspath(explicit))
+        return _root
+    problems = []
+    for candidate in _default_roots():
+        try:
+            _root = ensure_private_dir(candidate)
+            return _root
+        except CacheError as exc:
+            problems.append(str(exc))
+    raise CacheError(
+        f"no usable cache directory ({'; '.join(problems)}); "
+        f"set {CACHE_ENV} to a writable directory of yours"
+    )
+
+
+def app_dir(name: str, content_hash: str) -> str:
+    """The private directory of one build of one app."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "app"
+    return ensure_private_dir(
+        os.path.join(cache_root(), "apps", f"{safe}-{content_hash[:16]}"), parents=False
+    )
+
+
+def ensure_private_dir(path: str, *, parents: bool = True) -> str:
+    """Create ``path`` (mode 0700) if needed, and check that it is ours and a real directory.
+
+    Parents above ``path`` are created as ordinary directories when ``parents`` is true.
+    """
+    try:
+        if parents:
+            parent = os.path.dirname(path)
+            if parent and not os.path.isdir(parent):
+                os.makedirs(parent, exist_ok=True)
+        else:
+            ensure_private_dir(os.path.dirname(path), parents=True)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        _check_private(path)
+    except OSError as exc:
+        raise CacheError(f"cannot use {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
+    """Write ``data`` to ``path`` so that readers see either nothing or the whole file."""
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    temporary = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(temporary, flags, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        _unlink_quietly(temporary)
+        raise
+    os.close(fd)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        _unlink_quietly(temporary)
+        raise
+
+
+def safe_member_path(base: str, member: str) -> str:
+    """``base/member`` for an archive member name; refuses names that escape ``base``."""
+    if (
+        not member
+        or member.startswith(("/", "\\"))
+        or "\\" in member
+        or ":" in member.split("/")[0]
+        or any(part in ("", ".", "..") for part in member.split("/"))
+    ):
+        raise CacheError(f"refusing to extract unsafe member name {member!r}")
+    return os.path.join(base, *member.split("/"))
+
+
+def iter_app_dirs(root: str) -> Iterator[str]:
+    """Every app directory under a cache root (for ``bundle cache``)."""
+    apps = os.path.join(root, "apps")
+    try:
+        names = sorted(os.listdir(apps))
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(apps, name)
+        if os.path.isdir(path) and not os.path.islink(path):
+            yield path
+
+
+def _default_roots() -> list[str]:
+    roots = []
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA")
+        if base:
+            roots.append(os.path.join(base, "bundler", "Cache"))
+    elif sys.platform == "darwin":
+        roots.append(os.path.join(os.path.expanduser("~"), "Library", "Caches", "bundler"))
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = (
+            xdg if xdg and os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".cache")
+        )
+        roots.append(os.path.join(base, "bundler"))
+    # A read-only or missing home must not stop the app: fall back to a private temp dir.
+    temp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or "/tmp"
+    user = getattr(os, "getuid", lambda: os.environ.get("USERNAME", "user"))()
+    roots.append(os.path.join(temp, f"bundler-cache-{user}"))
+    return roots
+
+
+def _check_private(path: str) -> None:
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        raise OSError(f"{path} is a symlink; refusing to follow it")
+    if not stat.S_ISDIR(info.st_mode):
+        raise OSError(f"{path} is not a directory")
+    getuid = getattr(os, "getuid", None)
+    if getuid is not None:
+        if info.st_uid != getuid():
+            raise OSError(f"{path} belongs to another user")
+        if info.st_mode & 0o077:
+            os.chmod(path, 0o700)  # ours, but too open: tighten before trusting it
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
