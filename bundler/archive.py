@@ -40,7 +40,6 @@ from bundler.runtime import bootstrap
 __all__ = ["ArchiveInfo", "ArchiveResult", "check_output_path", "write_archive"]
 
 _RUNTIME_DIR = Path(bootstrap.__file__).parent
-_RUNTIME_MODULES = ("__init__", "bootstrap", "cache", "importer", "metadata", "resources")
 _ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can record
 _FILE_MODE = 0o644 << 16
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
@@ -162,8 +161,8 @@ def _write_outer(
             while chunk := inner.read(1 << 20):
                 target.write(chunk)
         offsets = {
-            member: (payload_start + start, compressed, size, method)
-            for member, (start, compressed, size, method) in _member_offsets(inner).items()
+            member: (payload_start + start, compressed, size, method, crc)
+            for member, (start, compressed, size, method, crc) in _member_offsets(inner).items()
         }
         index = _index(payload, bytecode, offsets, info, content_hash)
         archive.writestr(
@@ -176,8 +175,8 @@ def _write_outer(
     return index
 
 
-def _member_offsets(stream: IO[bytes]) -> dict[str, tuple[int, int, int, int]]:
-    """member -> (offset of its data in the payload, compressed size, size, method)."""
+def _member_offsets(stream: IO[bytes]) -> dict[str, tuple[int, int, int, int, int]]:
+    """member -> (offset of its data in the payload, compressed size, size, method, CRC)."""
     stream.seek(0)
     offsets = {}
     with zipfile.ZipFile(stream) as archive:
@@ -186,14 +185,20 @@ def _member_offsets(stream: IO[bytes]) -> dict[str, tuple[int, int, int, int]]:
             fields = _LOCAL_HEADER.unpack(stream.read(_LOCAL_HEADER.size))
             name_length, extra_length = fields[-2], fields[-1]
             start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
-            offsets[info.filename] = (start, info.compress_size, info.file_size, info.compress_type)
+            offsets[info.filename] = (
+                start,
+                info.compress_size,
+                info.file_size,
+                info.compress_type,
+                info.CRC,
+            )
     return offsets
 
 
 def _index(
     payload: Payload,
     bytecode: Mapping[str, str],
-    offsets: Mapping[str, tuple[int, int, int, int]],
+    offsets: Mapping[str, tuple[int, int, int, int, int]],
     info: ArchiveInfo,
     content_hash: str,
 ) -> dict[str, Any]:
@@ -261,9 +266,9 @@ def _runtime_members() -> Iterator[tuple[str, bytes]]:
     """The runtime package and the ``__main__.py`` stub, with bytecode for zipimport."""
     stub = _MAIN_STUB.encode()
     yield "__main__.py", stub
-    for name in _RUNTIME_MODULES:
-        source = (_RUNTIME_DIR / f"{name}.py").read_bytes()
-        member = f"{bootstrap.PACKAGE_NAME}/{name}.py"
+    for path in sorted(_RUNTIME_DIR.glob("*.py")):
+        source = path.read_bytes()
+        member = f"{bootstrap.PACKAGE_NAME}/{path.name}"
         yield member, source
         # zipimport only looks for bytecode beside the source, never in __pycache__.
         pyc = _compile(source, member, [])

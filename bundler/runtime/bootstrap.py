@@ -31,6 +31,10 @@ class BootError(Exception):
     """A problem with the archive or the host that the user must be told about in one line."""
 
 
+class ArchiveDamaged(BootError, OSError):
+    """The archive's bytes do not match its index: truncated, corrupted or modified."""
+
+
 def run(main_name: str, main_file: str) -> None:
     """Entry of the archive's ``__main__.py``.
 

@@ -14,10 +14,9 @@ import _imp
 import marshal
 import os
 import sys
-import threading
 import zlib
 
-from .bootstrap import EXTENSION, NAMESPACE
+from .bootstrap import EXTENSION, NAMESPACE, ArchiveDamaged
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at every start
@@ -28,12 +27,16 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 
     from .resources import ArchiveResourceReader
 
-    # member -> (offset of its data in the archive file, compressed size, size, method)
-    Files = dict[str, tuple[int, int, int, int]]
+    # member -> (offset of its data in the archive file, compressed size, size, method, CRC)
+    Files = dict[str, tuple[int, int, int, int, int]]
     # module -> (source member, bytecode member, is package, kind)
     ModuleEntry = tuple["str | None", "str | None", bool, int]
 
 _MAGIC = _bootstrap_external.MAGIC_NUMBER
+# Stdlib modules that runtime/patches.py adjusts when the app imports them.
+_PATCHED = frozenset(
+    {"multiprocessing.spawn", *(("importlib._common",) if sys.version_info < (3, 10) else ())}
+)
 _DEFLATED = 8
 
 
@@ -45,20 +48,31 @@ class ArchiveReader:
         self.files = files
         flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
         self._fd = os.open(archive, flags)
-        self._lock = None if hasattr(os, "pread") else threading.Lock()
+        self._lock = None
+        if not hasattr(os, "pread"):  # Windows: seek + read, serialised
+            import threading
+
+            self._lock = threading.Lock()
 
     def read(self, member: str) -> bytes:
         """The uncompressed bytes of ``member``; OSError if it is not in the archive."""
         try:
-            offset, compressed_size, size, method = self.files[member]
+            offset, compressed_size, size, method, crc = self.files[member]
         except KeyError:
             raise FileNotFoundError(2, "No such file in archive", self.path_of(member)) from None
         raw = self._pread(compressed_size, offset)
         if len(raw) != compressed_size:
-            raise OSError(f"{self.archive} is truncated: rebuild or re-download it")
-        data = zlib.decompress(raw, -15) if method == _DEFLATED else raw
-        if len(data) != size:
-            raise OSError(f"{self.archive} is corrupt ({member}): rebuild or re-download it")
+            raise ArchiveDamaged(f"{self.archive} is truncated; rebuild or re-download it")
+        try:
+            data = zlib.decompress(raw, -15) if method == _DEFLATED else raw
+        except zlib.error:
+            data = b""
+        # The CRC costs microseconds and turns silent corruption into a clear error.
+        if len(data) != size or zlib.crc32(data) != crc:
+            raise ArchiveDamaged(
+                f"{self.archive} is corrupt ({member} does not match its checksum); "
+                "rebuild or re-download it"
+            )
         return data
 
     def path_of(self, member: str | None) -> str:
@@ -89,6 +103,10 @@ class ArchiveImporter:
         self.modules: dict[str, ModuleEntry] = index["modules"]
         self.distributions = index["dists"]
         self.use_bytecode = index["magic"] == _MAGIC
+        self.name: str = index["name"]
+        self.content_hash: str = index["hash"]
+        # Where bytecode for this Python is cached: None until needed, False if unusable.
+        self._bytecode_dir: str | bool | None = None
         self._resource_readers: dict[str, ArchiveResourceReader] = {}
 
     # -- finder ---------------------------------------------------------------------
@@ -101,8 +119,10 @@ class ArchiveImporter:
     ) -> ModuleSpec | None:
         entry = self.modules.get(fullname)
         if entry is None:
-            if fullname == "importlib._common" and sys.version_info < (3, 10):
-                return _patched_py39_common(fullname, path, self)
+            if fullname in _PATCHED:
+                from .patches import patched_spec
+
+                return patched_spec(fullname, path, self)
             return None
         source, _bytecode, is_package, kind = entry
         if kind == NAMESPACE:
@@ -153,12 +173,60 @@ class ArchiveImporter:
         if bytecode is not None and self.use_bytecode:
             # Hash-based pycs (PEP 552) written at build time: the archive cannot change
             # under us, so the source hash is not checked again.
-            code: CodeType = marshal.loads(memoryview(self.reader.read(bytecode))[16:])
-            _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
-            return code
+            return _unmarshal(self.reader.read(bytecode), path)
         if source is None:
             raise ImportError(f"no source or bytecode for {fullname!r}", name=fullname)
-        return compile(self.reader.read(source), path, "exec", dont_inherit=True)
+        return self._compile_cached(source, path)
+
+    def _compile_cached(self, member: str, path: str) -> CodeType:
+        """Compile for this Python (not the build's), keeping the result for next time.
+
+        The cache directory is keyed by the archive's content hash, so a cached file can
+        never be stale. ``-B`` / ``PYTHONDONTWRITEBYTECODE`` turn the cache off entirely.
+        """
+        cached = self._bytecode_path(member)
+        if cached is not None:
+            try:
+                with open(cached, "rb") as stream:
+                    data = stream.read()
+            except OSError:
+                data = b""
+            if data[:4] == _MAGIC:
+                try:
+                    return _unmarshal(data, path)
+                except (EOFError, ValueError, TypeError):
+                    pass  # unreadable: compile again and overwrite it
+        source = self.reader.read(member)
+        code = compile(source, path, "exec", dont_inherit=True)
+        if cached is not None:
+            self._store_bytecode(cached, source, code)
+        return code
+
+    def _bytecode_path(self, member: str) -> str | None:
+        if sys.dont_write_bytecode or self._bytecode_dir is False:
+            return None
+        from . import cache
+
+        try:
+            directory = self._bytecode_dir
+            if not isinstance(directory, str):
+                app = cache.app_dir(self.name, self.content_hash)
+                directory = os.path.join(app, "bytecode", sys.implementation.cache_tag)
+                self._bytecode_dir = directory
+            return cache.safe_member_path(directory, member + "c")
+        except cache.CacheError:
+            self._bytecode_dir = False  # no usable cache: compile every time, quietly
+            return None
+
+    def _store_bytecode(self, cached: str, source: bytes, code: CodeType) -> None:
+        from . import cache
+
+        key = _bootstrap_external._RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
+        header = _MAGIC + b"\x01\x00\x00\x00" + _imp.source_hash(key, source)
+        try:
+            cache.write_atomic(cached, header + marshal.dumps(code))
+        except OSError:
+            self._bytecode_dir = False
 
     def get_source(self, fullname: str) -> str | None:
         source = self._entry(fullname)[0]
@@ -249,33 +317,10 @@ def install(archive: str, index: dict[str, Any]) -> ArchiveImporter:
     return importer
 
 
-def _patched_py39_common(
-    fullname: str, path: Sequence[str] | None, importer: ArchiveImporter
-) -> ModuleSpec | None:
-    """Python 3.9's ``importlib.resources.files()`` ignores resource readers and assumes
-    zipimport's layout (fixed in 3.10). Load ``importlib._common`` as usual, then make its
-    ``from_package`` ask our resource reader first, as 3.10 does."""
-    spec = _bootstrap_external.PathFinder.find_spec(fullname, path)
-    if spec is None or spec.loader is None:
-        return spec
-    original_exec = spec.loader.exec_module
-
-    def exec_module(module: ModuleType) -> None:
-        original_exec(module)
-        fallback = getattr(module, "from_package")  # noqa: B009 - not in typeshed's view
-
-        def from_package(package: ModuleType) -> Any:
-            spec = package.__spec__
-            if spec is not None and getattr(spec, "loader", None) is importer:
-                reader = importer.get_resource_reader(spec.name)
-                if reader is not None:
-                    return reader.files()
-            return fallback(package)
-
-        setattr(module, "from_package", from_package)  # noqa: B010
-
-    spec.loader.exec_module = exec_module  # type: ignore[method-assign]
-    return spec
+def _unmarshal(data: bytes, path: str) -> CodeType:
+    code: CodeType = marshal.loads(memoryview(data)[16:])
+    _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
+    return code
 
 
 def _zip_importer(archive: str) -> Any:

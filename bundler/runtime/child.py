@@ -1,0 +1,10 @@
+"""Run as ``__mp_main__`` in multiprocessing children: make the archive importable again.
+
+It installs the finder and returns; the app's entry point never runs in a child.
+"""
+
+import os
+
+from .bootstrap import run
+
+run("__mp_main__", os.path.join(os.path.dirname(os.path.dirname(__file__)), "__main__.py"))
