@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
+
+from . import CACHE_ENV, app_dir_name, cache_roots
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-# Set it to use another cache directory (it is created if missing, and must be private).
-CACHE_ENV = "BUNDLER_CACHE"
 
 
 class CacheError(Exception):
@@ -37,13 +35,13 @@ def cache_root() -> str:
     global _root
     if _root is not None:
         return _root
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
+    candidates = cache_roots()
+    if os.environ.get(CACHE_ENV):
         # The user named it: use it or say why not, rather than quietly go elsewhere.
-        _root = ensure_private_dir(os.path.abspath(explicit))
+        _root = ensure_private_dir(candidates[0])
         return _root
     problems = []
-    for candidate in _default_roots():
+    for candidate in candidates:
         try:
             _root = ensure_private_dir(candidate)
             return _root
@@ -57,9 +55,8 @@ def cache_root() -> str:
 
 def app_dir(name: str, content_hash: str) -> str:
     """The private directory of one build of one app."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "app"
     return ensure_private_dir(
-        os.path.join(cache_root(), "apps", f"{safe}-{content_hash[:16]}"), parents=False
+        os.path.join(cache_root(), "apps", app_dir_name(name, content_hash)), parents=False
     )
 
 
@@ -134,27 +131,6 @@ def iter_app_dirs(root: str) -> Iterator[str]:
         path = os.path.join(apps, name)
         if os.path.isdir(path) and not os.path.islink(path):
             yield path
-
-
-def _default_roots() -> list[str]:
-    roots = []
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA")
-        if base:
-            roots.append(os.path.join(base, "bundler", "Cache"))
-    elif sys.platform == "darwin":
-        roots.append(os.path.join(os.path.expanduser("~"), "Library", "Caches", "bundler"))
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = (
-            xdg if xdg and os.path.isabs(xdg) else os.path.join(os.path.expanduser("~"), ".cache")
-        )
-        roots.append(os.path.join(base, "bundler"))
-    # A read-only or missing home must not stop the app: fall back to a private temp dir.
-    temp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or "/tmp"
-    user = getattr(os, "getuid", lambda: os.environ.get("USERNAME", "user"))()
-    roots.append(os.path.join(temp, f"bundler-cache-{user}"))
-    return roots
 
 
 def _check_private(path: str) -> None:
