@@ -47,12 +47,15 @@ def run(main_name: str, main_file: str) -> None:
         index = read_index(archive)
         check_python(index)
         install(archive, index)
+        if main_name != "__main__":
+            return
+        _show_app_frames_only(archive)
+        status = start(index)
     except BootError as exc:
+        # Also raised while the app runs, when a damaged member is read.
         sys.stderr.write(f"{os.path.basename(archive)}: error: {exc}\n")
         sys.exit(1)
-    if main_name == "__main__":
-        _show_app_frames_only(archive)
-        sys.exit(start(index))
+    sys.exit(status)
 
 
 def read_index(archive: str) -> Index:
