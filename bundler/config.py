@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ else:  # pragma: no cover - exercised on 3.9/3.10 only
 __all__ = [
     "DEFAULT_SHEBANG",
     "Config",
+    "InstallOptions",
     "Overrides",
     "ProjectMetadata",
     "load_config",
@@ -39,6 +41,15 @@ _TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "strict": bool,
     "inherit-path": bool,
     "compile": bool,
+    "install": bool,
+    "with": list,
+    "requirements": list,
+    "constraints": list,
+    "find-links": list,
+    "no-index": bool,
+    "build-isolation": bool,
+    "extract": list,
+    "zip-safe": list,
 }
 
 _ENTRY_RE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
@@ -56,6 +67,8 @@ class ProjectMetadata:
     gui_scripts: Mapping[str, str] = field(default_factory=dict)
     entry_points: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     summary: str = ""
+    # Fields the build backend fills in (PEP 621 "dynamic"), e.g. ("version", "scripts").
+    dynamic: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,14 +85,44 @@ class Overrides:
     strict: bool | None = None
     inherit_path: bool | None = None
     compile: bool | None = None
+    install: bool | None = None
+    requirements: tuple[str, ...] = ()
+    requirement_files: tuple[Path, ...] = ()
+    constraint_files: tuple[Path, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool | None = None
+    build_isolation: bool | None = None
+    use_cache: bool = True
+
+
+@dataclass(frozen=True)
+class InstallOptions:
+    """How the staging directory is made: the project's wheel plus what pip installs, from where.
+
+    Paths are absolute; ``find_links`` holds directories, files or URLs, as pip takes them.
+    """
+
+    requirements: tuple[str, ...] = ()
+    requirement_files: tuple[Path, ...] = ()
+    constraint_files: tuple[Path, ...] = ()
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    build_isolation: bool = True
+    use_cache: bool = True
 
 
 @dataclass(frozen=True)
 class Config:
-    """Everything a build needs to know, after merging pyproject.toml with the CLI."""
+    """Everything a build needs to know, after merging pyproject.toml with the CLI.
+
+    ``has_project`` is false when ``bundle`` runs without a project and bundles installed
+    distributions only; ``project`` is None then, and also for a project whose metadata
+    comes from its build backend alone (no ``[project]`` table). ``install`` is None with
+    ``--no-install``: imports resolve against the target interpreter's environment as it is.
+    """
 
     project_dir: Path
-    project: ProjectMetadata
+    project: ProjectMetadata | None
     output: Path
     entry: str | None
     script: str | None
@@ -90,6 +133,12 @@ class Config:
     strict: bool
     inherit_path: bool
     compile: bool
+    install: InstallOptions | None = None
+    has_project: bool = True
+    # Packages to extract whole at first import, and packages the zip-safety analysis
+    # must not extract: module names, from [tool.bundle] extract / zip-safe.
+    extract: tuple[str, ...] = ()
+    zip_safe: tuple[str, ...] = ()
 
     @property
     def source_root(self) -> Path:
@@ -98,8 +147,19 @@ class Config:
         return src if src.is_dir() else self.project_dir
 
 
-def load_config(project_dir: Path, overrides: Overrides) -> Config:
-    """Read ``project_dir/pyproject.toml`` and apply ``overrides`` on top of it."""
+def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
+    """Read ``project_dir/pyproject.toml`` and apply ``overrides`` on top of it.
+
+    With no ``project_dir`` the current directory is the project if it holds a
+    ``pyproject.toml``; if not, and the command line names distributions to install
+    (``--with``, ``-r``) or turns installing off, the build bundles installed distributions
+    without a project.
+    """
+    if project_dir is None:
+        here = Path.cwd()
+        if not (here / "pyproject.toml").is_file() and _needs_no_project(overrides):
+            return _merge(here.resolve(), None, {}, overrides, None)
+        project_dir = Path(".")
     if not project_dir.exists():
         raise ProjectError(f"project directory {project_dir} does not exist")
     if not project_dir.is_dir():
@@ -107,13 +167,17 @@ def load_config(project_dir: Path, overrides: Overrides) -> Config:
     pyproject = project_dir / "pyproject.toml"
     if not pyproject.is_file():
         raise ProjectError(
-            f"no pyproject.toml in {project_dir}: run bundle from a project directory "
-            "or pass the project's path"
+            f"no pyproject.toml in {project_dir}: run bundle from a project directory, "
+            "pass the project's path, or name distributions to bundle with --with"
         )
     data = _read_toml(pyproject)
     project = _read_project_table(data, pyproject)
     tool = _read_tool_table(data, pyproject)
     return _merge(project_dir.resolve(), project, tool, overrides, pyproject)
+
+
+def _needs_no_project(cli: Overrides) -> bool:
+    return bool(cli.requirements or cli.requirement_files) or cli.install is False
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -127,10 +191,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ProjectError(f"cannot read {path}: {exc}") from None
 
 
-def _read_project_table(data: Mapping[str, Any], path: Path) -> ProjectMetadata:
+def _read_project_table(data: Mapping[str, Any], path: Path) -> ProjectMetadata | None:
     table = data.get("project")
+    if table is None:
+        return None  # the build backend may know the metadata (e.g. [tool.poetry])
     if not isinstance(table, dict):
-        raise ConfigError(f"{path} has no [project] table: add one with at least name and version")
+        raise ConfigError(f"{path}: [project] must be a table")
     name = table.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{path}: [project] needs a 'name'")
@@ -152,6 +218,7 @@ def _read_project_table(data: Mapping[str, Any], path: Path) -> ProjectMetadata:
             for group, items in dict(table.get("entry-points", {})).items()
         },
         summary=str(table.get("description", "")),
+        dynamic=tuple(_string_list(table.get("dynamic", []), "[project] dynamic", path)),
     )
 
 
@@ -174,11 +241,17 @@ def _read_tool_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
 
 def _merge(
     project_dir: Path,
-    project: ProjectMetadata,
+    project: ProjectMetadata | None,
     tool: Mapping[str, Any],
     cli: Overrides,
-    path: Path,
+    path: Path | None,
 ) -> Config:
+    install = _install_options(project_dir, tool, cli)
+    if project is None and path is not None and install is None:
+        raise ConfigError(
+            f"{path} has no [project] table: add one with at least name and version "
+            "(without --no-install, the build backend supplies the metadata)"
+        )
     output = cli.output
     if output is None and "output" in tool:
         output = project_dir / str(tool["output"])
@@ -204,7 +277,69 @@ def _merge(
         strict=_pick(cli.strict, tool.get("strict"), False),
         inherit_path=_pick(cli.inherit_path, tool.get("inherit-path"), False),
         compile=_pick(cli.compile, tool.get("compile"), True),
+        install=install,
+        has_project=path is not None,
+        extract=tuple(tool.get("extract", ())),
+        zip_safe=tuple(tool.get("zip-safe", ())),
     )
+
+
+def _install_options(
+    project_dir: Path, tool: Mapping[str, Any], cli: Overrides
+) -> InstallOptions | None:
+    """Lists from [tool.bundle] (paths relative to the project) come first, then the CLI's."""
+    cwd = Path.cwd()
+    requirements = tuple(tool.get("with", ())) + cli.requirements
+    requirement_files = tuple(project_dir / p for p in tool.get("requirements", ())) + tuple(
+        cwd / p for p in cli.requirement_files
+    )
+    constraint_files = tuple(project_dir / p for p in tool.get("constraints", ())) + tuple(
+        cwd / p for p in cli.constraint_files
+    )
+    find_links = tuple(_link(link, project_dir) for link in tool.get("find-links", ())) + tuple(
+        _link(link, cwd) for link in cli.find_links
+    )
+    if not _pick(cli.install, tool.get("install"), True):
+        given = [
+            option
+            for option, value in (
+                ("--with", requirements),
+                ("--requirement", requirement_files),
+                ("--constraint", constraint_files),
+                ("--find-links", find_links),
+                ("--no-index", cli.no_index),
+            )
+            if value
+        ]
+        if given:
+            verb = "needs" if len(given) == 1 else "need"
+            raise ConfigError(
+                f"{', '.join(given)} {verb} an install, which --no-install turns off: "
+                "drop one or the other"
+            )
+        return None
+    for file in (*requirement_files, *constraint_files):
+        if not file.is_file():
+            raise ConfigError(f"requirements file {file} does not exist: check the path")
+    for link in find_links:
+        if "://" not in link and not os.path.exists(link):
+            raise ConfigError(
+                f"find-links location {link} does not exist: pass a directory of wheels"
+            )
+    return InstallOptions(
+        requirements=requirements,
+        requirement_files=requirement_files,
+        constraint_files=constraint_files,
+        find_links=find_links,
+        no_index=_pick(cli.no_index, tool.get("no-index"), False),
+        build_isolation=_pick(cli.build_isolation, tool.get("build-isolation"), True),
+        use_cache=cli.use_cache,
+    )
+
+
+def _link(link: str, base: Path) -> str:
+    """A ``--find-links`` value with a relative path made absolute (URLs stay as they are)."""
+    return link if "://" in link else os.path.normpath(base / link)
 
 
 def _pick(cli: bool | None, tool: Any, default: bool) -> bool:

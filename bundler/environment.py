@@ -20,9 +20,11 @@ __all__ = [
     "Distribution",
     "Environment",
     "Interpreter",
+    "environment_for",
     "inspect_environment",
     "normalise_name",
     "query_interpreter",
+    "staged_environment",
 ]
 
 # Runs inside the target interpreter; prints one JSON object describing it. It must stay
@@ -97,11 +99,20 @@ class Distribution:
     files: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     entry_points: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    requires_python: str | None = None
 
     @property
     def key(self) -> str:
         """The normalised name used to compare distributions (PEP 503)."""
         return normalise_name(self.name)
+
+    @property
+    def scripts(self) -> dict[str, str]:
+        """Console and GUI scripts: name -> ``module:function``."""
+        return {
+            **self.entry_points.get("console_scripts", {}),
+            **self.entry_points.get("gui_scripts", {}),
+        }
 
 
 @dataclass(frozen=True)
@@ -113,11 +124,18 @@ class Environment:
     distributions: tuple[Distribution, ...]
     # Normalised real path of every file a RECORD lists -> its distribution.
     owners: Mapping[str, Distribution]
+    # The normalised name of the project's own distribution, when it is installed here.
+    project: str | None = None
 
     def owner_of(self, path: Path) -> Distribution | None:
         """The distribution whose RECORD lists ``path``, if any."""
         found = self.owners.get(os.path.normpath(path))
         return found if found is not None else self.owners.get(os.path.realpath(path))
+
+    def is_project_file(self, path: Path) -> bool:
+        """Whether ``path`` belongs to the project's own installed distribution."""
+        owner = self.owner_of(path)
+        return owner is not None and owner.key == self.project
 
     def distribution(self, name: str) -> Distribution | None:
         """The installed distribution called ``name`` (compared after normalisation)."""
@@ -134,8 +152,31 @@ def inspect_environment(python: str | None, extra_path: Sequence[Path] = ()) -> 
     ``extra_path`` (the project's source root) is searched before the interpreter's own
     path, the way an installed project would shadow nothing but be found first.
     """
-    interpreter = query_interpreter(python)
-    search_path = tuple(_unique(list(extra_path) + list(interpreter.sys_path)))
+    return environment_for(query_interpreter(python), extra_path)
+
+
+def environment_for(interpreter: Interpreter, extra_path: Sequence[Path] = ()) -> Environment:
+    """The environment of ``interpreter`` as it is, with ``extra_path`` searched first."""
+    return _environment(interpreter, [*extra_path, *interpreter.sys_path])
+
+
+def staged_environment(
+    interpreter: Interpreter, site_dir: Path, project: str | None = None
+) -> Environment:
+    """A staging directory plus the standard library of ``interpreter``, and nothing else.
+
+    The interpreter's site-packages are left out: what the app needs was installed into
+    ``site_dir``, so a build gives the same archive wherever it runs. ``project`` names the
+    project's distribution, when it is installed there.
+    """
+    stdlib = [p for p in interpreter.sys_path if interpreter.is_stdlib_path(p)]
+    return _environment(interpreter, [site_dir, *stdlib], project)
+
+
+def _environment(
+    interpreter: Interpreter, path: Sequence[Path], project: str | None = None
+) -> Environment:
+    search_path = tuple(_unique(path))
     site_path = [p for p in search_path if not interpreter.is_stdlib_path(p)]
     distributions = tuple(_find_distributions(site_path))
     owners: dict[str, Distribution] = {}
@@ -143,12 +184,16 @@ def inspect_environment(python: str | None, extra_path: Sequence[Path] = ()) -> 
         site = os.path.realpath(dist.site_dir)
         for name in dist.files:
             owners.setdefault(os.path.normpath(os.path.join(site, name)), dist)
-    return Environment(interpreter, search_path, distributions, owners)
+    key = normalise_name(project) if project else None
+    return Environment(interpreter, search_path, distributions, owners, key)
 
 
 def query_interpreter(python: str | None) -> Interpreter:
     """Run ``python`` once and read its paths, version and module suffixes."""
     executable = python or sys.executable
+    if os.sep in executable or (os.altsep and os.altsep in executable):
+        # The query runs in an empty directory: a relative path must not change meaning.
+        executable = os.path.abspath(executable)
     try:
         with tempfile.TemporaryDirectory() as empty:
             # An empty working directory keeps the caller's cwd off the reported path.
@@ -225,6 +270,7 @@ def _read_distribution(dist_info: Path) -> Distribution | None:
         files=tuple(_read_record(dist_info)),
         requires=tuple(headers.get_all("Requires-Dist") or ()),
         entry_points=_read_entry_points(dist_info / "entry_points.txt"),
+        requires_python=headers.get("Requires-Python"),
     )
 
 

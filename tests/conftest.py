@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import venv
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.downloads import download_wheels
 from tests.helpers.pythons import clean_env
 from tests.helpers.wheels import build_fixture_wheelhouse
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample_projects"
+
+# The build backends of the test projects, fetched once (tests/helpers/downloads.py).
+BUILD_BACKENDS = (
+    "setuptools==84.2.1",
+    "hatchling==1.33.0",
+    "flit-core==4.2.0",
+    "poetry-core==2.5.0",
+)
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
@@ -22,15 +33,54 @@ Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 def run_bundle(
     *args: str | Path, cwd: Path | None = None, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the ``bundle`` CLI in a subprocess, as a user would."""
+    """Run the ``bundle`` CLI in a subprocess, as a user would (environment: ``bundle_env``)."""
     return subprocess.run(
         [sys.executable, "-m", "bundler", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env=clean_env(**(env or {})),
+        env=bundle_env(**(env or {})),
         timeout=600,
     )
+
+
+def bundle_env(**overrides: str) -> dict[str, str]:
+    """``clean_env`` in which pip, which ``bundle build`` runs, reads no configuration of
+    this machine (find-links, mirrors, constraints): a test says where its wheels come from.
+    """
+    pip_free = {k: v for k, v in clean_env().items() if not k.startswith("PIP_")}
+    pip_free.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    return {**pip_free, **overrides}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_build_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Builds of this test session keep their wheels and staging directories here."""
+    cache = tmp_path_factory.mktemp("build-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BUNDLER_BUILD_CACHE", str(cache))
+        yield cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Archives that tests run extract native code here, not into the user's own cache."""
+    cache = tmp_path_factory.mktemp("runtime-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BUNDLER_CACHE", str(cache))
+        yield cache
+
+
+@pytest.fixture(scope="session")
+def backend_wheels() -> Path:
+    """Wheels of setuptools, hatchling, flit-core and poetry-core (downloaded once)."""
+    return download_wheels("build-backends", BUILD_BACKENDS)
+
+
+@pytest.fixture(scope="session")
+def offline(backend_wheels: Path, wheelhouse: Path) -> tuple[str, ...]:
+    """``bundle build`` options that build and install from the local wheelhouses only."""
+    return ("--no-index", "--find-links", str(backend_wheels), "--find-links", str(wheelhouse))
 
 
 @pytest.fixture(scope="session")
@@ -54,26 +104,21 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def deps_python(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
     """A virtualenv with every fixture distribution installed, offline, by pip."""
-    target = tmp_path_factory.mktemp("deps-venv")
+    names = sorted({p.name.split("-")[0] for p in wheelhouse.glob("*.whl")})
+    return venv_with(tmp_path_factory.mktemp("deps-venv"), wheelhouse, *names)
+
+
+def venv_with(target: Path, wheels: Path, *requirements: str) -> Path:
+    """A new virtualenv at ``target`` with ``requirements`` installed by pip from ``wheels``
+    only; returns its interpreter."""
     venv.EnvBuilder(with_pip=False).create(target)
     python = target / "bin" / "python"
-    names = sorted({p.name.split("-")[0] for p in wheelhouse.glob("*.whl")})
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"]
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "--quiet",
-            "--no-index",
-            "--find-links",
-            str(wheelhouse),
-            *names,
-        ],
+        [*pip, "--no-index", "--find-links", str(wheels), *requirements],
         check=True,
-        env=clean_env(),
+        env=bundle_env(),
+        timeout=600,
     )
     return python
 
@@ -101,6 +146,14 @@ def run_app(clean_python: Path) -> Runner:
         )
 
     return run
+
+
+def copy_project(source: Path, dest: Path) -> Path:
+    """A copy of ``source`` to build, so that a backend's ``build/`` stays out of the repo."""
+    shutil.copytree(
+        source, dest, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__")
+    )
+    return dest
 
 
 def write_project(root: Path, files: Mapping[str, str]) -> Path:

@@ -29,7 +29,8 @@ def project(tmp_path: Path) -> Path:
 
 
 def build(project: Path, output: Path, **env: str) -> None:
-    result = run_bundle("build", project, "-o", output, "-q", env=env)
+    # The writer is under test, not staging: resolve against this environment as it is.
+    result = run_bundle("build", project, "-o", output, "-q", "--no-install", env=env)
     assert result.returncode == 0, result.stderr
 
 

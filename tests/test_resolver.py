@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bundler.entrypoint import EntryPoint
-from bundler.environment import inspect_environment
+from bundler.environment import inspect_environment, query_interpreter, staged_environment
 from bundler.errors import EntryPointError
 from bundler.resolver import ModuleKind, ModuleLocator, resolve_imports, scan_imports
 from tests.conftest import write_project
@@ -149,3 +149,61 @@ def test_virtualenv_inside_the_project_is_third_party(tmp_path: Path) -> None:
     graph = resolve_imports(EntryPoint("tool", "main"), env, tmp_path)
     assert graph.modules["tool"].kind is ModuleKind.PROJECT
     assert graph.modules["dep"].kind is ModuleKind.THIRD_PARTY
+
+
+def test_dotted_strings_naming_own_modules_are_optional_imports() -> None:
+    source = (
+        'EXTENSIONS = ["pkg.ext.Plugin", "json.decoder", "see pkg.ext for details"]\n'
+        'LOADER = "pkg.loaders"\n'
+    )
+    assert refs(source, module="pkg.mod") == {"pkg.ext.Plugin": True, "pkg.loaders": True}
+    assert refs(source, module="toplevel") == {}
+
+
+def test_module_named_in_a_string_is_bundled_with_its_imports(tmp_path: Path) -> None:
+    """cookiecutter names its Jinja extensions as "cookiecutter.extensions.JsonifyExtension"."""
+    write_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/main.py": (
+                "import importlib\nEXTENSIONS = ['app.ext.Plugin', 'app.gone.Thing']\n"
+                "def main():\n    return [importlib.import_module(e) for e in EXTENSIONS]\n"
+            ),
+            "app/ext.py": "import app.helper\nclass Plugin:\n    pass\n",
+            "app/helper.py": "",
+        },
+    )
+    env = inspect_environment(sys.executable, [tmp_path])
+    graph = resolve_imports(EntryPoint("app.main", "main"), env, tmp_path)
+    assert {"app.ext", "app.helper"} <= set(graph.modules)
+    assert graph.missing == ()
+
+
+def _installed(site: Path, name: str, files: dict[str, str], entry_points: str = "") -> None:
+    """A distribution as pip installs it: files, METADATA, entry_points.txt, RECORD."""
+    dist_info = f"{name}-1.0.dist-info"
+    files = {**files, f"{dist_info}/METADATA": f"Name: {name}\nVersion: 1.0\n"}
+    if entry_points:
+        files[f"{dist_info}/entry_points.txt"] = entry_points
+    files[f"{dist_info}/RECORD"] = "".join(f"{path},,\n" for path in files)
+    write_project(site, files)
+
+
+def test_plugins_of_bundled_code_come_from_any_installed_distribution(tmp_path: Path) -> None:
+    """mccabe, a dependency of flake8, registers itself in flake8's group."""
+    site = tmp_path / "site"
+    _installed(site, "host", {"host/__init__.py": "def main():\n    return 0\n"})
+    _installed(
+        site,
+        "helper",
+        {"helper_plugin.py": "import helper_dep\n", "helper_dep.py": ""},
+        "[host.plugins]\nextra = helper_plugin:Plugin\n",
+    )
+    _installed(
+        site, "unrelated", {"unrelated_mod.py": ""}, "[other.plugins]\nx = unrelated_mod:X\n"
+    )
+    env = staged_environment(query_interpreter(sys.executable), site)
+    graph = resolve_imports(EntryPoint("host", "main"), env, tmp_path)
+    assert {"helper_plugin", "helper_dep"} <= set(graph.modules)
+    assert "unrelated_mod" not in graph.modules

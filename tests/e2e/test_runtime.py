@@ -55,7 +55,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "demo/deep.py": DEEP,
         },
     )
-    result = run_bundle("build", root, "-o", root / "demo.pyz", "-q")
+    result = run_bundle("build", root, "-o", root / "demo.pyz", "-q", "--no-install")
     assert result.returncode == 0, result.stderr
     return root / "demo.pyz"
 
@@ -72,7 +72,8 @@ def test_inherit_path_lets_the_host_site_packages_in(
 ) -> None:
     project = demo.parent
     output = tmp_path / "inherit.pyz"
-    assert run_bundle("build", project, "-o", output, "-q", "--inherit-path").returncode == 0
+    built = run_bundle("build", project, "-o", output, "-q", "--inherit-path", "--no-install")
+    assert built.returncode == 0
     result = run_app(output, "optional", python=deps_python)
     assert result.stderr.strip() == "tallyho: present"
 
@@ -115,7 +116,8 @@ def test_requires_python_names_both_versions(tmp_path: Path, run_app: Runner) ->
             "demo/cli.py": "def main():\n    return 0\n",
         },
     )
-    assert run_bundle("build", root, "-o", root / "app.pyz", "-q").returncode == 0
+    built = run_bundle("build", root, "-o", root / "app.pyz", "-q", "--no-install")
+    assert built.returncode == 0
     result = run_app(root / "app.pyz", python=python39)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1

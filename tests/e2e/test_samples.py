@@ -8,21 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, Runner, run_bundle
+from tests.conftest import SAMPLES, Runner, copy_project, run_bundle
 from tests.helpers.pythons import find_pythons
 
 TEXT = "The quick brown fox\njumps over the lazy dog.\n"
 
 
 @pytest.fixture(scope="module")
-def archives(tmp_path_factory: pytest.TempPathFactory, deps_python: Path) -> dict[str, Path]:
-    """Each sample built once, resolved against a virtualenv that has its dependencies."""
+def archives(tmp_path_factory: pytest.TempPathFactory, offline: tuple[str, ...]) -> dict[str, Path]:
+    """Each sample built once the default way: its wheel built by setuptools, then installed
+    with its dependencies by pip, offline, from the test wheelhouses."""
     out = tmp_path_factory.mktemp("archives")
     built = {}
     for name in ("notekeeper", "wordstats", "srclayout"):
-        result = run_bundle(
-            "build", SAMPLES / name, "-o", out / f"{name}.pyz", "--python", deps_python
-        )
+        project = copy_project(SAMPLES / name, out / name)
+        result = run_bundle("build", project, "-o", out / f"{name}.pyz", *offline)
         assert result.returncode == 0, result.stderr
         built[name] = out / f"{name}.pyz"
     return built
@@ -112,7 +112,13 @@ def test_only_reached_distributions_are_bundled(archives: dict[str, Path]) -> No
 
 def test_third_party_python2_file_is_a_warning(deps_python: Path, tmp_path: Path) -> None:
     result = run_bundle(
-        "build", SAMPLES / "wordstats", "-o", tmp_path / "w.pyz", "--python", deps_python
+        "build",
+        SAMPLES / "wordstats",
+        "-o",
+        tmp_path / "w.pyz",
+        "--python",
+        deps_python,
+        "--no-install",
     )
     assert result.returncode == 0
     assert "warning: legacy_extras/tests/py2_only.py" in result.stderr
@@ -122,7 +128,7 @@ def test_build_without_the_dependency_names_its_importer(
     archives: dict[str, Path], tmp_path: Path
 ) -> None:
     """Built against an environment without tallyho: the build says so, by importer."""
-    result = run_bundle("build", SAMPLES / "wordstats", "-o", tmp_path / "w.pyz")
+    result = run_bundle("build", SAMPLES / "wordstats", "-o", tmp_path / "w.pyz", "--no-install")
     assert result.returncode == 0
     assert "'tallyho' not found (imported by wordstats" in result.stderr
 

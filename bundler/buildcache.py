@@ -1,0 +1,154 @@
+"""Cache entries for builds: one directory per key, filled once under a lock, renamed into place.
+
+An entry is ``<area>/<key>/`` and is complete only when it holds the marker file written
+after everything else, so a directory left by a killed build is recognised and filled again.
+Filling happens in ``<area>/.<key>.tmp-*`` under an exclusive lock on ``<area>/<key>.lock``;
+the finished directory is renamed into place, so readers never see half an entry. A reader
+keeps a shared lock while it uses the entry, so a concurrent refresh cannot delete it
+under its feet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from bundler.errors import BuildCacheError
+from bundler.runtime.cache import CacheError, cache_root
+
+__all__ = ["BUILD_CACHE_ENV", "MARKER", "CacheEntry", "build_cache_root", "cached_entry"]
+
+# Set it to keep built wheels and staging directories somewhere else than the user cache
+# (a CI cache directory, say); the archives' runtime cache follows $BUNDLER_CACHE.
+BUILD_CACHE_ENV = "BUNDLER_BUILD_CACHE"
+MARKER = "bundle-entry.json"
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """A complete cache entry, and how it came to be."""
+
+    path: Path
+    info: Mapping[str, Any]
+    reused: bool
+    repaired: bool = False
+
+
+def build_cache_root() -> Path:
+    """Where build caches go: ``$BUNDLER_BUILD_CACHE``, else bundler's user cache directory
+    (``$BUNDLER_CACHE``, else the platform's, e.g. ``~/.cache/bundler``)."""
+    explicit = os.environ.get(BUILD_CACHE_ENV)
+    if explicit:
+        return Path(explicit).absolute()
+    try:
+        return Path(cache_root())
+    except CacheError as exc:
+        raise BuildCacheError(f"{exc}; or set {BUILD_CACHE_ENV} to a writable directory") from None
+
+
+@contextlib.contextmanager
+def cached_entry(
+    area: Path,
+    key: str,
+    fill: Callable[[Path], Mapping[str, Any]],
+    *,
+    refresh: bool = False,
+) -> Iterator[CacheEntry]:
+    """Yield the complete entry for ``key`` in ``area``, filling it first when needed.
+
+    ``fill(directory)`` writes the entry's files into an empty ``directory`` and returns
+    facts to record in its marker (``CacheEntry.info``). With ``refresh`` an existing
+    entry is filled again and replaced. If ``fill`` raises, nothing is left behind.
+    """
+    try:
+        area.mkdir(parents=True, exist_ok=True)
+        lock_file = (area / f"{key}.lock").open("a+b")
+    except OSError as exc:
+        raise BuildCacheError(
+            f"cannot use the build cache {area}: {exc.strerror or exc}; "
+            f"set {BUILD_CACHE_ENV} to a writable directory"
+        ) from None
+    entry = area / key
+    with lock_file:
+        if not refresh:
+            _lock(lock_file, exclusive=False)
+            info = _read_marker(entry)
+            if info is not None:
+                yield CacheEntry(entry, info, reused=True)
+                return
+        _lock(lock_file, exclusive=True)
+        info = None if refresh else _read_marker(entry)
+        reused = info is not None  # another build filled it while we waited for the lock
+        repaired = False
+        if info is None:
+            repaired = entry.exists() and not refresh
+            _fill_and_publish(area, key, fill)
+        # Downgrade so that other readers can share the entry while this build uses it.
+        _lock(lock_file, exclusive=False)
+        info = _read_marker(entry)
+        if info is None:  # pragma: no cover - only if someone edits the cache by hand
+            raise BuildCacheError(f"the build cache entry {entry} vanished; run the build again")
+        yield CacheEntry(entry, info, reused=reused, repaired=repaired)
+
+
+def _fill_and_publish(area: Path, key: str, fill: Callable[[Path], Mapping[str, Any]]) -> None:
+    # Holding the exclusive lock: any temporary directory of this key is a killed build's.
+    for stale in area.glob(f".{key}.*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(dir=area, prefix=f".{key}.tmp-"))
+    try:
+        facts = dict(fill(staging))
+        marker = {"format": _FORMAT, "key": key, "created": int(time.time()), **facts}
+        (staging / MARKER).write_text(json.dumps(marker, indent=1, sort_keys=True) + "\n")
+        entry = area / key
+        if entry.exists() or entry.is_symlink():
+            retired = area / f".{key}.old-{os.getpid()}"
+            os.replace(entry, retired)
+            shutil.rmtree(retired, ignore_errors=True)
+        os.replace(staging, entry)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _read_marker(entry: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((entry / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        return None
+    return data
+
+
+if sys.platform == "win32":  # pragma: no cover - the test machines are POSIX
+    import msvcrt
+
+    def _lock(handle: IO[bytes], *, exclusive: bool) -> None:
+        # msvcrt has no shared locks: every holder is exclusive, which is safe, only slower.
+        if getattr(handle, "_bundle_locked", False):
+            return
+        while True:
+            try:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                handle._bundle_locked = True  # type: ignore[attr-defined]
+                return
+            except OSError:
+                time.sleep(0.1)
+
+else:
+    import fcntl
+
+    def _lock(handle: IO[bytes], *, exclusive: bool) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)

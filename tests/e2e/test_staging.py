@@ -1,0 +1,553 @@
+"""The default build: the project's wheel built by its backend, installed by pip into a cached
+staging directory, offline from local wheelhouses; and what goes wrong on the way."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Runner, bundle_env, pyproject, run_bundle, venv_with, write_project
+from tests.helpers.pythons import find_python
+from tests.helpers.wheels import write_wheel
+
+APP = """\
+import importlib.metadata
+import importlib.resources
+
+
+def main():
+    greeting = importlib.resources.files(__package__).joinpath("greeting.txt").read_text()
+    print(f"{{greeting.strip()}} from {name} {{importlib.metadata.version('{name}')}}")
+"""
+
+# Build-system tables, with the [project] of each backend's test project.
+BACKENDS = {
+    "hatchling": """\
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "{name}"
+dynamic = ["version"]
+
+[tool.hatch.version]
+path = "{name}/__init__.py"
+""",
+    "flit-core": """\
+[build-system]
+requires = ["flit_core>=3.4"]
+build-backend = "flit_core.buildapi"
+
+[project]
+name = "{name}"
+version = "2.3.4"
+description = "A flit-core project"
+""",
+    "poetry-core": """\
+[build-system]
+requires = ["poetry-core>=2.0"]
+build-backend = "poetry.core.masonry.api"
+
+[project]
+name = "{name}"
+version = "2.3.4"
+""",
+    "setuptools": """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{name}"
+version = "2.3.4"
+
+[tool.setuptools.package-data]
+"*" = ["*.txt"]
+""",
+}
+
+
+def backend_project(root: Path, backend: str, name: str = "demo", **files: str) -> Path:
+    """A project of ``backend`` whose script prints a data file and its installed version."""
+    toml = (
+        BACKENDS[backend].format(name=name) + f'\n[project.scripts]\n{name} = "{name}.cli:main"\n'
+    )
+    return write_project(
+        root,
+        {
+            "pyproject.toml": toml,
+            f"{name}/__init__.py": '"""A demo app."""\n__version__ = "2.3.4"\n',
+            f"{name}/cli.py": APP.format(name=name),
+            f"{name}/greeting.txt": "hello\n",
+            **files,
+        },
+    )
+
+
+def assert_failure_explained(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Non-zero, a one-line summary last, only the tool's own lines (``  | ``) above it."""
+    assert result.returncode != 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines[-1].startswith("bundle: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[-1], result.stderr
+    ours = [line for line in lines if not line.startswith("  | ")]
+    assert not any("Traceback" in line for line in ours), result.stderr
+
+
+def entries(cache: Path, area: str) -> list[str]:
+    """The complete entries of a build cache area, and any temporary leftovers."""
+    root = cache / area
+    return (
+        sorted(p.name for p in root.iterdir() if not p.name.endswith(".lock"))
+        if root.exists()
+        else []
+    )
+
+
+def manifest(archive: Path) -> Mapping[str, object]:
+    with zipfile.ZipFile(archive) as outer:
+        data: Mapping[str, object] = json.loads(outer.read(".bundle/manifest.json"))
+    return data
+
+
+@pytest.fixture
+def greeter_wheels(tmp_path: Path) -> Path:
+    """A wheelhouse: ``greeter`` (scripts greet, greet-loud) on ``greetlib`` 1.0 and 2.0."""
+    house = tmp_path / "greeter-wheels"
+    for version in ("1.0", "2.0"):
+        write_wheel(
+            house,
+            "greetlib",
+            version,
+            {
+                "greetlib/__init__.py": f"VERSION = {version!r}\n\ndef greet(who):\n"
+                "    return f'Hello, {who}!'\n"
+            },
+        )
+    write_wheel(
+        house,
+        "greeter",
+        "1.5",
+        {
+            "greeter/__init__.py": "",
+            "greeter/cli.py": (
+                "import sys\nimport greetlib\n\ndef main():\n"
+                "    print(greetlib.greet(sys.argv[1]), 'greetlib', greetlib.VERSION)\n\n"
+                "def loud():\n    print(greetlib.greet(sys.argv[1]).upper())\n"
+            ),
+        },
+        requires=["greetlib>=1.0"],
+        requires_python=">=3.9",
+        entry_points={
+            "console_scripts": {"greet": "greeter.cli:main", "greet-loud": "greeter.cli:loud"}
+        },
+    )
+    return house
+
+
+# ---------------------------------------------------------------- build backends
+
+
+@pytest.mark.parametrize("backend", ["setuptools", "hatchling", "flit-core", "poetry-core"])
+def test_each_build_backend_builds_an_archive_that_runs(
+    backend: str, tmp_path: Path, offline: tuple[str, ...], run_app: Runner
+) -> None:
+    project = backend_project(tmp_path / "proj", backend, name=f"demo_{backend.replace('-', '_')}")
+    result = run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline)
+    assert result.returncode == 0, result.stderr
+    assert "building the wheel of proj" in result.stderr
+    ran = run_app(tmp_path / "app.pyz")
+    assert ran.stdout == f"hello from demo_{backend.replace('-', '_')} 2.3.4\n", ran.stderr
+
+
+def test_dynamic_version_comes_from_the_built_wheel(
+    tmp_path: Path, offline: tuple[str, ...], run_app: Runner
+) -> None:
+    project = backend_project(tmp_path / "proj", "hatchling")
+    (project / "demo" / "__init__.py").write_text('__version__ = "7.1"\n')
+    result = run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline)
+    assert result.returncode == 0, result.stderr
+    assert manifest(tmp_path / "app.pyz")["app"] == {"name": "demo", "version": "7.1"}
+    assert run_app(tmp_path / "app.pyz").stdout == "hello from demo 7.1\n"
+
+
+# ---------------------------------------------------------------- the cache
+
+
+def test_rebuild_with_nothing_changed_runs_neither_build_nor_pip(
+    tmp_path: Path, offline: tuple[str, ...], private_build_cache: Path
+) -> None:
+    project = backend_project(tmp_path / "proj", "setuptools", name="cachedemo")
+    first = run_bundle("build", project, "-o", tmp_path / "one.pyz", *offline)
+    assert first.returncode == 0, first.stderr
+    assert "installing the project and its dependencies with pip" in first.stderr
+    second = run_bundle("build", project, "-o", tmp_path / "two.pyz", *offline)
+    assert second.returncode == 0, second.stderr
+    assert "reused the cached staging directory (no build, no pip)" in second.stderr
+    assert "building" not in second.stderr and "installing" not in second.stderr
+    assert (tmp_path / "one.pyz").read_bytes() == (tmp_path / "two.pyz").read_bytes()
+    quiet = run_bundle("build", project, "-o", tmp_path / "two.pyz", "-q", *offline)
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+
+
+def test_changed_sources_rebuild_the_wheel(
+    tmp_path: Path, offline: tuple[str, ...], run_app: Runner
+) -> None:
+    project = backend_project(tmp_path / "proj", "hatchling", name="changing")
+    assert run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline).returncode == 0
+    (project / "changing" / "greeting.txt").write_text("good morning\n")
+    rebuilt = run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline)
+    assert "building the wheel" in rebuilt.stderr, rebuilt.stderr
+    assert run_app(tmp_path / "app.pyz").stdout == "good morning from changing 2.3.4\n"
+
+
+def test_a_rebuilt_but_identical_wheel_needs_no_pip(
+    tmp_path: Path, offline: tuple[str, ...]
+) -> None:
+    project = backend_project(tmp_path / "proj", "hatchling", name="samewheel")
+    assert run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline).returncode == 0
+    (project / "NOTES.md").write_text("not part of the wheel\n")
+    rebuilt = run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "building the wheel" in rebuilt.stderr
+    assert "its contents are unchanged, so the cached staging directory was reused" in (
+        rebuilt.stderr
+    )
+    assert "installing" not in rebuilt.stderr
+
+
+def test_no_cache_builds_and_installs_afresh(tmp_path: Path, offline: tuple[str, ...]) -> None:
+    project = backend_project(tmp_path / "proj", "hatchling", name="fresh")
+    assert run_bundle("build", project, "-o", tmp_path / "a.pyz", *offline).returncode == 0
+    again = run_bundle("build", project, "-o", tmp_path / "b.pyz", "--no-cache", *offline)
+    assert again.returncode == 0, again.stderr
+    assert "building the wheel" in again.stderr and "installing" in again.stderr
+    assert (tmp_path / "a.pyz").read_bytes() == (tmp_path / "b.pyz").read_bytes()
+
+
+def test_concurrent_builds_install_once(tmp_path: Path, offline: tuple[str, ...]) -> None:
+    project = backend_project(tmp_path / "proj", "hatchling", name="together")
+    command = [sys.executable, "-m", "bundler", "build", str(project), *offline]
+    env = bundle_env()
+    builds = [
+        subprocess.Popen(
+            [*command, "-o", str(tmp_path / f"app{i}.pyz")],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for i in range(3)
+    ]
+    errors = [build.communicate(timeout=300)[1] for build in builds]
+    assert [build.returncode for build in builds] == [0, 0, 0], errors
+    assert sum("installing the project" in text for text in errors) == 1, errors
+    contents = {(tmp_path / f"app{i}.pyz").read_bytes() for i in range(3)}
+    assert len(contents) == 1
+
+
+def test_half_written_staging_entry_is_redone(
+    tmp_path: Path, offline: tuple[str, ...], run_app: Runner
+) -> None:
+    cache = {"BUNDLER_BUILD_CACHE": str(tmp_path / "cache")}
+    project = backend_project(tmp_path / "proj", "hatchling", name="halfway")
+    build = ("build", project, "-o", tmp_path / "app.pyz", *offline)
+    assert run_bundle(*build, env=cache).returncode == 0
+    [key] = entries(tmp_path / "cache", "staging")
+    staging = tmp_path / "cache" / "staging"
+    (staging / key / "bundle-entry.json").unlink()  # as if the build died before finishing
+    (staging / f".{key}.tmp-killed").mkdir()
+    redone = run_bundle(*build, env=cache)
+    assert redone.returncode == 0, redone.stderr
+    assert "left incomplete by an interrupted build; redone" in redone.stderr
+    assert entries(tmp_path / "cache", "staging") == [key]
+    assert run_app(tmp_path / "app.pyz").stdout == "hello from halfway 2.3.4\n"
+
+
+def test_killed_build_leaves_no_entry_and_the_next_build_works(
+    tmp_path: Path, greeter_wheels: Path, run_app: Runner
+) -> None:
+    cache = tmp_path / "cache"
+    args = ["--with", "greeter", "-c", "greet", "--no-index", "--find-links", greeter_wheels]
+    env = bundle_env(BUNDLER_BUILD_CACHE=str(cache))
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "bundler", "build", *map(str, args), "-o", str(tmp_path / "a.pyz")],
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,  # so that pip, its child, dies with it
+    )
+    deadline = time.monotonic() + 60
+    while not any(n.startswith(".") for n in entries(cache, "staging")):
+        assert victim.poll() is None and time.monotonic() < deadline, "the build ended first"
+        time.sleep(0.01)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert [n for n in entries(cache, "staging") if not n.startswith(".")] == []
+    assert not (tmp_path / "a.pyz").exists()
+    again = run_bundle("build", *args, "-o", tmp_path / "a.pyz", cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert [n for n in entries(cache, "staging") if n.startswith(".")] == []
+    assert run_app(tmp_path / "a.pyz", "you").stdout == "Hello, you! greetlib 2.0\n"
+
+
+# ---------------------------------------------------------------- without a project
+
+
+def test_console_script_of_a_distribution_without_a_project(
+    tmp_path: Path, greeter_wheels: Path, run_app: Runner
+) -> None:
+    result = run_bundle(
+        "build",
+        "--with",
+        "greeter==1.5",
+        "-c",
+        "greet-loud",
+        "-o",
+        "loud.pyz",
+        "--no-index",
+        "--find-links",
+        greeter_wheels,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert run_app(tmp_path / "loud.pyz", "world").stdout == "HELLO, WORLD!\n"
+    info = manifest(tmp_path / "loud.pyz")
+    assert (info["app"], info["requires_python"]) == (
+        {"name": "greeter", "version": "1.5"},
+        ">=3.9",
+    )
+
+
+def test_requirements_file_and_constraints(
+    tmp_path: Path, greeter_wheels: Path, run_app: Runner
+) -> None:
+    (tmp_path / "reqs.txt").write_text("greeter\n")
+    (tmp_path / "pins.txt").write_text("greetlib<2\n")
+    index = ("--no-index", "--find-links", str(greeter_wheels))
+    args = ("build", "-r", "reqs.txt", "--constraint", "pins.txt", "-c", "greet", *index)
+    pinned = run_bundle(*args, "-o", "app.pyz", cwd=tmp_path)
+    assert pinned.returncode == 0, pinned.stderr
+    assert run_app(tmp_path / "app.pyz", "a").stdout == "Hello, a! greetlib 1.0\n"
+    (tmp_path / "pins.txt").write_text("greetlib>=2\n")  # new contents: a new staging entry
+    repinned = run_bundle(*args, "-o", "app.pyz", cwd=tmp_path)
+    assert "installing the requirements in reqs.txt" in repinned.stderr, repinned.stderr
+    assert run_app(tmp_path / "app.pyz", "a").stdout == "Hello, a! greetlib 2.0\n"
+
+
+def test_the_only_script_of_a_requested_distribution_needs_no_c(
+    tmp_path: Path, greeter_wheels: Path
+) -> None:
+    result = run_bundle(
+        "build",
+        "--with",
+        "greeter",
+        "-o",
+        "app.pyz",
+        "--no-index",
+        "--find-links",
+        greeter_wheels,
+        cwd=tmp_path,
+    )
+    assert_failure_explained(result, "ambiguous entry point", "greet, greet-loud", "-c NAME")
+
+
+def test_project_can_run_a_script_of_its_dependency(
+    tmp_path: Path, greeter_wheels: Path, backend_wheels: Path, run_app: Runner
+) -> None:
+    project = backend_project(tmp_path / "proj", "flit-core", name="host")
+    toml = (project / "pyproject.toml").read_text()
+    (project / "pyproject.toml").write_text(
+        toml.replace('version = "2.3.4"', 'version = "2.3.4"\ndependencies = ["greeter"]')
+    )
+    links = ("--find-links", greeter_wheels, "--find-links", backend_wheels)
+    result = run_bundle(
+        "build", project, "-c", "greet", "-o", tmp_path / "g.pyz", "--no-index", *links
+    )
+    assert result.returncode == 0, result.stderr
+    assert run_app(tmp_path / "g.pyz", "x").stdout == "Hello, x! greetlib 2.0\n"
+
+
+# ---------------------------------------------------------------- environments
+
+
+def test_staging_hides_the_target_interpreters_site_packages(
+    tmp_path: Path, deps_python: Path, offline: tuple[str, ...]
+) -> None:
+    """tallyho is installed for deps_python, but the project does not declare it."""
+    project = backend_project(
+        tmp_path / "proj",
+        "setuptools",
+        name="undeclared",
+        **{"undeclared/extra.py": "import tallyho\n"},
+    )
+    (project / "undeclared" / "cli.py").write_text(
+        (project / "undeclared" / "cli.py").read_text() + "import undeclared.extra\n"
+    )
+    out = tmp_path / "app.pyz"
+    staged = run_bundle("build", project, "-o", out, "--python", deps_python, *offline)
+    assert staged.returncode == 0, staged.stderr
+    assert "'tallyho' not found (imported by undeclared.extra" in staged.stderr
+    as_is = run_bundle("build", project, "-o", out, "--python", deps_python, "--no-install")
+    assert as_is.returncode == 0, as_is.stderr
+    assert "tallyho" not in as_is.stderr
+
+
+def test_pip_installs_for_the_target_interpreter(
+    tmp_path: Path, greeter_wheels: Path, run_app: Runner
+) -> None:
+    """A marker that only the target satisfies: pip must evaluate it for the target."""
+    python = find_python("3.12") or find_python("3.13")
+    if python is None:
+        pytest.skip("neither Python 3.12 nor 3.13 is installed here")
+    args = ("build", "--with", 'greeter; python_version >= "3.12"', "--with", "greetlib")
+    args += ("-c", "greet", "-o", "a.pyz", "--no-index", "--find-links", str(greeter_wheels))
+    for_target = run_bundle(*args, "--python", python, cwd=tmp_path)
+    assert for_target.returncode == 0, for_target.stderr
+    assert "with pip for Python 3.1" in for_target.stderr
+    assert run_app(tmp_path / "a.pyz", "py", python=python).stdout == "Hello, py! greetlib 2.0\n"
+    for_this = run_bundle(*args, "--python", sys.executable, cwd=tmp_path)
+    assert_failure_explained(for_this, "no script named 'greet'")
+
+
+def test_no_build_isolation_uses_the_target_interpreters_backend(
+    tmp_path: Path, backend_wheels: Path, clean_python: Path, run_app: Runner
+) -> None:
+    python = venv_with(tmp_path / "venv", backend_wheels, "setuptools")
+    project = backend_project(tmp_path / "proj", "setuptools", name="inplace")
+    flags = ("--no-build-isolation", "--no-index", "-o", tmp_path / "app.pyz")
+    built = run_bundle("build", project, "--python", python, *flags)
+    assert built.returncode == 0, built.stderr
+    assert run_app(tmp_path / "app.pyz").stdout == "hello from inplace 2.3.4\n"
+    missing = run_bundle("build", project, "--python", clean_python, "--no-cache", *flags)
+    assert_failure_explained(
+        missing, "cannot import setuptools.build_meta", "drop --no-build-isolation"
+    )
+
+
+def test_tool_table_configures_an_offline_build(
+    tmp_path: Path, greeter_wheels: Path, backend_wheels: Path, run_app: Runner
+) -> None:
+    project = backend_project(tmp_path / "proj", "hatchling", name="configured")
+    (project / "pyproject.toml").write_text(
+        (project / "pyproject.toml").read_text()
+        + "\n[tool.bundle]\n"
+        + 'with = ["greeter"]\nscript = "greet"\nno-index = true\n'
+        + f'find-links = ["../greeter-wheels", "{backend_wheels}"]\noutput = "app.pyz"\n'
+    )
+    result = run_bundle("build", project)
+    assert result.returncode == 0, result.stderr
+    assert run_app(project / "app.pyz", "t").stdout == "Hello, t! greetlib 2.0\n"
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def test_unknown_script_of_a_with_distribution_lists_the_scripts(
+    tmp_path: Path, greeter_wheels: Path
+) -> None:
+    result = run_bundle(
+        "build",
+        "--with",
+        "greeter",
+        "-c",
+        "greeet",
+        "-o",
+        "app.pyz",
+        "--no-index",
+        "--find-links",
+        greeter_wheels,
+        cwd=tmp_path,
+    )
+    assert_failure_explained(result, "no script named 'greeet'", "available: greet, greet-loud")
+    assert not (tmp_path / "app.pyz").exists()
+
+
+def test_unresolvable_requirement(tmp_path: Path, greeter_wheels: Path) -> None:
+    cache = tmp_path / "cache"
+    result = run_bundle(
+        "build",
+        "--with",
+        "greeter",
+        "--with",
+        "greetlib>=3",
+        "-c",
+        "greet",
+        "-o",
+        "app.pyz",
+        "--no-index",
+        "--find-links",
+        greeter_wheels,
+        cwd=tmp_path,
+        env={"BUNDLER_BUILD_CACHE": str(cache)},
+    )
+    assert_failure_explained(result, "pip could not install", "greetlib>=3")
+    assert "  | ERROR:" in result.stderr
+    assert not (tmp_path / "app.pyz").exists()
+    assert entries(cache, "staging") == []
+
+
+def test_failing_build_backend(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": (
+                "[build-system]\nrequires = []\nbuild-backend = 'frob_backend'\n"
+                "backend-path = ['backend']\n\n" + pyproject(scripts={"demo": "demo:main"})
+            ),
+            "backend/frob_backend.py": (
+                "def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n"
+                "    print('compiling the frobnicator')\n"
+                "    raise RuntimeError('libfrob is missing: install libfrob-dev')\n"
+            ),
+            "demo/__init__.py": "def main():\n    pass\n",
+        },
+    )
+    result = run_bundle(
+        "build",
+        project,
+        "-o",
+        tmp_path / "app.pyz",
+        "--no-index",
+        env={"BUNDLER_BUILD_CACHE": str(cache)},
+    )
+    assert_failure_explained(
+        result, "the build backend failed", "RuntimeError: libfrob is missing: install libfrob-dev"
+    )
+    assert "  | RuntimeError: libfrob is missing" in result.stderr  # the backend's own lines
+    assert not (tmp_path / "app.pyz").exists()
+    assert entries(cache, "wheels") == [] and entries(cache, "staging") == []
+
+
+def test_no_network_and_no_wheelhouse(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    project = backend_project(tmp_path / "proj", "setuptools")
+    result = run_bundle(
+        "build", project, "-o", tmp_path / "app.pyz", "--no-index", "--find-links", empty
+    )
+    assert_failure_explained(
+        result,
+        "pip could not install the project's build requirements",
+        "No matching distribution found for setuptools",
+        f"with --no-index pip only looks in {empty}",
+    )
+    assert not (tmp_path / "app.pyz").exists()
+    nowhere = run_bundle("build", project, "-o", tmp_path / "app.pyz", "--no-index")
+    assert_failure_explained(nowhere, "--no-index leaves pip nowhere to look")
+
+
+def test_no_install_conflicts_with_with(tmp_path: Path) -> None:
+    result = run_bundle("build", "--with", "x", "--no-install", "-o", "a.pyz", cwd=tmp_path)
+    assert_failure_explained(result, "--with needs an install, which --no-install turns off")
