@@ -33,6 +33,7 @@ from typing import IO, Any
 
 import bundler
 from bundler.errors import OutputError
+from bundler.extraction import ExtractionPlan
 from bundler.payload import IndexEntry, Payload
 from bundler.resolver import ModuleKind
 from bundler.runtime import bootstrap
@@ -40,6 +41,9 @@ from bundler.runtime import bootstrap
 __all__ = ["ArchiveInfo", "ArchiveResult", "check_output_path", "write_archive"]
 
 _RUNTIME_DIR = Path(bootstrap.__file__).parent
+# zlib's default level: level 9 saves about 1% on typical payloads but takes several times
+# longer on large shared libraries (numpy.libs), and decompression speed is the same.
+_PAYLOAD_LEVEL = 6
 _ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can record
 _FILE_MODE = 0o644 << 16
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
@@ -95,8 +99,18 @@ def check_output_path(output: Path) -> None:
         raise OutputError(f"cannot write to {parent}: {exc.strerror or exc}") from None
 
 
-def write_archive(payload: Payload, info: ArchiveInfo, output: Path) -> ArchiveResult:
-    """Write the archive to a temporary file beside ``output`` and rename it into place."""
+def write_archive(
+    payload: Payload,
+    info: ArchiveInfo,
+    output: Path,
+    extraction: ExtractionPlan | None = None,
+) -> ArchiveResult:
+    """Write the archive to a temporary file beside ``output`` and rename it into place.
+
+    ``extraction`` lists what the runtime extracts at first import (native code,
+    zip-unsafe packages); it goes into the index and the manifest.
+    """
+    extraction = extraction or ExtractionPlan()
     check_output_path(output)
     stamp = _timestamp()
     warnings: list[str] = []
@@ -106,7 +120,9 @@ def write_archive(payload: Payload, info: ArchiveInfo, output: Path) -> ArchiveR
         with _replacing(output) as outer:
             header = (info.shebang + "\n").encode()
             outer.write(header)
-            index = _write_outer(outer, inner, payload, bytecode, info, content_hash, stamp)
+            index = _write_outer(
+                outer, inner, payload, bytecode, info, content_hash, stamp, extraction
+            )
     return ArchiveResult(
         path=output,
         size=output.stat().st_size,
@@ -137,7 +153,9 @@ def _write_payload(
                 members[bytecode[member]] = pyc
     with zipfile.ZipFile(stream, "w") as archive:
         for member in sorted(members):
-            archive.writestr(_zip_info(member, stamp), members[member], compresslevel=9)
+            archive.writestr(
+                _zip_info(member, stamp), members[member], compresslevel=_PAYLOAD_LEVEL
+            )
     return bytecode
 
 
@@ -149,6 +167,7 @@ def _write_outer(
     info: ArchiveInfo,
     content_hash: str,
     stamp: tuple[int, int, int, int, int, int],
+    extraction: ExtractionPlan,
 ) -> dict[str, Any]:
     inner.seek(0, os.SEEK_END)
     payload_size = inner.tell()
@@ -165,10 +184,12 @@ def _write_outer(
             for member, (start, compressed, size, method, crc) in _member_offsets(inner).items()
         }
         index = _index(payload, bytecode, offsets, info, content_hash)
+        if extraction.units:
+            index["extract"] = extraction.index_table(bytecode, index["files"])
         archive.writestr(
             _zip_info(bootstrap.INDEX_MEMBER, stamp), marshal.dumps(index, 4), compresslevel=9
         )
-        manifest = _manifest(payload, info, content_hash, len(offsets))
+        manifest = _manifest(payload, info, content_hash, len(offsets), extraction)
         archive.writestr(_zip_info(bootstrap.MANIFEST_MEMBER, stamp), manifest, compresslevel=9)
         for member, data in sorted(_runtime_members()):
             archive.writestr(_zip_info(member, stamp), data, compresslevel=9)
@@ -234,7 +255,13 @@ def _runtime_kind(entry: IndexEntry) -> int:
     return bootstrap.SOURCE
 
 
-def _manifest(payload: Payload, info: ArchiveInfo, content_hash: str, files: int) -> bytes:
+def _manifest(
+    payload: Payload,
+    info: ArchiveInfo,
+    content_hash: str,
+    files: int,
+    extraction: ExtractionPlan,
+) -> bytes:
     document = {
         "format": bootstrap.FORMAT_VERSION,
         "app": {"name": info.name, "version": info.version},
@@ -258,6 +285,7 @@ def _manifest(payload: Payload, info: ArchiveInfo, content_hash: str, files: int
             }
             for entry in payload.modules
         },
+        **extraction.manifest_table(),
     }
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
 

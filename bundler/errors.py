@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 __all__ = [
+    "BuildCacheError",
     "BundleError",
+    "CacheDirError",
     "ConfigError",
     "EntryPointError",
     "InterpreterError",
     "OutputError",
     "ProjectError",
     "ResolveError",
+    "StagingError",
 ]
 
 
@@ -19,6 +22,10 @@ class BundleError(Exception):
     The message is a complete sentence saying what is wrong and what to do about it;
     the CLI prints it as ``bundle: error: <message>`` and exits non-zero.
     """
+
+    # Lines of a failed tool's output (pip, a build backend) that explain the message;
+    # the CLI prints them above it.
+    details: tuple[str, ...] = ()
 
 
 class ProjectError(BundleError):
@@ -43,3 +50,19 @@ class ResolveError(BundleError):
 
 class OutputError(BundleError):
     """The output archive cannot be written where the user asked."""
+
+
+class StagingError(BundleError):
+    """Building the project's wheel, or installing it and its requirements, failed."""
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class BuildCacheError(BundleError):
+    """The build cache (built wheels, staging directories) cannot be used."""
+
+
+class CacheDirError(BundleError):
+    """The per-user extraction cache cannot be listed or cleared."""

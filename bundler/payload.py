@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,9 +66,12 @@ def plan_payload(graph: Graph, env: Environment, project: ProjectMetadata) -> Pa
                 owners[owner.key] = owner
         for parent in _parents(unit.name):
             _add_namespace(index, parent)
+    suffixes = env.interpreter.extension_suffixes
+    for dist in owners.values():
+        files.update(_native_companions(dist, suffixes))
     for member in files:
-        entry = _index_entry(member, env.interpreter.extension_suffixes)
-        if entry is not None:
+        entry = _index_entry(member, suffixes)
+        if entry is not None and _wins(entry, index.get(entry.name), suffixes):
             index[entry.name] = entry
     for name in list(index):
         for parent in _parents(name):
@@ -129,11 +132,52 @@ def _index_entry(member: str, extension_suffixes: Iterable[str]) -> IndexEntry |
         if suffix is None:
             return None
         stem, kind = filename[: -len(suffix)], ModuleKind.EXTENSION
-    if not stem.isidentifier():
+    # C code imports modules by any file name (mypyc's shared "<hash>__mypyc" helper starts
+    # with a digit); an import statement can name only identifiers.
+    compiled = kind is ModuleKind.EXTENSION and stem != "" and "." not in stem
+    importable = stem.isidentifier() or compiled
+    if not importable:
         return None
     if stem == "__init__":
         return IndexEntry(".".join(parts[:-1]), member, True, kind)
     return IndexEntry(".".join([*parts[:-1], stem]), member, False, kind)
+
+
+def _wins(entry: IndexEntry, current: IndexEntry | None, suffixes: Sequence[str]) -> bool:
+    """Whether ``entry`` is the file Python's FileFinder would import for its name.
+
+    A package beats a module, an extension beats a source (mypyc wheels ship both
+    ``md.py`` and ``md.cpython-311-x86_64-linux-gnu.so``), and extension suffixes rank in
+    the interpreter's order.
+    """
+    if current is None or current.kind is ModuleKind.NAMESPACE:
+        return True
+    return _import_rank(entry, suffixes) > _import_rank(current, suffixes)
+
+
+def _import_rank(entry: IndexEntry, suffixes: Sequence[str]) -> tuple[bool, int]:
+    member = entry.member or ""
+    if entry.kind is ModuleKind.EXTENSION:
+        position = next(i for i, s in enumerate(suffixes) if member.endswith(s))
+    else:
+        position = len(suffixes)
+    return entry.is_package, -position
+
+
+def _native_companions(dist: Distribution, suffixes: Sequence[str]) -> Iterable[tuple[str, Path]]:
+    """Files of an included distribution that no import statement names but its native
+    code needs: the ``<dist>.libs`` folders auditwheel adds, which extensions load through
+    an ``$ORIGIN`` RPATH (``numpy.libs/libopenblas...so``), and top-level extension modules
+    that C code imports by name (mypyc's shared ``<hash>__mypyc`` module)."""
+    site = dist.site_dir
+    for name in dist.files:
+        parts = name.split("/")
+        in_libs = len(parts) > 1 and parts[0].endswith(".libs") and ".." not in parts
+        top_level_extension = len(parts) == 1 and name.endswith(tuple(suffixes))
+        if in_libs or top_level_extension:
+            path = site / name
+            if path.is_file():
+                yield name, path
 
 
 def _add_namespace(index: dict[str, IndexEntry], name: str) -> None:

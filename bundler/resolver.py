@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bundler.entrypoint import EntryPoint
-from bundler.environment import Distribution, Environment, normalise_name
+from bundler.environment import Environment, normalise_name
 from bundler.errors import EntryPointError, ResolveError
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
 
 # Handlers that make an import optional: the code is ready for the module to be absent.
 _OPTIONAL_HANDLERS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+\Z")
 
 
 class ModuleKind(str, enum.Enum):
@@ -68,6 +69,9 @@ class ImportRef:
     optional: bool
     # For ``from X import a, b``: the names that may be submodules of X.
     fromlist: tuple[str, ...] = ()
+    # A string naming something in the importer's own package ("pkg.ext.Plugin"), as plugin
+    # lists and import_string() use: the longest prefix that is a module is followed.
+    by_name: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,40 +181,33 @@ def resolve_imports(
 
 
 def plugin_roots(env: Environment, modules: Iterable[Module]) -> dict[str, str]:
-    """Modules named by entry points of the distributions that own ``modules``.
+    """Modules named by entry points that the bundled code may load at run time.
 
-    Console and GUI scripts are left out: only the chosen entry point runs. Besides the
-    included distributions' own entry points, a distribution that requires an included
-    one and declares entry points is taken as its plugin (flake8-bugbear for flake8).
-    Returns module name -> the distribution that declares it.
+    An entry point group is followed only when its consumer is bundled: the group's first
+    dotted part (``tallyho`` in ``tallyho.counters``, ``pytest`` in ``pytest11``) must name
+    a bundled top-level module or distribution. Console and GUI scripts are left out: only
+    the chosen entry point runs. Groups are read from every distribution in the environment,
+    as ``importlib.metadata`` would at run time: the included ones and their plugins, be they
+    dependents (flake8-bugbear for flake8) or dependencies (mccabe for flake8). Returns
+    module name -> the distribution that declares it.
     """
-    included = {d.key: d for m in modules if m.path and (d := env.owner_of(m.path))}
-    plugins = [
-        dist
-        for dist in env.distributions
-        if dist.key not in included and included.keys() & _required_keys(dist)
-    ]
+    bundled = [m for m in modules if m.kind.bundled]
+    included = {d.key: d for m in bundled if m.path and (d := env.owner_of(m.path))}
+    consumers = set(included) | {normalise_name(m.name.partition(".")[0]) for m in bundled}
+    plugins = [dist for dist in env.distributions if dist.key not in included]
     roots: dict[str, str] = {}
     for dist in [*included.values(), *plugins]:
         for group, items in sorted(dist.entry_points.items()):
-            if group in ("console_scripts", "gui_scripts"):
+            # "flake8.extension" names flake8; "pytest11" names pytest.
+            head = group.partition(".")[0]
+            named = {normalise_name(head), normalise_name(head.rstrip("0123456789"))}
+            if group in ("console_scripts", "gui_scripts") or not named & consumers:
                 continue
             for value in items.values():
                 module = value.split(":")[0].split("[")[0].strip()
                 if module:
                     roots.setdefault(module, dist.name)
     return roots
-
-
-def _required_keys(dist: Distribution) -> set[str]:
-    keys = set()
-    for requirement in dist.requires:
-        if ";" in requirement and "extra" in requirement.split(";", 1)[1]:
-            continue  # needed only with an extra the app did not ask for
-        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-        if match:
-            keys.add(normalise_name(match.group(1)))
-    return keys
 
 
 class _Walker:
@@ -230,6 +227,10 @@ class _Walker:
     def walk(self, entry: EntryPoint, roots: Sequence[str]) -> Graph:
         self._check_entry(entry)
         self._reach(entry.module, importer="<entry point>")
+        main = f"{entry.module}.__main__"
+        if entry.function is None and self._locator.find(main) is not None:
+            # Run like ``python -m package``: what runs is the package's __main__ module.
+            self._reach(main, importer="<entry point>")
         for root in roots:
             if self._locator.find(root) is None and not self._is_stdlib_name(root):
                 raise ResolveError(f"module '{root}' given to --include was not found")
@@ -323,7 +324,7 @@ class _Walker:
         if path is None:
             return ModuleKind.BUILTIN
         resolved = path.resolve()
-        if self._is_project_path(name, resolved):
+        if self._is_project_path(name, resolved) or self._env.is_project_file(resolved):
             return ModuleKind.PROJECT
         if self._env.interpreter.is_stdlib_path(resolved):
             return ModuleKind.STDLIB
@@ -359,16 +360,22 @@ class _Walker:
 
     def _scan(self, name: str) -> None:
         module = self._modules[name]
-        if module.path is None or module.path.suffix != ".py":
+        source = _source_of(module)
+        if source is None:
             return
-        tree = _parse(module.path, name, project=module.kind is ModuleKind.PROJECT)
+        tree = _parse(source, name, project=module.kind is ModuleKind.PROJECT)
         if tree is None:
-            self._warnings.append(f"skipped {module.path}: it is not valid Python for this build")
+            self._warnings.append(f"skipped {source}: it is not valid Python for this build")
             return
         for ref in scan_imports(tree, name, module.is_package):
             self._follow(ref, name)
 
     def _follow(self, ref: ImportRef, importer: str) -> None:
+        if ref.by_name:
+            module = self._longest_module(ref.name)
+            if module is not None:
+                self._reach(module, importer)
+            return
         if not self._reach(ref.name, importer):
             self._record_missing(ref, importer)
             return
@@ -378,10 +385,30 @@ class _Walker:
             if base is not None and base.is_package and self._locator.find(candidate):
                 self._reach(candidate, importer)
 
+    def _longest_module(self, dotted: str) -> str | None:
+        parts = dotted.split(".")
+        for depth in range(len(parts), 1, -1):
+            candidate = ".".join(parts[:depth])
+            if self._locator.find(candidate) is not None:
+                return candidate
+        return None
+
     def _record_missing(self, ref: ImportRef, importer: str) -> None:
         key = f"{ref.name}\0{importer}"
         if key not in self._missing:
             self._missing[key] = MissingImport(ref.name, importer, ref.line, ref.optional)
+
+
+def _source_of(module: Module) -> Path | None:
+    """The Python source whose imports ``module`` makes: its own file, or for a compiled
+    module the source twin mypyc ships beside it (``black/linegen.py`` next to
+    ``black/linegen.cpython-311-x86_64-linux-gnu.so``), which imports what it imports."""
+    path = module.path
+    if path is None or path.suffix == ".py":
+        return path
+    stem = "__init__" if module.is_package else module.name.rpartition(".")[2]
+    twin = path.with_name(f"{stem}.py")
+    return twin if twin.is_file() else None
 
 
 def scan_imports(tree: ast.Module, module: str, is_package: bool) -> list[ImportRef]:
@@ -437,6 +464,20 @@ class _ImportVisitor(ast.NodeVisitor):
         self._optional_depth += 1
         self.generic_visit(node)
         self._optional_depth -= 1
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        # "pkg.module.Name" inside pkg: a module loaded by name (cookiecutter's Jinja
+        # extensions, pygments' lexer table). Strings naming other packages are not taken:
+        # too many of them are only text.
+        top = self._package.partition(".")[0]
+        value = node.value
+        if (
+            top
+            and isinstance(value, str)
+            and value.startswith(f"{top}.")
+            and _DOTTED_NAME.match(value)
+        ):
+            self._refs.append(ImportRef(value, node.lineno, optional=True, by_name=True))
 
     def visit_Call(self, node: ast.Call) -> None:
         target = _dynamic_import_target(node)

@@ -28,6 +28,14 @@ class CacheError(Exception):
 
 
 _root: str | None = None
+_used: set[str] = set()
+# The standard marker that tells backup and cleaning tools this is a cache
+# (https://bford.info/cachedir/); its first line is fixed by that convention.
+CACHEDIR_TAG = (
+    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This directory holds files extracted by bundler archives; `bundle cache --clear`\n"
+    b"# removes them, and they are recreated when needed.\n"
+)
 
 
 def cache_root() -> str:
@@ -39,11 +47,12 @@ def cache_root() -> str:
     if os.environ.get(CACHE_ENV):
         # The user named it: use it or say why not, rather than quietly go elsewhere.
         _root = ensure_private_dir(candidates[0])
+        _tag(_root)
         return _root
     problems = []
     for candidate in candidates:
         try:
-            _root = ensure_private_dir(candidate)
+            _root = _default_root(candidate)
             return _root
         except CacheError as exc:
             problems.append(str(exc))
@@ -54,10 +63,20 @@ def cache_root() -> str:
 
 
 def app_dir(name: str, content_hash: str) -> str:
-    """The private directory of one build of one app."""
-    return ensure_private_dir(
-        os.path.join(cache_root(), "apps", app_dir_name(name, content_hash)), parents=False
-    )
+    """The private directory of one build of one app.
+
+    Its modification time is refreshed once per process, so ``bundle cache`` can tell
+    when each build was last used.
+    """
+    path = os.path.join(cache_root(), "apps", app_dir_name(name, content_hash))
+    if path not in _used:
+        ensure_private_dir(path, parents=False)
+        try:
+            os.utime(path)
+        except OSError:
+            pass  # only the "last used" column of `bundle cache` would be stale
+        _used.add(path)
+    return path
 
 
 def ensure_private_dir(path: str, *, parents: bool = True) -> str:
@@ -82,10 +101,13 @@ def ensure_private_dir(path: str, *, parents: bool = True) -> str:
     return path
 
 
-def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` so that readers see either nothing or the whole file."""
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
+def write_atomic(path: str, data: bytes, mode: int = 0o600, *, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` so that readers see either nothing or the whole file.
+
+    ``sync=False`` skips the ``fsync``: for bulk extraction, where one synced completion
+    marker written after all the files stands for them (see ``extract.py``).
+    """
+    make_private_dirs(os.path.dirname(path))
     temporary = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -94,7 +116,8 @@ def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         _unlink_quietly(temporary)
@@ -105,6 +128,22 @@ def write_atomic(path: str, data: bytes, mode: int = 0o600) -> None:
     except BaseException:
         _unlink_quietly(temporary)
         raise
+
+
+def make_private_dirs(directory: str) -> None:
+    """Create ``directory`` and its missing parents, each ``0700``.
+
+    ``os.makedirs`` gives the parents it creates the default mode, not the one asked for.
+    """
+    if os.path.isdir(directory):
+        return
+    parent = os.path.dirname(directory)
+    if parent and parent != directory:
+        make_private_dirs(parent)
+    try:
+        os.mkdir(directory, 0o700)
+    except FileExistsError:
+        pass
 
 
 def safe_member_path(base: str, member: str) -> str:
@@ -131,6 +170,29 @@ def iter_app_dirs(root: str) -> Iterator[str]:
         path = os.path.join(apps, name)
         if os.path.isdir(path) and not os.path.islink(path):
             yield path
+
+
+def _default_root(path: str) -> str:
+    """Create a default root; its parent (``~/.cache``) may be created, but not above it.
+
+    A home directory that does not exist is not created: that is the "missing home" case,
+    which falls back to the temporary directory.
+    """
+    grandparent = os.path.dirname(os.path.dirname(path))
+    if grandparent and not os.path.isdir(grandparent):
+        raise CacheError(f"cannot use {path}: {grandparent} does not exist")
+    ensure_private_dir(path)
+    _tag(path)
+    return path
+
+
+def _tag(root: str) -> None:
+    tag = os.path.join(root, "CACHEDIR.TAG")
+    if not os.path.exists(tag):
+        try:
+            write_atomic(tag, CACHEDIR_TAG, 0o600)
+        except OSError:
+            pass  # a courtesy to backup tools, not needed by anything here
 
 
 def _check_private(path: str) -> None:

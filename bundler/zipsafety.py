@@ -1,0 +1,515 @@
+"""Find code that needs its package's files to be real files, not members of a zip.
+
+A module that opens ``os.path.join(os.path.dirname(__file__), "data.json")``, lists
+``__path__[0]``, loads a bundled library with ``ctypes`` or asks ``pkg_resources`` for a
+file name cannot work from inside an archive. The analysis reads each module's AST: a
+value is *file-derived* when it is built from ``__file__``, ``__path__`` or
+``__spec__.origin`` (directly, or through names, attributes and local functions assigned
+from such values), and a *file access* is a call that needs a real path (``open``,
+``os.listdir``, ``glob.glob``, ``ctypes.CDLL``, ``Path.read_text``...) given a
+file-derived value. Code that goes through ``importlib.resources``, ``pkgutil.get_data`` or
+the loader is zip-safe and is not reported.
+
+The analysis is deliberately local (one module at a time, names without scopes): it
+misses a path that travels through another module's function, which ``[tool.bundle]
+extract`` covers, and a false positive costs only an extraction, which ``zip-safe``
+undoes.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["FileAccess", "scan_file_access"]
+
+# Names whose value is a path inside the package.
+_FILE_NAMES = frozenset({"__file__", "__path__"})
+_FILE_ATTRIBUTES = frozenset({"__file__", "__path__"})
+_SPEC_ATTRIBUTES = frozenset({"origin", "submodule_search_locations"})
+# Functions whose result no longer names a file in the package.
+_LAUNDERING = frozenset({"os.path.basename", "len", "bool", "print", "repr", "id"})
+
+# Calls that need a real file or directory when given a path next to the module.
+_PATH_SINKS = frozenset(
+    {
+        "open",
+        "io.open",
+        "codecs.open",
+        "os.open",
+        "os.listdir",
+        "os.scandir",
+        "os.walk",
+        "os.stat",
+        "os.lstat",
+        "os.access",
+        "os.chdir",
+        "os.add_dll_directory",
+        "os.path.exists",
+        "os.path.lexists",
+        "os.path.isfile",
+        "os.path.isdir",
+        "os.path.getsize",
+        "os.path.getmtime",
+        "os.path.getctime",
+        "os.path.samefile",
+        "glob.glob",
+        "glob.iglob",
+        "shutil.copy",
+        "shutil.copy2",
+        "shutil.copyfile",
+        "shutil.copytree",
+        "ctypes.CDLL",
+        "ctypes.PyDLL",
+        "ctypes.WinDLL",
+        "ctypes.OleDLL",
+        "ctypes.cdll.LoadLibrary",
+        "ctypes.pydll.LoadLibrary",
+        "ctypes.windll.LoadLibrary",
+        "numpy.ctypeslib.load_library",
+        "cffi.FFI.dlopen",
+        "sys.path.append",
+        "sys.path.insert",
+        "site.addsitedir",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+        "os.execv",
+        "os.execl",
+        "sqlite3.connect",
+        "zipfile.ZipFile",
+        "tarfile.open",
+    }
+)
+# Methods that need a real file when called on a path next to the module (pathlib's),
+# or when given one (ssl contexts, cffi).
+_RECEIVER_SINKS = frozenset(
+    {
+        "open",
+        "read_text",
+        "read_bytes",
+        "iterdir",
+        "glob",
+        "rglob",
+        "exists",
+        "is_file",
+        "is_dir",
+        "stat",
+        "lstat",
+        "samefile",
+        "walk",
+    }
+)
+_ARGUMENT_METHOD_SINKS = frozenset(
+    {"load_verify_locations", "load_cert_chain", "dlopen", "LoadLibrary"}
+)
+# pkg_resources calls that hand out or inspect real files whatever their arguments: with
+# a loader pkg_resources does not know, they fail or name a file that does not exist.
+_RESOURCE_FILE_CALLS = frozenset(
+    {
+        "pkg_resources.resource_filename",
+        "pkg_resources.resource_listdir",
+        "pkg_resources.resource_isdir",
+        "pkg_resources.resource_exists",
+    }
+)
+# Cheap byte-level filter: a module mentioning none of these cannot be reported.
+_MARKERS = (b"__file__", b"__path__", b"__spec__", b"pkg_resources")
+
+
+@dataclass(frozen=True)
+class FileAccess:
+    """One place where a module needs its package's files on disk."""
+
+    line: int
+    call: str  # empty when the evidence is a path to a data file, not a call
+    # Whether the module builds paths above its own directory ("..", .parent.parent,
+    # dirname(dirname(__file__))): then its whole top-level package must be real files.
+    climbs: bool = False
+    data_file: str = ""  # the package's data file that the path names
+
+    def describe(self) -> str:
+        """``open() of a path next to __file__``, for the build report."""
+        if not self.call:
+            return f"builds the path of {self.data_file!r} next to __file__"
+        if self.call in _RESOURCE_FILE_CALLS:
+            return f"{self.call}() needs real files"
+        return f"{self.call}() of a path next to __file__"
+
+
+def scan_file_access(
+    source: bytes,
+    filename: str | Path = "<module>",
+    package: str | None = None,
+    data_files: Collection[str] = (),
+) -> list[FileAccess]:
+    """Every file access in ``source`` that needs the module's files to be real files.
+
+    ``package`` is the module's top-level package: ``other.__file__`` of another imported
+    package is about that package's files, not this one's, and is not followed.
+    ``data_files`` are the names of the data files and folders beside the module: a path
+    built from ``__file__`` and one of them (``Path(__file__).parent / "template.txt"``)
+    is evidence too, wherever it is opened (docutils opens it in another module). Returns
+    an empty list for code that does not parse: the resolver reports that.
+    """
+    if not any(marker in source for marker in _MARKERS):
+        return []
+    try:
+        tree = ast.parse(source, filename=str(filename))
+    except (SyntaxError, ValueError):
+        return []
+    return _Analysis(tree, package, frozenset(data_files)).accesses()
+
+
+class _Analysis:
+    """The taint analysis of one module."""
+
+    def __init__(self, tree: ast.Module, package: str | None, data_files: frozenset[str]) -> None:
+        self._tree = tree
+        self._package = package
+        self._data_files = data_files
+        self._paths: list[ast.AST] = []  # file-derived values that were assigned or returned
+        self._scopes = _Scopes(tree)
+        self._aliases = self._scopes.aliases
+        self._names: set[tuple[int, str]] = set()  # (scope, name)
+        self._attributes: set[str] = set()
+        self._functions: set[str] = set()
+        self._climbs = False
+
+    def accesses(self) -> list[FileAccess]:
+        self._propagate()
+        found: dict[tuple[int, str], str] = {}
+        for node in self._scopes.calls:
+            call = self._sink(node)
+            if call is not None:
+                found.setdefault((node.lineno, call), "")
+                self._climbs |= _climbs(node)
+            elif self._data_files:
+                self._paths += [a for a in node.args if self._derived(a)]
+        lines_with_calls = {line for line, _call in found}
+        for value in self._paths:
+            line = getattr(value, "lineno", 0)
+            name = self._data_file(value)
+            if name is not None and line not in lines_with_calls:  # the call says more
+                found.setdefault((line, ""), name)
+        return [
+            FileAccess(line, call, self._climbs, data_file)
+            for (line, call), data_file in sorted(found.items())
+        ]
+
+    def _data_file(self, node: ast.AST) -> str | None:
+        """The package data file or folder that a string in ``node`` names, if any."""
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+                first = inner.value.replace("\\", "/").strip("/").split("/")[0]
+                if first in self._data_files:
+                    return first
+        return None
+
+    def _propagate(self) -> None:
+        """Grow the sets of file-derived names until nothing changes (a fixed point)."""
+        bindings = list(self._scopes.bindings)
+        returns = list(self._scopes.returns)
+        changed = True
+        while changed:
+            changed = False
+            for binding in list(bindings):
+                targets, value, scope = binding
+                if self._derived(value):
+                    bindings.remove(binding)  # marked for good: no need to look again
+                    self._climbs |= _climbs(value)
+                    self._paths.append(value)
+                    for target in targets:
+                        changed |= self._mark(target, scope)
+            for item in list(returns):
+                function, value = item
+                if self._derived(value):
+                    returns.remove(item)
+                    self._paths.append(value)
+                    if function not in self._functions:
+                        self._functions.add(function)
+                        changed = True
+
+    def _mark(self, target: ast.expr, scope: int) -> bool:
+        if isinstance(target, ast.Name):
+            key = (self._scopes.binding_scope(scope, target.id), target.id)
+            if key in self._names:
+                return False
+            self._names.add(key)
+            if self._scopes.is_class(key[0]):
+                self._attributes.add(target.id)  # DATA = ... in a class: self.DATA
+            return True
+        if isinstance(target, ast.Attribute) and target.attr not in self._attributes:
+            self._attributes.add(target.attr)  # self._root = ... taints every ._root
+            return True
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return any([self._mark(element, scope) for element in target.elts])
+        if isinstance(target, ast.Starred):
+            return self._mark(target.value, scope)
+        return False
+
+    def _derived(self, node: ast.AST) -> bool:
+        """Whether the value of ``node`` is (or contains) a path inside the package."""
+        if isinstance(node, ast.Name):
+            if node.id in _FILE_NAMES:
+                return True
+            return self._scopes.resolve(node) in self._names
+        if isinstance(node, ast.Attribute):
+            if node.attr in _FILE_ATTRIBUTES:
+                return self._is_own(node.value)
+            if node.attr in _SPEC_ATTRIBUTES and _is_name(node.value, "__spec__"):
+                return True
+            if isinstance(node.value, ast.Name) and node.value.id in self._aliases:
+                return False  # an attribute of an imported module: os.path, sys.argv
+            return node.attr in self._attributes or self._derived(node.value)
+        if isinstance(node, ast.Call):
+            name = self._qualified(node.func)
+            if name in _LAUNDERING:
+                return False
+            if self._calls_derived_function(node.func):
+                return True
+            arguments: list[ast.AST] = [*node.args, *(k.value for k in node.keywords)]
+            if isinstance(node.func, ast.Attribute):
+                arguments.append(node.func.value)  # Path(__file__).with_name("x")
+            return any(self._derived(argument) for argument in arguments)
+        if isinstance(node, (ast.Lambda, ast.Compare)):
+            return False  # a function or a truth value, not a path
+        return any(self._derived(child) for child in ast.iter_child_nodes(node))
+
+    def _is_own(self, owner: ast.expr) -> bool:
+        """Whether ``owner.__file__`` is in this package: a module imported from it
+        (``from . import cfuncs``, ``import pkg.sub``), or ``sys.modules[__name__]``; not
+        another package, nor a module object passed in (``def f(module)``)."""
+        name = self._qualified(owner)
+        if name is None or self._package is None:
+            return True  # sys.modules[__name__].__file__ and the like
+        root: ast.expr = owner
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in self._aliases:
+            return False  # a variable holding some module: not known to be this one
+        return name.startswith(".") or name.partition(".")[0] == self._package
+
+    def _calls_derived_function(self, func: ast.expr) -> bool:
+        if isinstance(func, ast.Name):
+            return func.id in self._functions
+        return isinstance(func, ast.Attribute) and func.attr in self._functions
+
+    def _sink(self, node: ast.Call) -> str | None:
+        """The name of the file access ``node`` performs on a file-derived path, if any."""
+        name = self._qualified(node.func)
+        if name in _RESOURCE_FILE_CALLS:
+            return name
+        arguments = [*node.args, *(k.value for k in node.keywords)]
+        given_path = any(self._derived(argument) for argument in arguments)
+        if name in _PATH_SINKS and given_path:
+            return name
+        if isinstance(node.func, ast.Attribute):
+            method = node.func.attr
+            if method in _RECEIVER_SINKS and self._derived(node.func.value):
+                return f"Path.{method}"
+            if method in _ARGUMENT_METHOD_SINKS and given_path:
+                return f".{method}"
+        return None
+
+    def _qualified(self, node: ast.expr) -> str | None:
+        """``os.path.join`` for ``join`` after ``from os.path import join``, and so on."""
+        if isinstance(node, ast.Name):
+            return self._aliases.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            base = self._qualified(node.value)
+            return f"{base}.{node.attr}" if base is not None else None
+        return None
+
+
+class _Scopes:
+    """One walk over a module: which scope each name belongs to (so that ``path`` in one
+    function is not ``path`` in another), every binding, ``return`` and call.
+
+    Scopes are numbered: 0 is the module, then each function and class. Calls that run
+    only in an ``except`` clause are left out: that is diagnostics or a fallback for old
+    Pythons (numpy lists ``__path__`` to explain a failed import); so are those under
+    ``if __name__ == "__main__"``, a maintainer's script (pygments rewrites its tables).
+    Neither is the path a package takes when it is imported and works.
+    """
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.bindings: list[tuple[list[ast.expr], ast.AST, int]] = []
+        self.returns: list[tuple[str, ast.AST]] = []
+        self.calls: list[ast.Call] = []
+        # Local name -> the dotted name it imports: "join" -> "os.path.join".
+        self.aliases: dict[str, str] = {}
+        self._function: dict[int, str] = {}  # scope -> name of its function
+        self._skipping = 0
+        self._parent: dict[int, int] = {0: 0}
+        self._classes: set[int] = set()
+        self._local: dict[int, set[str]] = {0: set()}
+        self._global: dict[int, set[str]] = {0: set()}
+        self._of_name: dict[int, int] = {}  # id(Name node) -> scope
+        self._visit(tree, 0)
+
+    def resolve(self, node: ast.Name) -> tuple[int, str]:
+        """(scope, name) of the binding that a use of ``node`` reads, as Python looks."""
+        scope = self._of_name.get(id(node), 0)
+        start = scope
+        while True:
+            skip_class = scope in self._classes and scope != start
+            if node.id in self._local[scope] and not skip_class:
+                return self.binding_scope(scope, node.id), node.id
+            if scope == 0:
+                return 0, node.id
+            scope = self._parent[scope]
+
+    def binding_scope(self, scope: int, name: str) -> int:
+        return 0 if name in self._global[scope] else scope
+
+    def is_class(self, scope: int) -> bool:
+        return scope in self._classes
+
+    def _visit(self, node: ast.AST, scope: int) -> None:
+        for child in ast.iter_child_nodes(node):
+            self._enter(child, scope)
+
+    def _enter(self, node: ast.AST, scope: int) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            self._enter_function(node, scope)
+            return
+        if isinstance(node, ast.ExceptHandler) or _is_main_block(node):
+            self._skipping += 1
+            self._record(node, scope)
+            self._skipping -= 1
+            return
+        if isinstance(node, ast.ClassDef):
+            self._local[scope].add(node.name)
+            for outer in [*node.decorator_list, *node.bases, *node.keywords]:
+                self._enter(outer, scope)
+            inner = self._new_scope(scope, is_class=True)
+            for statement in node.body:
+                self._enter(statement, inner)
+            return
+        self._record(node, scope)
+
+    def _record(self, node: ast.AST, scope: int) -> None:
+        if isinstance(node, ast.Call) and not self._skipping:
+            self.calls.append(node)
+        elif isinstance(node, ast.Return) and node.value is not None and scope in self._function:
+            self.returns.append((self._function[scope], node.value))
+        elif isinstance(node, ast.Global):
+            self._global[scope].update(node.names)
+        elif isinstance(node, ast.Name):
+            self._of_name[id(node)] = scope
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                self._local[scope].add(node.id)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                local = alias.asname or alias.name.partition(".")[0]
+                self._local[scope].add(local)
+                self.aliases[local] = alias.name if alias.asname else local
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                local = alias.asname or alias.name
+                self._local[scope].add(local)
+                if node.level:  # inside this package; the dot keeps it from naming sinks
+                    self.aliases[local] = f".{node.module or ''}.{alias.name}"
+                elif node.module:
+                    self.aliases[local] = f"{node.module}.{alias.name}"
+        binding = _binding(node)
+        if binding is not None:
+            self.bindings.append((*binding, scope))
+        self._visit(node, scope)
+
+    def _enter_function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, scope: int
+    ) -> None:
+        if not isinstance(node, ast.Lambda):
+            self._local[scope].add(node.name)
+            for decorator in node.decorator_list:
+                self._enter(decorator, scope)
+        inner = self._new_scope(scope)
+        if not isinstance(node, ast.Lambda):
+            self._function[inner] = node.name
+        for parameter, default in _parameters(node.args):
+            self._local[inner].add(parameter)
+            if default is not None:
+                self._enter(default, scope)  # defaults are evaluated outside
+                target = ast.Name(id=parameter, ctx=ast.Store())
+                self.bindings.append(([target], default, inner))
+        body = node.body if isinstance(node.body, list) else [node.body]
+        for statement in body:
+            self._enter(statement, inner)
+
+    def _new_scope(self, parent: int, *, is_class: bool = False) -> int:
+        number = len(self._parent)
+        self._parent[number] = parent
+        self._local[number] = set()
+        self._global[number] = set()
+        if is_class:
+            self._classes.add(number)
+        return number
+
+
+def _binding(node: ast.AST) -> tuple[list[ast.expr], ast.AST] | None:
+    """(targets, value) when ``node`` gives names a value: assignments, loops, withs."""
+    if isinstance(node, ast.Assign):
+        return node.targets, node.value
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+        return [node.target], node.value
+    if isinstance(node, ast.NamedExpr):
+        return [node.target], node.value
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return [node.target], node.iter
+    if isinstance(node, ast.withitem) and node.optional_vars is not None:
+        return [node.optional_vars], node.context_expr
+    return None
+
+
+def _parameters(arguments: ast.arguments) -> Iterator[tuple[str, ast.expr | None]]:
+    """(name, default) of every parameter."""
+    positional = [*arguments.posonlyargs, *arguments.args]
+    padding: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+    yield from zip((p.arg for p in positional), [*padding, *arguments.defaults])
+    yield from zip((p.arg for p in arguments.kwonlyargs), arguments.kw_defaults)
+    for extra in (arguments.vararg, arguments.kwarg):
+        if extra is not None:
+            yield extra.arg, None
+
+
+def _climbs(node: ast.AST) -> bool:
+    """Whether ``node`` builds a path above a directory: "..", os.pardir, .parent.parent,
+    .parents, dirname(dirname(...))."""
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Constant) and isinstance(inner.value, str):
+            if inner.value == ".." or "../" in inner.value or "..\\" in inner.value:
+                return True
+        elif isinstance(inner, ast.Attribute):
+            if inner.attr in ("pardir", "parents"):
+                return True
+            parent = inner.value
+            if inner.attr == "parent" and getattr(parent, "attr", None) == "parent":
+                return True
+        elif isinstance(inner, ast.Call) and _is_dirname(inner.func) and inner.args:
+            first = inner.args[0]
+            if isinstance(first, ast.Call) and _is_dirname(first.func):
+                return True
+    return False
+
+
+def _is_dirname(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Attribute) and func.attr == "dirname") or _is_name(func, "dirname")
+
+
+def _is_main_block(node: ast.AST) -> bool:
+    if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
+        return False
+    sides = [node.test.left, *node.test.comparators]
+    return any(_is_name(side, "__name__") for side in sides) and any(
+        isinstance(side, ast.Constant) and side.value == "__main__" for side in sides
+    )
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name

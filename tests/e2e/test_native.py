@@ -1,0 +1,690 @@
+"""Native extensions and zip-unsafe packages, extracted on first import: built and run for real.
+
+The distributions are made here: C extensions compiled with gcc for the running Python, a
+shared library loaded through an ``$ORIGIN`` RPATH from ``native_demo.libs`` (what
+auditwheel produces), a top-level helper module that C code imports by name (what mypyc
+produces), a module shipped both compiled and as source (mypyc again), an optional
+speed-up, and a pure-Python package that opens files next to its ``__file__``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Runner, pyproject, run_bundle, write_project
+from tests.helpers.cext import EXTENSION_SUFFIX, compile_extension, compile_library, have_compiler
+from tests.helpers.pythons import clean_env, find_python
+from tests.helpers.wheels import write_wheel
+
+pytestmark = pytest.mark.skipif(not have_compiler(), reason="needs gcc and Python headers")
+
+ABI = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+PLATFORM_TAG = f"{ABI}-{ABI}-linux_{os.uname().machine}"
+LIBFOO = "libfoo-5e1a2b3c.so"  # auditwheel renames bundled libraries with a hash like this
+# Named like mypyc's shared module: C code imports it by a name no import statement can.
+HELPER = "5e1a2b3c__mypyc"
+
+LIBFOO_C = "int foo_answer(void) { return 42; }\n"
+
+SPEEDUPS_C = r"""
+#include <Python.h>
+int foo_answer(void);
+
+static PyObject *add(PyObject *self, PyObject *args) {
+    long a, b;
+    if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
+    return PyLong_FromLong(a + b);
+}
+static PyObject *answer(PyObject *self, PyObject *unused) {
+    return PyLong_FromLong(foo_answer());
+}
+static PyMethodDef methods[] = {
+    {"add", add, METH_VARARGS, NULL},
+    {"answer", answer, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__speedups(void) {
+    /* Like a mypyc module: import the shared helper by name, invisibly to the resolver. */
+    PyObject *helper = PyImport_ImportModule("5e1a2b3c__mypyc");
+    if (helper == NULL) return NULL;
+    Py_DECREF(helper);
+    return PyModule_Create(&module);
+}
+"""
+
+
+def _constant_module(name: str, attribute: str, value: str) -> str:
+    """C source of a module ``name`` whose ``attribute`` is the string ``value``."""
+    return f"""
+#include <Python.h>
+static struct PyModuleDef module = {{PyModuleDef_HEAD_INIT, "{name}", NULL, -1, NULL}};
+PyMODINIT_FUNC PyInit_{name}(void) {{
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddStringConstant(m, "{attribute}", "{value}") < 0) return NULL;
+    return m;
+}}
+"""
+
+
+FAST_C = r"""
+#include <Python.h>
+static PyObject *fast(PyObject *self, PyObject *unused) { return PyUnicode_FromString("fast"); }
+static PyMethodDef methods[] = {{"fast", fast, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speed", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__speed(void) { return PyModule_Create(&module); }
+"""
+
+DATAFILES = """\
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load():
+    with open(os.path.join(HERE, "table.txt"), encoding="utf-8") as stream:
+        return stream.read().strip()
+
+
+def listing():
+    return sorted(os.listdir(os.path.join(HERE, "extra")))
+"""
+
+APP = """\
+import importlib
+import json
+import os
+import sys
+
+HELPER = "@HELPER@"
+
+
+def main():
+    report = {}
+    for part in sys.argv[1:] or ["native", "optional", "data"]:
+        if part == "native":
+            import nativedemo
+            helper = importlib.import_module(HELPER)
+
+            report["add"] = nativedemo.add(2, 3)
+            report["answer"] = nativedemo.answer()
+            report["helper"] = helper.MARK
+            report["speedups_file"] = nativedemo._speedups.__file__
+        elif part == "optional":
+            import optspeed
+            from optspeed import twin
+
+            report["fast"] = optspeed.fast()
+            report["twin"] = twin.KIND
+        elif part == "data":
+            import datafiles
+
+            report["table"] = datafiles.load()
+            report["listing"] = datafiles.listing()
+            report["datafiles_file"] = datafiles.__file__
+            report["real_file"] = os.path.isfile(datafiles.__file__)
+        elif part == "plain":
+            import plainpkg
+
+            report["plain_file"] = plainpkg.__file__
+        elif part == "theme":
+            import themes
+
+            report["css"] = themes.css("dark")
+    print(json.dumps(report, sort_keys=True))
+""".replace("@HELPER@", HELPER)
+
+NATIVE_EXPECTED = {"add": 5, "answer": 42, "helper": "shared helper"}
+# Interpreters that cannot load extensions built for this one (those installed are used).
+OTHER_PYTHONS = [
+    m for m in ("3.9", "3.10", "3.11", "3.12", "3.13") if m != f"3.{sys.version_info[1]}"
+]
+
+
+# -- fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def native_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels of native-demo, optspeed, datafiles and plainpkg, compiled for this Python."""
+    build = tmp_path_factory.mktemp("native-build")
+    house = tmp_path_factory.mktemp("native-wheels")
+    libs = build / "native_demo.libs"
+    compile_library(LIBFOO_C, libs / LIBFOO)
+    speedups = compile_extension(
+        SPEEDUPS_C,
+        build / "nativedemo" / f"_speedups{EXTENSION_SUFFIX}",
+        libraries=[LIBFOO[3:-3]],
+        library_dirs=[libs],
+        rpath="$ORIGIN/../native_demo.libs",
+    )
+    top = compile_extension(
+        _constant_module(HELPER, "MARK", "shared helper"),
+        build / f"{HELPER}{EXTENSION_SUFFIX}",
+    )
+    write_wheel(
+        house,
+        "native-demo",
+        "1.0",
+        {
+            "nativedemo/__init__.py": "from ._speedups import add, answer\n",
+            f"nativedemo/_speedups{EXTENSION_SUFFIX}": speedups.read_bytes(),
+            "nativedemo/data/words.txt": "alpha\nbeta\n",
+            "nativedemo/sub/__init__.py": "",
+            f"native_demo.libs/{LIBFOO}": (libs / LIBFOO).read_bytes(),
+            f"{HELPER}{EXTENSION_SUFFIX}": top.read_bytes(),
+        },
+        tag=PLATFORM_TAG,
+    )
+    speed = compile_extension(FAST_C, build / "optspeed" / f"_speed{EXTENSION_SUFFIX}")
+    twin = compile_extension(
+        _constant_module("twin", "KIND", "native"), build / "optspeed" / f"twin{EXTENSION_SUFFIX}"
+    )
+    write_wheel(
+        house,
+        "optspeed",
+        "2.0",
+        {
+            "optspeed/__init__.py": (
+                "try:\n    from ._speed import fast\nexcept ImportError:\n"
+                "    def fast():\n        return 'slow'\n"
+            ),
+            f"optspeed/_speed{EXTENSION_SUFFIX}": speed.read_bytes(),
+            # mypyc ships the compiled module and its source side by side.
+            "optspeed/twin.py": "KIND = 'python'\n",
+            f"optspeed/twin{EXTENSION_SUFFIX}": twin.read_bytes(),
+        },
+        tag=PLATFORM_TAG,
+    )
+    write_wheel(
+        house,
+        "datafiles",
+        "1.0",
+        {
+            "datafiles/__init__.py": DATAFILES,
+            "datafiles/table.txt": "rows: 3\n",
+            "datafiles/extra/a.txt": "a",
+            "datafiles/extra/b.txt": "b",
+        },
+    )
+    write_wheel(house, "plainpkg", "1.0", {"plainpkg/__init__.py": "VALUE = 1\n"})
+    write_wheel(
+        house,
+        "themes",
+        "1.0",
+        {
+            # Like docutils' writers: imported by a computed name, and the path it builds
+            # is opened by another module.
+            "themes/__init__.py": (
+                "import importlib\n\n\ndef css(name):\n"
+                "    theme = importlib.import_module(f'themes.{name}')\n"
+                "    with open(theme.STYLESHEET) as stream:\n"
+                "        return stream.read().strip()\n"
+            ),
+            "themes/dark/__init__.py": (
+                "import os\n\nSTYLESHEET = os.path.join(os.path.dirname(__file__), 'dark.css')\n"
+            ),
+            "themes/dark/dark.css": "body { color: white }\n",
+        },
+    )
+    return house
+
+
+@pytest.fixture(scope="module")
+def native_python(tmp_path_factory: pytest.TempPathFactory, native_wheelhouse: Path) -> Path:
+    """A virtualenv with the native test distributions installed by pip, offline."""
+    return _venv_with(tmp_path_factory.mktemp("native-venv"), native_wheelhouse)
+
+
+@pytest.fixture(scope="module")
+def app_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _project(tmp_path_factory.mktemp("nativeapp"))
+
+
+@pytest.fixture(scope="module")
+def built(
+    tmp_path_factory: pytest.TempPathFactory, app_project: Path, native_python: Path
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The app's archive, and the build's output (its report)."""
+    archive = tmp_path_factory.mktemp("native-archive") / "nativeapp.pyz"
+    result = _build(app_project, archive, native_python)
+    return archive, result
+
+
+@pytest.fixture
+def archive(built: tuple[Path, subprocess.CompletedProcess[str]]) -> Path:
+    return built[0]
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    """A fresh cache root (it does not exist yet: the runtime creates it)."""
+    return tmp_path / "cache"
+
+
+# -- extraction -------------------------------------------------------------------------
+
+
+def test_extensions_their_libs_and_helper_load_from_the_cache(
+    archive: Path, run_app: Runner, cache: Path
+) -> None:
+    result = run_app(archive, "native", env={"BUNDLER_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert {k: report[k] for k in NATIVE_EXPECTED} == NATIVE_EXPECTED
+    site = _app_dir(cache) / "site"
+    assert report["speedups_file"] == str(site / "nativedemo" / f"_speedups{EXTENSION_SUFFIX}")
+    assert (site / "native_demo.libs" / LIBFOO).is_file()
+    assert (site / f"{HELPER}{EXTENSION_SUFFIX}").is_file()
+    # The smallest unit: the extension's directory and its data folder, not its Python
+    # code or subpackages (which import from the archive), nor untouched distributions.
+    assert (site / "nativedemo" / "data" / "words.txt").read_text() == "alpha\nbeta\n"
+    assert not (site / "nativedemo" / "__init__.py").exists()
+    assert not (site / "nativedemo" / "sub").exists()
+    assert not (site / "optspeed").exists()
+    assert not (site / "datafiles").exists()
+
+
+def test_cache_directories_are_private(archive: Path, run_app: Runner, cache: Path) -> None:
+    result = run_app(archive, env={"BUNDLER_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr
+    directories = [cache, *(p for p in cache.rglob("*") if p.is_dir())]
+    assert len(directories) > 5
+    for directory in directories:
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+    for path in cache.rglob("*"):
+        assert not path.name.endswith(".tmp"), path
+        assert not path.is_symlink(), path
+
+
+def test_second_start_writes_nothing(archive: Path, run_app: Runner, cache: Path) -> None:
+    env = {"BUNDLER_CACHE": str(cache)}
+    first = run_app(archive, env=env)
+    assert first.returncode == 0, first.stderr
+    before = _snapshot(cache)
+    second = run_app(archive, env=env)
+    assert (second.returncode, second.stdout) == (0, first.stdout), second.stderr
+    after = _snapshot(cache)
+    changed = {p for p in after if before.get(p) != after[p] and not p.endswith("site.lock")}
+    assert not changed
+    assert before.keys() == after.keys()
+
+
+def test_sixteen_parallel_first_starts_all_succeed(
+    archive: Path, clean_python: Path, cache: Path
+) -> None:
+    env = {**clean_env(), "BUNDLER_CACHE": str(cache)}
+    processes = [
+        subprocess.Popen(
+            [str(clean_python), str(archive)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(16)
+    ]
+    outputs = [process.communicate(timeout=300) for process in processes]
+    codes = [process.returncode for process in processes]
+    assert codes == [0] * 16, [err for _out, err in outputs if err]
+    assert len({out for out, _err in outputs}) == 1
+    assert json.loads(outputs[0][0])["answer"] == 42
+    assert not [p for p in cache.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_damaged_extension_in_the_cache_is_extracted_again(
+    archive: Path, run_app: Runner, cache: Path
+) -> None:
+    env = {"BUNDLER_CACHE": str(cache)}
+    assert run_app(archive, "native", env=env).returncode == 0
+    extension = _app_dir(cache) / "site" / "nativedemo" / f"_speedups{EXTENSION_SUFFIX}"
+    size = extension.stat().st_size
+    extension.write_bytes(b"\0" * 10)  # a crash left half a file, say
+    result = run_app(archive, "native", env=env)
+    assert result.returncode == 0, result.stderr
+    assert extension.stat().st_size == size
+
+
+# -- mypyc twins and optional speed-ups ----------------------------------------------------
+
+
+def test_compiled_module_wins_over_its_source_twin(
+    archive: Path, run_app: Runner, cache: Path
+) -> None:
+    result = run_app(archive, "optional", env={"BUNDLER_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"fast": "fast", "twin": "native"}
+
+
+@pytest.mark.parametrize("minor", OTHER_PYTHONS)
+def test_other_python_stops_with_one_line_naming_the_distribution(
+    archive: Path, run_app: Runner, cache: Path, minor: str
+) -> None:
+    python = _other_python(minor)
+    result = run_app(archive, "native", python=python, env={"BUNDLER_CACHE": str(cache)})
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{archive.name}: error: native-demo 1.0 contains native code ")
+    running = f"CPython {minor}"
+    assert f"built for CPython {sys.version_info[0]}.{sys.version_info[1]}" in lines[0]
+    assert f"which {running} on linux" in lines[0]
+    assert PLATFORM_TAG in lines[0]
+
+
+@pytest.mark.parametrize("minor", OTHER_PYTHONS)
+def test_other_python_falls_back_where_the_package_allows_it(
+    archive: Path, run_app: Runner, cache: Path, minor: str
+) -> None:
+    python = _other_python(minor)
+    result = run_app(archive, "optional", "data", python=python, env={"BUNDLER_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    # As in a virtualenv of that Python: the optional speed-up is skipped, the source
+    # twin of the compiled module is imported instead.
+    assert (report["fast"], report["twin"], report["table"]) == ("slow", "python", "rows: 3")
+
+
+# -- zip-unsafe packages ---------------------------------------------------------------
+
+
+def test_package_reading_files_next_to_its_file_runs_from_a_real_copy(
+    archive: Path, run_app: Runner, cache: Path
+) -> None:
+    result = run_app(archive, "data", env={"BUNDLER_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["table"] == "rows: 3"
+    assert report["listing"] == ["a.txt", "b.txt"]
+    assert report["real_file"] is True
+    site = _app_dir(cache) / "site"
+    assert report["datafiles_file"] == str(site / "datafiles" / "__init__.py")
+
+
+def test_build_report_says_what_is_extracted_and_why(
+    built: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    report = built[1].stderr
+    lines = [line for line in report.splitlines() if "extracts at first import" in line]
+    assert len(lines) == 3, report
+    assert any(
+        "datafiles (zip-unsafe: datafiles/__init__.py:7 open() of a path next to __file__, "
+        "and 1 more" in line
+        for line in lines
+    ), report
+    assert any(
+        "native-demo 1.0 (native code: 2 extension modules and native_demo.libs" in line
+        for line in lines
+    ), report
+    assert any("optspeed 2.0 (native code: 2 extension modules" in line for line in lines)
+    assert "bundle: extracts if imported by name: themes.dark (zip-unsafe; -v says why)" in report
+
+
+def test_package_imported_by_a_computed_name_is_extracted_too(
+    archive: Path, run_app: Runner, cache: Path
+) -> None:
+    result = run_app(archive, "theme", env={"BUNDLER_CACHE": str(cache)})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"css": "body { color: white }"}
+    assert (_app_dir(cache) / "site" / "themes" / "dark" / "dark.css").is_file()
+    assert not (_app_dir(cache) / "site" / "themes" / "__init__.py").exists()
+
+
+def test_manifest_records_native_tags_and_units(archive: Path) -> None:
+    with zipfile.ZipFile(archive) as outer:
+        manifest = json.loads(outer.read(".bundle/manifest.json"))
+    native = {entry["distribution"]: entry for entry in manifest["native"]}
+    assert native["native-demo 1.0"]["wheel_tags"] == [PLATFORM_TAG]
+    assert native["native-demo 1.0"]["extension_suffixes"] == [EXTENSION_SUFFIX]
+    units = manifest["units"]
+    assert units["nativedemo"]["members"] == [
+        f"nativedemo/_speedups{EXTENSION_SUFFIX}",
+        "nativedemo/data/words.txt",
+    ]
+    assert units["nativedemo"]["needs"] == ["native_demo.libs/"]
+    assert units["datafiles/"]["members"] == [
+        "datafiles/__init__.py",
+        "datafiles/extra/a.txt",
+        "datafiles/extra/b.txt",
+        "datafiles/table.txt",
+    ]
+
+
+def test_overrides_in_pyproject(
+    tmp_path: Path, native_python: Path, run_app: Runner, cache: Path
+) -> None:
+    extra = '[tool.bundle]\nextract = ["plainpkg"]\nzip-safe = ["datafiles"]\n'
+    project = _project(tmp_path / "project", extra=extra)
+    archive = tmp_path / "overrides.pyz"
+    result = _build(project, archive, native_python)
+    assert "plainpkg (extract in [tool.bundle]" in result.stderr
+    assert "datafiles (" not in result.stderr
+    env = {"BUNDLER_CACHE": str(cache)}
+    plain = run_app(archive, "plain", env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert json.loads(plain.stdout)["plain_file"].startswith(str(cache))
+    # Declared zip-safe, it runs from the archive, where its open() cannot work.
+    data = run_app(archive, "data", env=env)
+    assert data.returncode != 0
+    assert "NotADirectoryError" in data.stderr or "FileNotFoundError" in data.stderr
+
+
+# -- the cache's safety -----------------------------------------------------------------
+
+
+def test_symlinked_cache_is_refused(archive: Path, run_app: Runner, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / "cache"
+    link.symlink_to(target)
+    result = run_app(archive, "native", env={"BUNDLER_CACHE": str(link)})
+    _assert_one_line_error(result, archive, f"cannot use {link}", "symlink")
+    assert list(target.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_cache_owned_by_another_user_is_refused(
+    archive: Path, run_app: Runner, tmp_path: Path
+) -> None:
+    cache = tmp_path / "theirs"
+    cache.mkdir(mode=0o700)
+    os.chown(cache, 65534, 65534)
+    result = run_app(archive, "native", env={"BUNDLER_CACHE": str(cache)})
+    _assert_one_line_error(result, archive, f"cannot use {cache}", "belongs to another user")
+    assert list(cache.iterdir()) == []
+
+
+def test_unwritable_everything_is_one_clear_error(archive: Path, run_app: Runner) -> None:
+    env = {"HOME": os.devnull, "TMPDIR": os.devnull}
+    result = run_app(archive, "native", env=_without_cache(env))
+    _assert_one_line_error(
+        result, archive, "cannot extract the native code of native-demo 1.0", "BUNDLER_CACHE"
+    )
+
+
+def test_missing_home_falls_back_to_a_private_temporary_directory(
+    archive: Path, run_app: Runner, tmp_path: Path
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"HOME": str(tmp_path / "no-such-home"), "TMPDIR": str(temp)}
+    result = run_app(archive, "native", env=_without_cache(env))
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "no-such-home").exists()
+    root = temp / f"bundler-cache-{os.getuid()}"
+    assert json.loads(result.stdout)["speedups_file"].startswith(str(root))
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_read_only_home_falls_back_to_a_private_temporary_directory(archive: Path) -> None:
+    """As an unprivileged user (nobody) whose home exists but cannot be written."""
+    python = _python_for_nobody()
+    with _world_readable_dir() as shared:
+        home = shared / "home"
+        home.mkdir(mode=0o755)  # root's: nobody can read it, not write it
+        temp = shared / "tmp"
+        temp.mkdir()
+        temp.chmod(0o1777)
+        copy = shared / archive.name
+        shutil.copy(archive, copy)
+        copy.chmod(0o644)
+        env = _without_cache({"HOME": str(home), "TMPDIR": str(temp)})
+        result = subprocess.run(
+            [str(python), str(copy), "native"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=shared,
+            user=65534,
+            group=65534,
+            extra_groups=[],
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        root = temp / "bundler-cache-65534"
+        assert json.loads(result.stdout)["speedups_file"].startswith(str(root))
+        assert root.stat().st_uid == 65534
+        assert stat.S_IMODE(root.stat().st_mode) == 0o700
+        assert list(home.iterdir()) == []
+
+
+# -- bundle cache -----------------------------------------------------------------------
+
+
+def test_bundle_cache_lists_and_clears_only_its_entries(
+    archive: Path, run_app: Runner, cache: Path
+) -> None:
+    env = {"BUNDLER_CACHE": str(cache)}
+    assert run_app(archive, "native", env=env).returncode == 0
+    entry = _app_dir(cache)
+    foreign = [cache / "apps" / "not-an-entry", cache / "notes.txt"]
+    foreign[0].mkdir()
+    foreign[1].write_text("mine")
+    listed = run_bundle("cache", env=env)
+    assert listed.returncode == 0, listed.stderr
+    first, total = listed.stdout.splitlines()
+    assert first.startswith(f"nativeapp  {entry.name[-16:]}")
+    assert first.endswith(str(entry))
+    assert total.startswith("1 entry, ")
+    kept = run_bundle("cache", "--clear", "--older-than", "1", env=env)
+    assert kept.stdout == "removed 0 cache entries (0.0 MiB)\n"
+    assert entry.is_dir()
+    cleared = run_bundle("cache", "--clear", env=env)
+    assert cleared.returncode == 0, cleared.stderr
+    assert cleared.stdout.startswith("removed 1 cache entries")
+    assert not entry.exists()
+    assert all(path.exists() for path in foreign)
+    empty = run_bundle("cache", env=env)
+    assert empty.stdout == f"no cache entries (looked in {cache})\n"
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _project(root: Path, extra: str = "") -> Path:
+    return write_project(
+        root,
+        {
+            "pyproject.toml": pyproject("nativeapp", scripts={"nativeapp": "nativeapp:main"})
+            + extra,
+            "nativeapp/__init__.py": APP,
+        },
+    )
+
+
+def _build(project: Path, archive: Path, python: Path) -> subprocess.CompletedProcess[str]:
+    result = run_bundle("build", project, "-o", archive, "--no-install", "--python", python)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def _venv_with(target: Path, wheelhouse: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True)
+    python = target / "bin" / "python"
+    names = ["native-demo", "optspeed", "datafiles", "plainpkg", "themes"]
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"),
+            *("--no-index", "--find-links", str(wheelhouse), *names),
+        ],
+        check=True,
+        env={**clean_env(), "PIP_CONFIG_FILE": os.devnull},
+    )
+    return python
+
+
+def _app_dir(cache: Path) -> Path:
+    (entry,) = (cache / "apps").iterdir()
+    return entry
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
+    """path -> (inode, size, mtime in ns) of everything under ``root``."""
+    return {
+        str(path): (path.stat().st_ino, path.stat().st_size, path.stat().st_mtime_ns)
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+
+
+def _other_python(minor: str) -> Path:
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    python = find_python(minor)
+    if python is None or minor == running:
+        pytest.skip(f"Python {minor} is not installed here (or is the build's Python)")
+    return python
+
+
+def _without_cache(env: Mapping[str, str]) -> dict[str, str]:
+    """``clean_env`` plus ``env``, with ``$BUNDLER_CACHE`` and ``$XDG_CACHE_HOME`` empty (the
+    runtime ignores empty values), so that the default locations are used."""
+    return {**clean_env(), "BUNDLER_CACHE": "", "XDG_CACHE_HOME": "", **env}
+
+
+def _assert_one_line_error(
+    result: subprocess.CompletedProcess[str], archive: Path, *fragments: str
+) -> None:
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{archive.name}: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], result.stderr
+
+
+def _python_for_nobody() -> Path:
+    """An interpreter of this Python's version that an unprivileged user can run."""
+    minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    for candidate in (Path(f"/usr/bin/python{minor}"), Path(f"/usr/local/bin/python{minor}")):
+        if candidate.is_file() and _world_accessible(candidate):
+            return candidate
+    pytest.skip(f"no python{minor} that user nobody can run")
+
+
+def _world_accessible(path: Path) -> bool:
+    return all(p.stat().st_mode & 0o001 for p in [path.resolve(), *path.resolve().parents])
+
+
+@contextlib.contextmanager
+def _world_readable_dir() -> Iterator[Path]:
+    """A temporary directory that user nobody can enter (pytest's tmp_path cannot be)."""
+    path = Path(tempfile.mkdtemp(prefix="bundler-nobody-"))
+    path.chmod(0o755)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,248 @@
+"""The zip-safety analysis and the pieces of the extraction plan that need no environment."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bundler.extraction import _built_for, _wheel_tags, platforms_of_tag
+from bundler.zipsafety import scan_file_access
+
+
+def _calls(source: str, package: str | None = "pkg") -> list[tuple[int, str]]:
+    found = scan_file_access(textwrap.dedent(source).encode(), "<test>", package)
+    return [(access.line, access.call) for access in found]
+
+
+# -- what needs real files ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "call"),
+    [
+        ("open(os.path.join(os.path.dirname(__file__), 'data.json'))", "open"),
+        ("os.listdir(__path__[0])", "os.listdir"),
+        ("os.path.exists(os.path.join(os.path.dirname(__file__), 'x'))", "os.path.exists"),
+        ("glob.glob(os.path.dirname(__file__) + '/*.txt')", "glob.glob"),
+        ("os.scandir(os.path.dirname(__file__))", "os.scandir"),
+        ("(Path(__file__).parent / 'x.txt').read_text()", "Path.read_text"),
+        ("Path(__file__).with_name('table.csv').open()", "Path.open"),
+        ("list(Path(__file__).parent.iterdir())", "Path.iterdir"),
+        ("ctypes.CDLL(os.path.join(os.path.dirname(__file__), 'libx.so'))", "ctypes.CDLL"),
+        (
+            "ctypes.cdll.LoadLibrary(os.path.dirname(__file__) + '/libx.so')",
+            "ctypes.cdll.LoadLibrary",
+        ),
+        ("pkg_resources.resource_filename(__name__, 'data/x')", "pkg_resources.resource_filename"),
+        ("open(__spec__.origin.replace('.py', '.txt'))", "open"),
+        (
+            "sys.path.insert(0, os.path.join(os.path.dirname(__file__), '_vendor'))",
+            "sys.path.insert",
+        ),
+    ],
+)
+def test_file_access_next_to_the_module_is_found(source: str, call: str) -> None:
+    module = (
+        f"import ctypes, glob, os, sys\nimport pkg_resources\nfrom pathlib import Path\n{source}\n"
+    )
+    assert _calls(module) == [(4, call)]
+
+
+def test_paths_flow_through_names_attributes_functions_and_defaults() -> None:
+    source = """\
+        import os
+        from os.path import dirname, join as j
+        HERE = dirname(os.path.abspath(__file__))
+        DATA = j(HERE, "data")
+
+        def data_dir():
+            return DATA
+
+        def read(name, base=HERE):
+            with open(j(base, name)) as stream:
+                return stream.read()
+
+        class Table:
+            ROOT = HERE
+            def __init__(self):
+                self._dir = data_dir()
+            def rows(self):
+                return os.listdir(self._dir)
+            def header(self):
+                return open(os.path.join(self.ROOT, "header.txt")).read()
+        """
+    assert _calls(source) == [(10, "open"), (18, "os.listdir"), (20, "open")]
+
+
+def test_zip_safe_uses_are_not_reported() -> None:
+    source = """\
+        import importlib.resources, os, pkgutil, logging
+        HERE = os.path.dirname(__file__)
+        log = logging.getLogger(__name__)
+        log.debug("loaded from %s", __file__)
+        name = os.path.basename(__file__)
+        open(name)  # basename: no longer a path next to the module
+        text = importlib.resources.files(__package__).joinpath("x.txt").read_text()
+        data = pkgutil.get_data(__name__, "x.txt")
+        source = __loader__.get_data(__file__)
+        if __file__.endswith(".pyc"):
+            pass
+        def where():
+            return HERE  # returned, not opened here
+
+        def other(path):
+            return open(path).read()  # a parameter: not known to be next to the module
+        """
+    assert _calls(source) == []
+
+
+def test_a_name_in_another_function_is_another_name() -> None:
+    source = """\
+        import os
+        def one():
+            path = os.path.dirname(__file__)
+            return path
+        def two(path):
+            return open(path)
+        """
+    assert _calls(source) == []
+
+
+def test_diagnostics_and_maintainer_scripts_are_ignored() -> None:
+    source = """\
+        import os
+        try:
+            from . import _core
+        except ImportError:
+            found = os.listdir(__path__[0])  # numpy explains a failed import like this
+            raise ImportError(f"found {found}")
+
+        if __name__ == "__main__":
+            with open(__file__, "w") as stream:  # regenerate this file
+                stream.write("")
+        """
+    assert _calls(source) == []
+
+
+def test_file_of_another_package_is_not_this_packages_business() -> None:
+    source = """\
+        import os, other, pkg.sub
+        os.path.isfile(other.__file__)
+        os.path.isfile(pkg.sub.__file__)
+        """
+    assert _calls(source, package="pkg") == [(3, "os.path.isfile")]
+
+
+def test_path_naming_a_data_file_is_evidence_wherever_it_is_opened() -> None:
+    source = """\
+        from pathlib import Path
+        import os
+        class Writer:
+            template = Path(__file__).parent / "template.txt"
+            stylesheet_dirs = [".", str(Path(__file__).parent)]
+        def helper_module():
+            return os.path.join(os.path.dirname(__file__), "helpers")
+        """
+    found = scan_file_access(textwrap.dedent(source).encode(), "<test>", "pkg", {"template.txt"})
+    assert [(a.line, a.call, a.data_file) for a in found] == [(4, "", "template.txt")]
+    assert found[0].describe() == "builds the path of 'template.txt' next to __file__"
+
+
+def test_modules_of_this_package_and_module_variables() -> None:
+    source = """\
+        import os
+        from . import cfuncs
+        def sources(module):
+            mine = os.path.join(os.path.dirname(cfuncs.__file__), "src")
+            theirs = os.path.dirname(os.path.dirname(module.__file__))
+            first = os.listdir(mine)
+            second = os.listdir(theirs)
+            return first, second
+        """
+    assert _calls(source) == [(6, "os.listdir")]
+    (access,) = scan_file_access(textwrap.dedent(source).encode(), "<test>", "pkg")
+    assert access.climbs is False  # module.__file__ is not this package's
+
+
+def test_climbing_out_of_the_module_directory_is_flagged() -> None:
+    beside = scan_file_access(b"import os\nopen(os.path.join(os.path.dirname(__file__), 'x'))\n")
+    above = scan_file_access(
+        b"import os\nROOT = os.path.dirname(os.path.dirname(__file__))\n"
+        b"open(os.path.join(ROOT, 'x'))\n"
+    )
+    parent = scan_file_access(
+        b"from pathlib import Path\n(Path(__file__).parent.parent / 'x').read_text()\n"
+    )
+    dots = scan_file_access(
+        b"import os\nopen(os.path.join(os.path.dirname(__file__), '..', 'x'))\n"
+    )
+    assert [a.climbs for a in (*beside, *above, *parent, *dots)] == [False, True, True, True]
+
+
+def test_unparsable_or_unrelated_modules_cost_nothing() -> None:
+    assert scan_file_access(b"def broken(:\n    __file__") == []
+    assert scan_file_access(b"print('no markers here')\n") == []
+
+
+def test_description_for_the_report() -> None:
+    (access,) = scan_file_access(b"import os\nos.listdir(__path__[0])\n")
+    assert access.describe() == "os.listdir() of a path next to __file__"
+    (resource,) = scan_file_access(
+        b"import pkg_resources\npkg_resources.resource_filename(__name__, 'x')\n"
+    )
+    assert resource.describe() == "pkg_resources.resource_filename() needs real files"
+
+
+# -- native tags ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tag", "platforms"),
+    [
+        ("manylinux_2_17_x86_64", [("linux", "x86_64", "glibc")]),
+        ("manylinux2014_aarch64", [("linux", "aarch64", "glibc")]),
+        ("manylinux1_i686", [("linux", "x86", "glibc")]),
+        ("musllinux_1_2_x86_64", [("linux", "x86_64", "musl")]),
+        ("linux_x86_64", [("linux", "x86_64", "")]),
+        ("macosx_11_0_arm64", [("darwin", "aarch64", "")]),
+        ("macosx_10_9_universal2", [("darwin", "x86_64", ""), ("darwin", "aarch64", "")]),
+        ("win_amd64", [("win32", "x86_64", "")]),
+        ("win32", [("win32", "x86", "")]),
+        ("any", []),
+        ("android_21_arm64_v8a", []),
+    ],
+)
+def test_wheel_platform_tags(tag: str, platforms: list[tuple[str, str, str]]) -> None:
+    assert platforms_of_tag(tag) == platforms
+
+
+def test_wheel_tags_are_read_and_expanded(tmp_path: Path) -> None:
+    (tmp_path / "WHEEL").write_text(
+        "Wheel-Version: 1.0\nRoot-Is-Purelib: false\n"
+        "Tag: cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64\n"
+        "Tag: cp311-cp311-musllinux_1_1_x86_64\n"
+    )
+    assert _wheel_tags(tmp_path) == [
+        "cp311-cp311-manylinux2014_x86_64",
+        "cp311-cp311-manylinux_2_17_x86_64",
+        "cp311-cp311-musllinux_1_1_x86_64",
+    ]
+    assert _wheel_tags(tmp_path / "missing") == []
+
+
+def test_what_native_code_was_built_for() -> None:
+    assert (
+        _built_for(
+            [".cpython-311-x86_64-linux-gnu.so"], ["cp311-cp311-manylinux_2_17_x86_64"], None
+        )
+        == "CPython 3.11 on linux x86_64 (cp311-cp311-manylinux_2_17_x86_64)"
+    )
+    assert (
+        _built_for([".abi3.so"], ["cp38-abi3-macosx_11_0_arm64"], (3, 8))
+        == "CPython 3.8+ (stable ABI) on darwin aarch64 (cp38-abi3-macosx_11_0_arm64)"
+    )
+    assert _built_for([".cpython-312-x86_64-linux-gnu.so"], [], None) == (
+        "CPython 3.12 on linux x86_64"
+    )
