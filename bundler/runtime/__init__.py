@@ -78,7 +78,7 @@ def _load_startup_modules(archive: str) -> None:
         return
     loader = globals()["__loader__"]  # the zipimporter of the archive
     try:
-        index = marshal.loads(loader.get_data(os.path.join(archive, ".bundle", "index")))
+        index = marshal.loads(loader.get_data(os.path.join(loader.archive, ".bundle", "index")))
         relative = os.path.join(
             "apps",
             app_dir_name(index["name"], index["hash"]),
@@ -93,7 +93,7 @@ def _load_startup_modules(archive: str) -> None:
         path = os.path.join(archive, __name__, f"{name}.py")
         code = _read_cached(relative, f"{name}.pyc")
         if code is None:
-            source = loader.get_data(path)
+            source = loader.get_data(os.path.join(loader.archive, __name__, f"{name}.py"))
             code = compile(source, path, "exec", dont_inherit=True)
             compiled[name] = (source, code)
         _execute(f"{__name__}.{name}", path, code, loader)

@@ -62,7 +62,8 @@ def read_index(archive: str) -> Index:
     """Load the module index that the builder stored next to ``__main__.py``."""
     loader = globals()["__loader__"]  # the zipimporter that loaded this module
     try:
-        data = loader.get_data(os.path.join(archive, INDEX_MEMBER))
+        # zipimport knows the archive by the path it was given, relative or not.
+        data = loader.get_data(os.path.join(loader.archive, INDEX_MEMBER))
         index = marshal.loads(data)
     except Exception as exc:  # any failure here means a damaged archive
         raise BootError(f"{archive} is damaged or incomplete ({exc}); rebuild it") from None
@@ -110,6 +111,24 @@ def start(index: Index) -> Any:
         return target()
     except KeyboardInterrupt:
         return 130
+    except ImportError as exc:
+        # A library may wrap our error in its own (numpy re-raises with advice): the
+        # message the user needs is still ours, the one line about the cache or the ABI.
+        cause = _boot_error_in_chain(exc)
+        if cause is None:
+            raise
+        raise cause from None
+
+
+def _boot_error_in_chain(exc: BaseException) -> BootError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, BootError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def version_matches(specifier: str, version: tuple[int, ...]) -> bool:
@@ -174,7 +193,7 @@ def _isolated_path(path: list[str], archive: str) -> list[str]:
         parts = entry.replace("\\", "/").split("/")
         in_site = "site-packages" in parts or "dist-packages" in parts
         if (
-            entry == archive
+            os.path.abspath(entry) == archive
             or entry in explicit
             or (not in_site and (entry == stdlib or entry.startswith(stdlib + os.sep)))
             or (entry.endswith(".zip") and entry.startswith(sys.base_prefix))

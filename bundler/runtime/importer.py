@@ -35,7 +35,11 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 _MAGIC = _bootstrap_external.MAGIC_NUMBER
 # Stdlib modules that runtime/patches.py adjusts when the app imports them.
 _PATCHED = frozenset(
-    {"multiprocessing.spawn", *(("importlib._common",) if sys.version_info < (3, 10) else ())}
+    {
+        "linecache",
+        "multiprocessing.spawn",
+        *(("importlib._common",) if sys.version_info < (3, 10) else ()),
+    }
 )
 _DEFLATED = 8
 
@@ -105,6 +109,9 @@ class ArchiveImporter:
         self.use_bytecode = index["magic"] == _MAGIC
         self.name: str = index["name"]
         self.content_hash: str = index["hash"]
+        # Native code and zip-unsafe packages: imported from the cache (see extract.py).
+        self.extraction: dict[str, Any] = index.get("extract") or {}
+        self._extracted: dict[str, str] = self.extraction.get("modules", {})
         # Where bytecode for this Python is cached: None until needed, False if unusable.
         self._bytecode_dir: str | bool | None = None
         self._resource_readers: dict[str, ArchiveResourceReader] = {}
@@ -124,13 +131,15 @@ class ArchiveImporter:
 
                 return patched_spec(fullname, path, self)
             return None
+        if fullname in self._extracted:
+            from .extract import find_extracted_spec
+
+            return find_extracted_spec(self, fullname, entry)
         source, _bytecode, is_package, kind = entry
         if kind == NAMESPACE:
-            spec = _bootstrap.ModuleSpec(fullname, None, is_package=True)
-            spec.submodule_search_locations = [self.reader.path_of(_package_dir(fullname))]
-            return spec
+            return self._namespace_spec(fullname)
         if kind == EXTENSION:
-            return None  # native code needs extraction, which is not bundled in this archive
+            return None  # the builder lists every extension in "extract": not reached
         spec = _bootstrap.ModuleSpec(
             fullname,
             self,  # type: ignore[arg-type] # a loader by protocol, not by inheritance
@@ -140,6 +149,15 @@ class ArchiveImporter:
         spec.has_location = True
         if is_package:
             spec.submodule_search_locations = [self.reader.path_of(_package_dir(fullname))]
+        return spec
+
+    def _namespace_spec(self, fullname: str, parent_path: object = None) -> ModuleSpec:
+        """A namespace package, shaped as PathFinder shapes one (``_NamespacePath``)."""
+        location = [self.reader.path_of(_package_dir(fullname))]
+        loader = NamespaceLoader(fullname, location, self._namespace_spec)
+        loader.importer = self
+        spec = _bootstrap.ModuleSpec(fullname, loader, is_package=True)
+        spec.submodule_search_locations = loader._path
         return spec
 
     def invalidate_caches(self) -> None:
@@ -251,6 +269,14 @@ class ArchiveImporter:
             self._resource_readers[fullname] = reader
         return reader
 
+    def source_of_path(self, path: str) -> str | None:
+        """Source text of an archived ``.py`` file, for linecache (warnings, pdb)."""
+        member = self.reader.member_of(path)
+        if member is None or not member.endswith(".py") or member not in self.reader.files:
+            return None
+        text: str = _bootstrap_external.decode_source(self.reader.read(member))
+        return text
+
     def _entry(self, fullname: str) -> ModuleEntry:
         entry = self.modules.get(fullname)
         if entry is None:
@@ -259,6 +285,31 @@ class ArchiveImporter:
 
     def __repr__(self) -> str:
         return f"<ArchiveImporter {self.archive!r}>"
+
+
+# Public as NamespaceLoader since 3.11; _NamespaceLoader before.
+_NamespaceLoaderBase: Any = (
+    getattr(_bootstrap_external, "NamespaceLoader", None) or _bootstrap_external._NamespaceLoader
+)
+
+
+class NamespaceLoader(_NamespaceLoaderBase):  # type: ignore[misc]
+    """importlib's own namespace loader, able to read package data from the archive.
+
+    Named like its base, so that code which checks the loader's type sees what a
+    virtualenv gives it.
+    """
+
+    importer: ArchiveImporter
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__file__ = None  # what PathFinder's namespace packages get, too
+
+    def get_resource_reader(self, fullname: str) -> ArchiveResourceReader | None:
+        return self.importer.get_resource_reader(fullname)
+
+
+NamespaceLoader.__name__ = NamespaceLoader.__qualname__ = _NamespaceLoaderBase.__name__
 
 
 class ArchivePathFinder:
@@ -270,7 +321,8 @@ class ArchivePathFinder:
         self.fallback = fallback
 
     def find_spec(self, fullname: str, target: ModuleType | None = None) -> ModuleSpec | None:
-        spec = self.importer.find_spec(fullname)
+        # Only the archive's own modules: the stdlib patches belong to the meta path.
+        spec = self.importer.find_spec(fullname) if fullname in self.importer.modules else None
         if spec is not None or self.fallback is None:
             return spec
         if hasattr(self.fallback, "find_spec"):
@@ -309,6 +361,10 @@ def install(archive: str, index: dict[str, Any]) -> ArchiveImporter:
         return ArchivePathFinder(importer, member)
 
     sys.path_hooks.insert(0, path_hook)
+    if "linecache" in sys.modules:  # imported at start by some Pythons (3.13): patch it now
+        from .patches import patch_linecache
+
+        patch_linecache(sys.modules["linecache"], importer)
     # Python cached a zipimporter for the root while it located __main__.py; ours
     # replaces it so that pkgutil.iter_modules() sees the payload's top-level modules.
     sys.path_importer_cache[archive] = path_hook(archive)

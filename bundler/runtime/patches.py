@@ -64,6 +64,31 @@ def _patch_multiprocessing_spawn(module: Any, importer: ArchiveImporter) -> None
     module.get_preparation_data = get_preparation_data
 
 
+def patch_linecache(module: Any, importer: ArchiveImporter) -> None:
+    """Let linecache read archived sources by file name alone.
+
+    Tracebacks pass the module's globals, so linecache can ask the loader; ``warnings``
+    and ``linecache.getline(path, n)`` pass only the name, and a file inside an archive
+    cannot be opened. zipimport apps lose those lines; ours do not.
+    """
+    original = module.updatecache
+
+    def updatecache(filename: str, module_globals: Any = None) -> list[str]:
+        lines: list[str] = original(filename, module_globals)
+        if lines:
+            return lines
+        source = importer.source_of_path(filename)
+        if source is None:
+            return lines
+        lines = source.splitlines(True)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        module.cache[filename] = (len(source), None, lines, filename)
+        return lines
+
+    module.updatecache = updatecache
+
+
 def _patch_py39_resources(module: Any, importer: ArchiveImporter) -> None:
     """Python 3.9's ``importlib.resources.files()`` ignores resource readers and assumes
     zipimport's layout (fixed in 3.10): ask our reader first, as 3.10 does."""
@@ -82,6 +107,7 @@ def _patch_py39_resources(module: Any, importer: ArchiveImporter) -> None:
 
 _PATCHES: dict[str, Callable[[Any, ArchiveImporter], None]] = {
     "multiprocessing.spawn": _patch_multiprocessing_spawn,
+    "linecache": patch_linecache,
 }
 if sys.version_info < (3, 10):
     _PATCHES["importlib._common"] = _patch_py39_resources

@@ -32,6 +32,10 @@ class ArchiveResourceReader(TraversableResources):
     def files(self) -> ArchivePath:
         return self._root
 
+    def is_resource(self, path: str) -> bool:
+        # Python 3.9's TraversableResources calls a misspelt ``isfile`` here.
+        return self._root.joinpath(path).is_file()
+
 
 class ArchivePath(Traversable):
     """A file or directory of the payload, behaving like ``pathlib.Path`` for reading."""

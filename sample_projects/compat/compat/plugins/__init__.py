@@ -1,0 +1,1 @@
+"""Plugins found by walking this package with ``pkgutil``, never imported by name."""

@@ -1,0 +1,3 @@
+"""A plugin module."""
+
+NAME = "alpha_plugin"

@@ -1,0 +1,3 @@
+"""Another plugin module."""
+
+NAME = "beta_plugin"

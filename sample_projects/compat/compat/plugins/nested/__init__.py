@@ -1,0 +1,3 @@
+"""A plugin package, which ``pkgutil.walk_packages`` enters."""
+
+NAME = "nested"

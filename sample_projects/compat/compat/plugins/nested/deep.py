@@ -1,0 +1,3 @@
+"""A plugin module inside a plugin package."""
+
+NAME = "deep"

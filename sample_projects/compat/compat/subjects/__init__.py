@@ -1,0 +1,1 @@
+"""Modules that the probes import, reload, break, inspect and run in other processes."""

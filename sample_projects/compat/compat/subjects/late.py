@@ -1,0 +1,3 @@
+"""A module first imported after ``importlib.invalidate_caches()``."""
+
+NAME = "late"
