@@ -13,6 +13,8 @@ is kept in the per-user cache, next to the app's own (see ``cache.py`` and ``imp
 from __future__ import annotations
 
 import _frozen_importlib as _bootstrap
+import _frozen_importlib_external as _bootstrap_external
+import _imp
 import marshal
 import os
 import stat
@@ -20,23 +22,40 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from types import CodeType
+    from types import CodeType, ModuleType
+    from typing import Any
 
 # Set it to use another cache directory (created if missing; it must be private).
 CACHE_ENV = "BUNDLER_CACHE"
-# What every start on a foreign Python imports (cache: to find the app's cached bytecode).
-_STARTUP_MODULES = ("bootstrap", "importer", "cache")
 
 
 def start(main_name: str, main_file: str) -> None:
     """Entry of the archive's ``__main__.py``: load the runtime, then let it run the app."""
-    if not __file__.endswith("c"):
-        # zipimport names the file it loaded: no ".pyc" means this Python cannot use the
-        # build's bytecode.
-        _load_startup_modules(os.path.dirname(os.path.abspath(main_file)))
+    use_cached_bytecode()
     from .bootstrap import run
 
     run(main_name, main_file)
+
+
+def use_cached_bytecode() -> None:
+    """On a Python other than the build's, load the runtime's modules through the cache.
+
+    zipimport would compile each runtime module at every start (twice: once to name its
+    file, once to run it). Any problem here leaves zipimport in charge: the
+    runtime must start even when the cache cannot be used.
+    """
+    if sys.dont_write_bytecode:
+        return
+    loader = globals()["__loader__"]  # the zipimporter of the archive
+    try:
+        sample = loader.get_data(os.path.join(loader.archive, __name__, "bootstrap.pyc"))
+        if sample[:4] == _bootstrap_external.MAGIC_NUMBER:
+            return  # the build's bytecode is usable here: zipimport loads it directly
+        index = marshal.loads(loader.get_data(os.path.join(loader.archive, ".bundle", "index")))
+        finder = RuntimeBytecodeFinder(loader, index["name"], index["hash"], index["runtime"])
+    except Exception:
+        return
+    sys.meta_path.insert(0, finder)
 
 
 def cache_roots() -> list[str]:
@@ -68,43 +87,79 @@ def app_dir_name(name: str, content_hash: str) -> str:
     return f"{safe}-{content_hash[:16]}"
 
 
-def _load_startup_modules(archive: str) -> None:
-    """Import the start-up modules with cached bytecode, compiling (and caching) on a miss.
+class RuntimeBytecodeFinder:
+    """Finder and loader of ``_bundler_runtime.*`` with bytecode cached per user.
 
-    Any problem here falls back to zipimport's own compile: the runtime must start even
-    when the cache cannot be used, and bootstrap reports a damaged archive properly.
+    The cached files sit beside the app's own (``apps/<app>/bytecode/<tag>/``); a miss
+    compiles the source from the archive once and stores the result for the next start.
     """
-    if sys.dont_write_bytecode:
-        return
-    loader = globals()["__loader__"]  # the zipimporter of the archive
-    try:
-        index = marshal.loads(loader.get_data(os.path.join(loader.archive, ".bundle", "index")))
-        relative = os.path.join(
-            "apps",
-            app_dir_name(index["name"], index["hash"]),
-            "bytecode",
-            sys.implementation.cache_tag,
-            __name__,
+
+    def __init__(
+        self, zip_loader: Any, name: str, content_hash: str, modules: tuple[str, ...]
+    ) -> None:
+        self.archive: str = zip_loader.archive
+        self._zip = zip_loader
+        self._modules = frozenset(f"{__name__}.{module}" for module in modules)
+        self._app = (name, content_hash)
+        tag = sys.implementation.cache_tag
+        self._relative = os.path.join(
+            "apps", app_dir_name(name, content_hash), "bytecode", tag, __name__
         )
-    except Exception:
-        return
-    compiled: dict[str, tuple[bytes, CodeType]] = {}
-    for name in _STARTUP_MODULES:
-        path = os.path.join(archive, __name__, f"{name}.py")
-        code = _read_cached(relative, f"{name}.pyc")
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> Any:
+        if fullname not in self._modules:
+            return None
+        origin = os.path.join(self.archive, *fullname.split(".")) + ".py"
+        spec = _bootstrap.ModuleSpec(fullname, self, origin=origin)  # type: ignore[arg-type]
+        spec.has_location = True
+        return spec
+
+    def create_module(self, spec: object) -> None:
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        path = module.__spec__.origin if module.__spec__ else None
+        assert path is not None
+        filename = os.path.basename(path) + "c"
+        code = _read_cached(self._relative, filename)
+        source = None
         if code is None:
-            source = loader.get_data(os.path.join(loader.archive, __name__, f"{name}.py"))
+            source = self._zip.get_data(path)
             code = compile(source, path, "exec", dont_inherit=True)
-            compiled[name] = (source, code)
-        _execute(f"{__name__}.{name}", path, code, loader)
-    if compiled:
-        _store(index, compiled)
+        else:
+            _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
+        exec(code, module.__dict__)
+        if source is not None:
+            self._store(filename, source, code)
+
+    def get_data(self, path: str) -> bytes:
+        """Archive members, as zipimport reads them (bootstrap reads the index this way)."""
+        data: bytes = self._zip.get_data(path)
+        return data
+
+    def _store(self, filename: str, source: bytes, code: CodeType) -> None:
+        try:
+            from . import cache
+
+            directory = os.path.join(
+                cache.app_dir(*self._app), "bytecode", sys.implementation.cache_tag, __name__
+            )
+            cache.write_atomic(os.path.join(directory, filename), pyc_bytes(source, code))
+        except Exception:
+            pass  # a cache we cannot write only costs the next start a compile
+
+
+def pyc_bytes(source: bytes, code: CodeType) -> bytes:
+    """A hash-based, unchecked pyc (PEP 552) for this Python: what the cache stores."""
+    import _imp
+
+    key = _bootstrap_external._RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
+    header = _bootstrap_external.MAGIC_NUMBER + b"\x01\x00\x00\x00" + _imp.source_hash(key, source)
+    return header + marshal.dumps(code)
 
 
 def _read_cached(relative: str, filename: str) -> CodeType | None:
     """Bytecode from the first cache root that is ours; None if absent or not trusted."""
-    from _frozen_importlib_external import MAGIC_NUMBER
-
     for root in cache_roots():
         try:
             if not _is_private(os.lstat(root)):
@@ -116,48 +171,13 @@ def _read_cached(relative: str, filename: str) -> CodeType | None:
             continue
         # Only bytecode we wrote ourselves is executed: the root is ours and private, so
         # nobody else could have created anything below it; the file must be ours too.
-        if _is_owned(info) and data[:4] == MAGIC_NUMBER:
+        if _is_owned(info) and data[:4] == _bootstrap_external.MAGIC_NUMBER:
             try:
                 code: CodeType = marshal.loads(memoryview(data)[16:])
                 return code
             except (EOFError, ValueError, TypeError):
                 return None
     return None
-
-
-def _execute(fullname: str, path: str, code: CodeType, loader: object) -> None:
-    import _imp
-
-    spec = _bootstrap.ModuleSpec(fullname, loader, origin=path)  # type: ignore[arg-type]
-    spec.has_location = True
-    module = _bootstrap.module_from_spec(spec)
-    _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
-    sys.modules[fullname] = module
-    try:
-        exec(code, module.__dict__)
-    except BaseException:
-        del sys.modules[fullname]
-        raise
-    setattr(sys.modules[__name__], fullname.rpartition(".")[2], module)
-
-
-def _store(index: dict[str, str], compiled: dict[str, tuple[bytes, CodeType]]) -> None:
-    """Write the start-up modules' bytecode where the next start will look for it."""
-    try:
-        from . import cache, importer
-
-        directory = os.path.join(
-            cache.app_dir(index["name"], index["hash"]),
-            "bytecode",
-            sys.implementation.cache_tag,
-            __name__,
-        )
-        for name, (source, code) in compiled.items():
-            cache.write_atomic(
-                os.path.join(directory, f"{name}.pyc"), importer.pyc_bytes(source, code)
-            )
-    except Exception:
-        pass  # a cache we cannot write only costs the next start a compile
 
 
 def _is_private(info: os.stat_result) -> bool:

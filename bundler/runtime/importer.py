@@ -16,6 +16,7 @@ import os
 import sys
 import zlib
 
+from . import pyc_bytes
 from .bootstrap import EXTENSION, NAMESPACE, ArchiveDamaged
 
 TYPE_CHECKING = False
@@ -369,13 +370,6 @@ def install(archive: str, index: dict[str, Any]) -> ArchiveImporter:
     # replaces it so that pkgutil.iter_modules() sees the payload's top-level modules.
     sys.path_importer_cache[archive] = path_hook(archive)
     return importer
-
-
-def pyc_bytes(source: bytes, code: CodeType) -> bytes:
-    """A hash-based, unchecked pyc (PEP 552) for this Python: what the cache stores."""
-    key = _bootstrap_external._RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
-    header = _MAGIC + b"\x01\x00\x00\x00" + _imp.source_hash(key, source)
-    return header + marshal.dumps(code)
 
 
 def _unmarshal(data: bytes, path: str) -> CodeType:
