@@ -198,11 +198,24 @@ def _write_outer(
         index = _index(payload, bytecode, offsets, info, content_hash)
         if extraction.units:
             index["extract"] = extraction.index_table(bytecode, index["files"])
-        # Stored, not deflated: every start reads it, and inflating a 5,000-module index
-        # cost 4 ms, a third of what start-up grew by between 50 and 5,000 modules.
+        # Modules and member offsets are split by top-level name into chunks the runtime
+        # reads on first use, so start-up does not grow with the size of the app. Both
+        # members are stored, not deflated: reading them is a plain pread.
+        blobs = _index_chunks(index)
+        chunks_entry = _zip_info(bootstrap.CHUNKS_MEMBER, stamp, compress=False)
+        chunks_entry.file_size = sum(len(blob) for blob in blobs.values())
+        table = {}
+        with archive.open(chunks_entry, "w") as target:
+            position = outer.tell()
+            for key, blob in blobs.items():
+                table[key] = (position, len(blob))
+                target.write(blob)
+                position += len(blob)
+        small = {k: v for k, v in index.items() if k not in ("modules", "files")}
+        small["chunks"] = table
         archive.writestr(
             _zip_info(bootstrap.INDEX_MEMBER, stamp, compress=False),
-            marshal.dumps(_share_strings(index, {}), 4),
+            marshal.dumps(_share_strings(small, {}), 4),
         )
         manifest = _manifest(payload, info, content_hash, len(offsets), extraction)
         archive.writestr(_zip_info(bootstrap.MANIFEST_MEMBER, stamp), manifest, compresslevel=9)
@@ -262,6 +275,18 @@ def _index(
         # The runtime's own modules, which its first stage may load with cached bytecode.
         "runtime": tuple(sorted(p.stem for p in _RUNTIME_DIR.glob("*.py") if p.stem != "__init__")),
     }
+
+
+def _index_chunks(index: Mapping[str, Any]) -> dict[str, bytes]:
+    """One marshal blob of (modules, files) per payload directory, in name order."""
+    grouped: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for name, entry in index["modules"].items():
+        member = entry[0]
+        key = bootstrap.member_chunk(member) if member else name.replace(".", "/")
+        grouped.setdefault(key, ({}, {}))[0][name] = entry
+    for member, offsets in index["files"].items():
+        grouped.setdefault(bootstrap.member_chunk(member), ({}, {}))[1][member] = offsets
+    return {key: marshal.dumps(_share_strings(grouped[key], {}), 4) for key in sorted(grouped)}
 
 
 def _share_strings(value: Any, seen: dict[str, str]) -> Any:

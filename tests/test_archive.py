@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import stat
 import sys
@@ -115,3 +116,36 @@ def _all_member_bytes(archive: Path) -> bytes:
         with zipfile.ZipFile(outer.open(".bundle/payload.zip")) as inner:
             chunks.extend(inner.read(name) for name in inner.namelist())
     return b"\n".join(chunks)
+
+
+def test_start_up_index_does_not_grow_with_the_number_of_modules(tmp_path: Path) -> None:
+    """Start-up reads .bundle/index only; modules are listed in per-directory chunks."""
+    files = {
+        "pyproject.toml": pyproject("big", scripts={"big": "big.cli:main"}),
+        "big/__init__.py": "",
+        "big/cli.py": "def main():\n    return 0\n",
+    }
+    for group in range(4):
+        files[f"big/bulk/g{group}/__init__.py"] = ""
+        for number in range(250):
+            files[f"big/bulk/g{group}/m{number}.py"] = f"VALUE = {number}\n"
+    project = write_project(tmp_path / "big", files)
+    output = tmp_path / "big.pyz"
+    result = run_bundle("build", project, "-o", output, "-q", "--no-install")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(output) as outer:
+        index = marshal.loads(outer.read(".bundle/index"))
+        chunks = outer.getinfo(".bundle/chunks")
+    assert "modules" not in index and "files" not in index
+    assert sorted(index["chunks"]) == [
+        "big",
+        "big-1.0.dist-info",
+        "big/bulk",
+        "big/bulk/g0",
+        "big/bulk/g1",
+        "big/bulk/g2",
+        "big/bulk/g3",
+    ]
+    size = len(marshal.dumps(index))
+    assert size < 2048, size
+    assert chunks.compress_type == zipfile.ZIP_STORED

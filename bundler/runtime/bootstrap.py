@@ -15,16 +15,31 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 
 # The layout contract between the builder and this runtime. The builder imports these
 # names; a change to the index's shape must bump FORMAT_VERSION.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 PACKAGE_NAME = "_bundler_runtime"
 INDEX_MEMBER = ".bundle/index"
 MANIFEST_MEMBER = ".bundle/manifest.json"
 PAYLOAD_MEMBER = ".bundle/payload.zip"
+CHUNKS_MEMBER = ".bundle/chunks"
 
 # Module kinds recorded in the index.
 SOURCE = 0
 NAMESPACE = 1
 EXTENSION = 2
+
+
+def member_chunk(member: str) -> str:
+    """The index chunk of a payload member: its directory (bytecode joins its source's)."""
+    directory = member.rpartition("/")[0]
+    if directory == "__pycache__" or directory.endswith("/__pycache__"):
+        directory = directory[: -len("__pycache__")].rstrip("/")
+    return directory
+
+
+def module_chunks(name: str) -> tuple[str, str]:
+    """The chunks that may hold module ``name``: its parent's directory (``a/b.py``, an
+    extension) or its own (``a/b/__init__.py``, a namespace package)."""
+    return name.rpartition(".")[0].replace(".", "/"), name.replace(".", "/")
 
 
 class BootError(Exception):

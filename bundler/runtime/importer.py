@@ -17,7 +17,7 @@ import sys
 import zlib
 
 from . import pyc_bytes
-from .bootstrap import EXTENSION, NAMESPACE, ArchiveDamaged
+from .bootstrap import EXTENSION, NAMESPACE, ArchiveDamaged, member_chunk, module_chunks
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at every start
@@ -99,13 +99,96 @@ class ArchiveReader:
             return os.read(self._fd, size)
 
 
+class IndexChunks:
+    """The index's per-package chunks, each read from the archive on first use.
+
+    Start-up reads only the small index; the modules and member offsets of one payload
+    directory are loaded when something first asks about it, so an archive of 5,000
+    modules starts about as fast as one of 50.
+    """
+
+    def __init__(self, reader: ArchiveReader, table: dict[str, tuple[int, int]]) -> None:
+        self._reader = reader
+        self._pending = dict(table)
+        self.modules: dict[str, ModuleEntry] = {}
+        self.files: Files = {}
+
+    def load(self, key: str) -> None:
+        where = self._pending.pop(key, None)
+        if where is None:
+            return
+        offset, size = where
+        try:
+            modules, files = marshal.loads(self._reader._pread(size, offset))
+        except (EOFError, ValueError, TypeError):
+            raise ArchiveDamaged(
+                f"{self._reader.archive} is corrupt (index of {key!r}); rebuild or re-download it"
+            ) from None
+        self.modules.update(modules)
+        self.files.update(files)
+
+    def load_all(self) -> None:
+        for key in list(self._pending):
+            self.load(key)
+
+
+class LazyTable:
+    """A read-mostly mapping over one part of the chunks (modules, or member offsets)."""
+
+    def __init__(self, chunks: IndexChunks, data: dict[str, Any], chunks_of: Any) -> None:
+        self._chunks = chunks
+        self._data = data
+        self._chunks_of = chunks_of
+
+    def _load_for(self, key: str) -> None:
+        if key not in self._data:
+            for chunk in self._chunks_of(key):
+                self._chunks.load(chunk)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._load_for(key)
+        return self._data.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        self._load_for(key)
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._load_for(key)
+        self._data[key] = value
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        self._load_for(key)
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        self._chunks.load_all()
+        return iter(list(self._data))
+
+    def __len__(self) -> int:
+        self._chunks.load_all()
+        return len(self._data)
+
+    def items(self) -> Any:
+        self._chunks.load_all()
+        return self._data.items()
+
+
 class ArchiveImporter:
     """Meta path finder and loader for every module in one archive's payload."""
 
     def __init__(self, archive: str, index: dict[str, Any]) -> None:
         self.archive = archive
-        self.reader = ArchiveReader(archive, index["files"])
-        self.modules: dict[str, ModuleEntry] = index["modules"]
+        self.reader = ArchiveReader(archive, {})
+        chunks = IndexChunks(self.reader, index["chunks"])
+        self.reader.files = LazyTable(  # type: ignore[assignment]
+            chunks, chunks.files, lambda member: (member_chunk(member),)
+        )
+        self.modules: dict[str, ModuleEntry] = LazyTable(  # type: ignore[assignment]
+            chunks, chunks.modules, module_chunks
+        )
         self.distributions = index["dists"]
         self.use_bytecode = index["magic"] == _MAGIC
         self.name: str = index["name"]

@@ -56,6 +56,9 @@ class ArchivePath(Traversable):
         return self._at in self._reader.files
 
     def is_dir(self) -> bool:
+        # A file is never a directory: answered without listing the whole archive.
+        if self.is_file():
+            return False
         return self._at == "" or self._at in _directories(self._reader)
 
     def exists(self) -> bool:
@@ -83,7 +86,7 @@ class ArchivePath(Traversable):
         return stream if "b" in mode else io.TextIOWrapper(stream, *args, **kwargs)
 
     def read_bytes(self) -> bytes:
-        if self.is_dir():
+        if not self.is_file() and self.is_dir():
             raise IsADirectoryError(str(self))
         return self._reader.read(self._at)
 
