@@ -141,9 +141,7 @@ class RuntimeBytecodeFinder:
         try:
             from . import cache
 
-            directory = os.path.join(
-                cache.app_dir(*self._app), "bytecode", sys.implementation.cache_tag, __name__
-            )
+            directory = os.path.join(cache.bytecode_dir(*self._app), __name__)
             cache.write_atomic(os.path.join(directory, filename), pyc_bytes(source, code))
         except Exception:
             pass  # a cache we cannot write only costs the next start a compile
@@ -151,8 +149,6 @@ class RuntimeBytecodeFinder:
 
 def pyc_bytes(source: bytes, code: CodeType) -> bytes:
     """A hash-based, unchecked pyc (PEP 552) for this Python: what the cache stores."""
-    import _imp
-
     key = _bootstrap_external._RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
     header = _bootstrap_external.MAGIC_NUMBER + b"\x01\x00\x00\x00" + _imp.source_hash(key, source)
     return header + marshal.dumps(code)
@@ -171,13 +167,19 @@ def _read_cached(relative: str, filename: str) -> CodeType | None:
             continue
         # Only bytecode we wrote ourselves is executed: the root is ours and private, so
         # nobody else could have created anything below it; the file must be ours too.
-        if _is_owned(info) and data[:4] == _bootstrap_external.MAGIC_NUMBER:
-            try:
-                code: CodeType = marshal.loads(memoryview(data)[16:])
-                return code
-            except (EOFError, ValueError, TypeError):
-                return None
+        return load_pyc(data) if _is_owned(info) else None
     return None
+
+
+def load_pyc(data: bytes) -> CodeType | None:
+    """The code in a cached pyc written for this Python; None if it is not one."""
+    if data[:4] != _bootstrap_external.MAGIC_NUMBER:
+        return None
+    try:
+        code: CodeType = marshal.loads(memoryview(data)[16:])
+    except (EOFError, ValueError, TypeError):
+        return None  # unreadable: the caller compiles again and overwrites it
+    return code
 
 
 def _is_private(info: os.stat_result) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 
 from . import CACHE_ENV, app_dir_name, cache_roots
 
@@ -77,6 +78,11 @@ def app_dir(name: str, content_hash: str) -> str:
             pass  # only the "last used" column of `bundle cache` would be stale
         _used.add(path)
     return path
+
+
+def bytecode_dir(name: str, content_hash: str) -> str:
+    """Where bytecode compiled for this Python is kept for one build of one app."""
+    return os.path.join(app_dir(name, content_hash), "bytecode", sys.implementation.cache_tag)
 
 
 def ensure_private_dir(path: str, *, parents: bool = True) -> str:

@@ -16,7 +16,7 @@ import os
 import sys
 import zlib
 
-from . import pyc_bytes
+from . import load_pyc, pyc_bytes
 from .bootstrap import EXTENSION, NAMESPACE, ArchiveDamaged, member_chunk, module_chunks
 
 TYPE_CHECKING = False
@@ -290,14 +290,12 @@ class ArchiveImporter:
         if cached is not None:
             try:
                 with open(cached, "rb") as stream:
-                    data = stream.read()
+                    code = load_pyc(stream.read())
             except OSError:
-                data = b""
-            if data[:4] == _MAGIC:
-                try:
-                    return _unmarshal(data, path)
-                except (EOFError, ValueError, TypeError):
-                    pass  # unreadable: compile again and overwrite it
+                code = None
+            if code is not None:
+                _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
+                return code
         source = self.reader.read(member)
         code = compile(source, path, "exec", dont_inherit=True)
         if cached is not None:
@@ -312,9 +310,7 @@ class ArchiveImporter:
         try:
             directory = self._bytecode_dir
             if not isinstance(directory, str):
-                app = cache.app_dir(self.name, self.content_hash)
-                directory = os.path.join(app, "bytecode", sys.implementation.cache_tag)
-                self._bytecode_dir = directory
+                directory = self._bytecode_dir = cache.bytecode_dir(self.name, self.content_hash)
             return cache.safe_member_path(directory, member + "c")
         except cache.CacheError:
             self._bytecode_dir = False  # no usable cache: compile every time, quietly
