@@ -40,11 +40,6 @@ def patched_spec(
     return spec
 
 
-def wants_patch(fullname: str) -> bool:
-    """Whether ``fullname`` is a module this file patches on this Python."""
-    return fullname in _PATCHES
-
-
 def _patch_multiprocessing_spawn(module: Any, importer: ArchiveImporter) -> None:
     """Make spawn and forkserver children import from the archive.
 
