@@ -300,23 +300,13 @@ def _install_options(
         _link(link, cwd) for link in cli.find_links
     )
     if not _pick(cli.install, tool.get("install"), True):
-        given = [
-            option
-            for option, value in (
-                ("--with", requirements),
-                ("--requirement", requirement_files),
-                ("--constraint", constraint_files),
-                ("--find-links", find_links),
-                ("--no-index", cli.no_index),
-            )
-            if value
-        ]
-        if given:
-            verb = "needs" if len(given) == 1 else "need"
-            raise ConfigError(
-                f"{', '.join(given)} {verb} an install, which --no-install turns off: "
-                "drop one or the other"
-            )
+        _check_no_install(
+            ("--with", requirements),
+            ("--requirement", requirement_files),
+            ("--constraint", constraint_files),
+            ("--find-links", find_links),
+            ("--no-index", cli.no_index),
+        )
         return None
     for file in (*requirement_files, *constraint_files):
         if not file.is_file():
@@ -335,6 +325,17 @@ def _install_options(
         build_isolation=_pick(cli.build_isolation, tool.get("build-isolation"), True),
         use_cache=cli.use_cache,
     )
+
+
+def _check_no_install(*options: tuple[str, object]) -> None:
+    """Refuse install options together with --no-install, naming the ones given."""
+    given = [option for option, value in options if value]
+    if given:
+        verb = "needs" if len(given) == 1 else "need"
+        raise ConfigError(
+            f"{', '.join(given)} {verb} an install, which --no-install turns off: "
+            "drop one or the other"
+        )
 
 
 def _link(link: str, base: Path) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from bundler.errors import InterpreterError
+from bundler.runtime import normalise_name
 
 __all__ = [
     "Distribution",
@@ -233,11 +233,6 @@ def query_interpreter(python: str | None) -> Interpreter:
         stdlib_names=frozenset(facts["stdlib_names"]),
         extension_suffixes=tuple(facts["extension_suffixes"]),
     )
-
-
-def normalise_name(name: str) -> str:
-    """PEP 503 normalisation, with ``_`` as the separator used in dist-info names."""
-    return re.sub(r"[-_.]+", "_", name).lower()
 
 
 def _find_distributions(site_path: Iterable[Path]) -> Iterable[Distribution]:

@@ -138,6 +138,7 @@ def test_start_up_index_does_not_grow_with_the_number_of_modules(tmp_path: Path)
         chunks = outer.getinfo(".bundle/chunks")
     assert "modules" not in index and "files" not in index
     assert sorted(index["chunks"]) == [
+        "",
         "big",
         "big-1.0.dist-info",
         "big/bulk",

@@ -11,7 +11,7 @@ import pytest
 from bundler.entrypoint import EntryPoint
 from bundler.environment import inspect_environment, query_interpreter, staged_environment
 from bundler.errors import EntryPointError
-from bundler.resolver import ModuleKind, ModuleLocator, resolve_imports, scan_imports
+from bundler.resolve import ModuleKind, ModuleLocator, resolve_imports, scan_imports
 from tests.conftest import write_project
 
 

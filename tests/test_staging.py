@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from bundler.buildcache import MARKER, cached_entry
+from bundler.caches.build import MARKER, cached_entry
 from bundler.config import Config, Overrides, load_config
 from bundler.entrypoint import choose_entry_point
 from bundler.environment import Distribution, Environment, environment_for, query_interpreter
 from bundler.errors import ConfigError, EntryPointError, ProjectError
-from bundler.toolrun import relevant_tail, run_tool, summary_line
-from bundler.wheelbuild import source_fingerprint, wheel_digest
+from bundler.staging.tools import relevant_tail, run_tool, summary_line
+from bundler.staging.keys import source_fingerprint, wheel_digest
 from tests.conftest import pyproject, write_project
 
 # ---------------------------------------------------------------- cache entries

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bundler.extraction import _built_for, _wheel_tags, platforms_of_tag
-from bundler.zipsafety import scan_file_access
+from bundler.plan.native import _built_for, platforms_of_tag, wheel_tags
+from bundler.plan.zipsafety import scan_file_access
 
 
 def _calls(source: str, package: str | None = "pkg") -> list[tuple[int, str]]:
@@ -224,12 +224,12 @@ def test_wheel_tags_are_read_and_expanded(tmp_path: Path) -> None:
         "Tag: cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64\n"
         "Tag: cp311-cp311-musllinux_1_1_x86_64\n"
     )
-    assert _wheel_tags(tmp_path) == [
+    assert wheel_tags(tmp_path) == [
         "cp311-cp311-manylinux2014_x86_64",
         "cp311-cp311-manylinux_2_17_x86_64",
         "cp311-cp311-musllinux_1_1_x86_64",
     ]
-    assert _wheel_tags(tmp_path / "missing") == []
+    assert wheel_tags(tmp_path / "missing") == []
 
 
 def test_what_native_code_was_built_for() -> None:

@@ -1,13 +1,28 @@
 """The code that ships inside every archive, as the ``_bundler_runtime`` package.
 
 It imports only the standard library and nothing from the rest of ``bundler``: the builder
-copies these files into the archive, where they run on Python 3.9 to 3.13. Modules that
-are needed only by some apps (resources, metadata, extraction) are imported lazily.
+copies these files into the archive, where they run on Python 3.9 to 3.13. The modules are
+layered; each imports only the layers below it:
 
-This file is the first stage. On the build's Python, zipimport loads the runtime from the
-bytecode stored beside each source. On any other Python that bytecode is useless and
-compiling the start-up modules would cost milliseconds at every start, so their bytecode
-is kept in the per-user cache, next to the app's own (see ``cache.py`` and ``importer.py``).
+    __init__    the build/runtime contract: format, member names, index records, kinds,
+                errors, where the per-user cache lives; and the first stage (below)
+    cache       the per-user cache: private directories, atomic writes, locks
+    reader      reading the archive: members by offset, the chunked index
+    resources   importlib.resources over the archive (given a reader)
+    metadata    importlib.metadata over the archive (given a reader)
+    extract     native code and zip-unsafe packages, extracted on first import
+    patches     small corrections to stdlib modules, given callables
+    importer    the meta path finder and loader
+    bootstrap   reads the index, installs the importer, runs the entry point
+    child       what a multiprocessing child runs instead of the entry point
+
+The builder imports this module too: the constants and record layouts below are the one
+definition of the archive format that both sides use.
+
+First stage: on the build's Python, zipimport loads the runtime from the bytecode stored
+beside each source. On any other Python that bytecode is useless and compiling the
+start-up modules would cost milliseconds at every start, so ``use_cached_bytecode`` puts a
+finder in front that loads them from bytecode kept in the per-user cache.
 """
 
 from __future__ import annotations
@@ -21,41 +36,163 @@ import stat
 import sys
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at every start
+    from collections.abc import Callable
     from types import CodeType, ModuleType
-    from typing import Any
+    from typing import Any, Final, TypedDict
+
+# -- the archive format ----------------------------------------------------------------
+
+# Bump when the shape of the index, its chunks or its records changes.
+FORMAT_VERSION: Final = 3
+PACKAGE_NAME: Final = "_bundler_runtime"
+MAIN_MEMBER: Final = "__main__.py"
+INDEX_MEMBER: Final = ".bundle/index"
+MANIFEST_MEMBER: Final = ".bundle/manifest.json"
+PAYLOAD_MEMBER: Final = ".bundle/payload.zip"
+CHUNKS_MEMBER: Final = ".bundle/chunks"
+
+# How the runtime loads a module (the ``kind`` of a module record).
+SOURCE: Final = 0  # Python: bytecode or source from the payload
+NAMESPACE: Final = 1  # a namespace package: no file of its own
+EXTENSION: Final = 2  # native code: loaded from the per-user cache
+
+# A module record: ``(source, bytecode, is_package, kind)``. ``source`` and ``bytecode``
+# are payload members (None when absent; an extension's ``source`` is its shared library).
+MODULE_SOURCE: Final = 0
+MODULE_BYTECODE: Final = 1
+MODULE_PACKAGE: Final = 2
+MODULE_KIND: Final = 3
+
+# A file record, for every payload member: ``(offset, compressed size, size, method,
+# crc)``, where offset is that of its first data byte in the archive file.
+FILE_OFFSET: Final = 0
+FILE_COMPRESSED: Final = 1
+FILE_SIZE: Final = 2
+FILE_METHOD: Final = 3
+FILE_CRC: Final = 4
+DEFLATED: Final = 8  # the zip compression method of deflated members (else stored)
+
+# The extraction table (index key "extract"), read by extract.py:
+# units: key -> (members, keys of the units it needs first, distribution or None)
+UNIT_MEMBERS: Final = 0
+UNIT_NEEDS: Final = 1
+UNIT_DISTRIBUTION: Final = 2
+# native: distribution -> (name and version, what it was built for, platforms as
+# (os, machine, libc) triples, oldest Python of its abi3 code or None)
+NATIVE_TITLE: Final = 0
+NATIVE_BUILT_FOR: Final = 1
+NATIVE_PLATFORMS: Final = 2
+NATIVE_ABI3_FLOOR: Final = 3
+
+if TYPE_CHECKING:
+    ModuleRecord = tuple[str | None, str | None, bool, int]
+    FileRecord = tuple[int, int, int, int, int]
+    UnitRecord = tuple[tuple[str, ...], tuple[str, ...], str | None]
+    NativeRecord = tuple[str, str, tuple[tuple[str, str, str], ...], tuple[int, int] | None]
+    # What one chunk of the index holds: the modules of one package directory and the
+    # files of one payload directory (see module_chunk and member_chunk).
+    Chunk = tuple[dict[str, ModuleRecord], dict[str, FileRecord]]
+
+    class Extraction(TypedDict):
+        """What the runtime extracts into the per-user cache, and from which unit."""
+
+        units: dict[str, UnitRecord]
+        modules: dict[str, str]  # module -> key of the unit it is imported from
+        # extension module -> its pure-Python twin's (source, bytecode) members
+        fallbacks: dict[str, tuple[str, str | None]]
+        native: dict[str, NativeRecord]
+
+    class Index(TypedDict):
+        """The small table every start reads (``INDEX_MEMBER``, marshal format 2)."""
+
+        format: int
+        name: str
+        version: str
+        entry: tuple[str, str | None]  # module, and function or None (run as __main__)
+        requires_python: str | None
+        inherit_path: bool
+        hash: str  # the payload's content hash: it names the app's cache directory
+        magic: bytes  # the build Python's bytecode magic number
+        dists: tuple[str, ...]  # the payload's *.dist-info directories
+        runtime: tuple[str, ...]  # the runtime's own modules, for the first stage
+        chunks: dict[str, tuple[int, int]]  # chunk key -> (offset, size) in the file
+        extract: Extraction
+
+
+def module_record(
+    source: str | None, bytecode: str | None, is_package: bool, kind: int
+) -> ModuleRecord:
+    """A module record, with its fields in the order the MODULE_* constants name."""
+    return (source, bytecode, is_package, kind)
+
+
+def file_record(offset: int, compressed: int, size: int, method: int, crc: int) -> FileRecord:
+    """A file record, with its fields in the order the FILE_* constants name."""
+    return (offset, compressed, size, method, crc)
+
+
+def unit_record(
+    members: tuple[str, ...], needs: tuple[str, ...], distribution: str | None
+) -> UnitRecord:
+    """An extraction unit's record, with its fields in the order UNIT_* names."""
+    return (members, needs, distribution)
+
+
+def native_record(
+    title: str,
+    built_for: str,
+    platforms: tuple[tuple[str, str, str], ...],
+    abi3_floor: tuple[int, int] | None,
+) -> NativeRecord:
+    """A distribution's native-code record, with its fields in the order NATIVE_* names."""
+    return (title, built_for, platforms, abi3_floor)
+
+
+def member_chunk(member: str) -> str:
+    """The chunk holding a member's file record: its directory (bytecode joins its
+    source's, so that one chunk serves a module's import)."""
+    directory = member.rpartition("/")[0]
+    if directory == "__pycache__" or directory.endswith("/__pycache__"):
+        directory = directory[: -len("__pycache__")].rstrip("/")
+    return directory
+
+
+def module_chunk(name: str) -> str:
+    """The chunk holding module ``name``'s record: its parent package's directory, so
+    that one chunk lists every module of a package (``pkgutil.iter_modules``)."""
+    return name.rpartition(".")[0].replace(".", "/")
+
+
+# Stdlib modules that patches.py adjusts when the app imports them -> the function there.
+PATCHES: Final = {
+    "linecache": "patch_linecache",
+    "multiprocessing.spawn": "patch_multiprocessing_spawn",
+    **({"importlib._common": "patch_py39_resources"} if sys.version_info < (3, 10) else {}),
+}
+
+
+class BootError(Exception):
+    """A problem with the archive or the host that the user must be told about in one line."""
+
+
+class ArchiveDamaged(BootError, OSError):
+    """The archive's bytes do not match its index: truncated, corrupted or modified."""
+
+
+def normalise_name(name: str) -> str:
+    """A distribution name as PEP 503 compares it, with ``_`` as the separator (as in
+    dist-info directory names): runs of ``-``, ``_`` and ``.`` become one ``_``."""
+    name = name.lower().replace("-", "_").replace(".", "_")
+    while "__" in name:
+        name = name.replace("__", "_")
+    return name
+
+
+# -- where the per-user cache lives ----------------------------------------------------
 
 # Set it to use another cache directory (created if missing; it must be private).
-CACHE_ENV = "BUNDLER_CACHE"
-
-
-def start(main_name: str, main_file: str) -> None:
-    """Entry of the archive's ``__main__.py``: load the runtime, then let it run the app."""
-    use_cached_bytecode()
-    from .bootstrap import run
-
-    run(main_name, main_file)
-
-
-def use_cached_bytecode() -> None:
-    """On a Python other than the build's, load the runtime's modules through the cache.
-
-    zipimport would compile each runtime module at every start (twice: once to name its
-    file, once to run it). Any problem here leaves zipimport in charge: the
-    runtime must start even when the cache cannot be used.
-    """
-    if sys.dont_write_bytecode:
-        return
-    loader = globals()["__loader__"]  # the zipimporter of the archive
-    try:
-        sample = loader.get_data(os.path.join(loader.archive, __name__, "bootstrap.pyc"))
-        if sample[:4] == _bootstrap_external.MAGIC_NUMBER:
-            return  # the build's bytecode is usable here: zipimport loads it directly
-        index = marshal.loads(loader.get_data(os.path.join(loader.archive, ".bundle", "index")))
-        finder = RuntimeBytecodeFinder(loader, index["name"], index["hash"], index["runtime"])
-    except Exception:
-        return
-    sys.meta_path.insert(0, finder)
+CACHE_ENV: Final = "BUNDLER_CACHE"
 
 
 def cache_roots() -> list[str]:
@@ -87,11 +224,111 @@ def app_dir_name(name: str, content_hash: str) -> str:
     return f"{safe}-{content_hash[:16]}"
 
 
+def bytecode_subdir(name: str, content_hash: str) -> str:
+    """Where bytecode for this Python is kept, relative to a cache root."""
+    tag = sys.implementation.cache_tag
+    return os.path.join("apps", app_dir_name(name, content_hash), "bytecode", tag)
+
+
+def is_owned(info: os.stat_result) -> bool:
+    """Whether the file or directory ``info`` describes belongs to this user."""
+    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
+
+
+def is_private_dir(info: os.stat_result) -> bool:
+    """A real directory (``lstat`` result), ours, that nobody else may write to."""
+    return stat.S_ISDIR(info.st_mode) and is_owned(info) and not info.st_mode & 0o022
+
+
+# -- bytecode ----------------------------------------------------------------------------
+
+
+def pyc_bytes(source: bytes, code: CodeType) -> bytes:
+    """A hash-based, unchecked pyc (PEP 552) for this Python: what the cache stores."""
+    key = _bootstrap_external._RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
+    header = _bootstrap_external.MAGIC_NUMBER + b"\x01\x00\x00\x00" + _imp.source_hash(key, source)
+    return header + marshal.dumps(code)
+
+
+def load_pyc(data: bytes) -> CodeType | None:
+    """The code in a cached pyc written for this Python; None if it is not one."""
+    if data[:4] != _bootstrap_external.MAGIC_NUMBER:
+        return None
+    try:
+        code: CodeType = marshal.loads(memoryview(data)[16:])
+    except (EOFError, ValueError, TypeError):
+        return None  # unreadable: the caller compiles again and overwrites it
+    return code
+
+
+def read_trusted(path: str) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file of ours, reached without following a
+    symlink at its last component; None otherwise."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not (stat.S_ISREG(info.st_mode) and is_owned(info)):
+            return None
+        chunks: list[bytes] = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def read_cached_pyc(relative: str) -> CodeType | None:
+    """Bytecode at ``relative`` under the first cache root that is ours and private; None
+    if absent or not trusted (only bytecode we wrote ourselves is ever executed)."""
+    for root in cache_roots():
+        try:
+            if not is_private_dir(os.lstat(root)):
+                continue
+        except OSError:
+            continue
+        data = read_trusted(os.path.join(root, relative))
+        return load_pyc(data) if data is not None else None
+    return None
+
+
+# -- the first stage ---------------------------------------------------------------------
+
+
+def use_cached_bytecode() -> None:
+    """On a Python other than the build's, load the runtime's modules through the cache.
+
+    zipimport would compile each runtime module at every start (twice: once to name its
+    file, once to run it). Any problem here leaves zipimport in charge: the runtime must
+    start even when the cache cannot be used.
+    """
+    if sys.dont_write_bytecode:
+        return
+    loader = globals()["__loader__"]  # the zipimporter of the archive
+    try:
+        sample = loader.get_data(os.path.join(loader.archive, PACKAGE_NAME, "bootstrap.pyc"))
+        if sample[:4] == _bootstrap_external.MAGIC_NUMBER:
+            return  # the build's bytecode is usable here: zipimport loads it directly
+        index = marshal.loads(loader.get_data(os.path.join(loader.archive, INDEX_MEMBER)))
+        finder = RuntimeBytecodeFinder(loader, index["name"], index["hash"], index["runtime"])
+    except Exception:
+        return
+    sys.meta_path.insert(0, finder)
+
+
 class RuntimeBytecodeFinder:
     """Finder and loader of ``_bundler_runtime.*`` with bytecode cached per user.
 
-    The cached files sit beside the app's own (``apps/<app>/bytecode/<tag>/``); a miss
-    compiles the source from the archive once and stores the result for the next start.
+    The cached files sit beside the app's own (``apps/<app>/bytecode/<tag>/``). A miss
+    compiles the source from the archive; the result waits in ``pending`` until
+    ``bootstrap`` (which may use the cache module) stores it for the next start.
     """
 
     def __init__(
@@ -100,11 +337,8 @@ class RuntimeBytecodeFinder:
         self.archive: str = zip_loader.archive
         self._zip = zip_loader
         self._modules = frozenset(f"{__name__}.{module}" for module in modules)
-        self._app = (name, content_hash)
-        tag = sys.implementation.cache_tag
-        self._relative = os.path.join(
-            "apps", app_dir_name(name, content_hash), "bytecode", tag, __name__
-        )
+        self.app = (name, content_hash)
+        self.pending: list[tuple[str, bytes]] = []  # (file name, pyc) not yet stored
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> Any:
         if fullname not in self._modules:
@@ -121,70 +355,23 @@ class RuntimeBytecodeFinder:
         path = module.__spec__.origin if module.__spec__ else None
         assert path is not None
         filename = os.path.basename(path) + "c"
-        code = _read_cached(self._relative, filename)
-        source = None
+        relative = os.path.join(bytecode_subdir(*self.app), __name__, filename)
+        code = read_cached_pyc(relative)
         if code is None:
             source = self._zip.get_data(path)
             code = compile(source, path, "exec", dont_inherit=True)
+            self.pending.append((filename, pyc_bytes(source, code)))
         else:
             _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
         exec(code, module.__dict__)
-        if source is not None:
-            self._store(filename, source, code)
 
     def get_data(self, path: str) -> bytes:
         """Archive members, as zipimport reads them (bootstrap reads the index this way)."""
         data: bytes = self._zip.get_data(path)
         return data
 
-    def _store(self, filename: str, source: bytes, code: CodeType) -> None:
-        try:
-            from . import cache
-
-            directory = os.path.join(cache.bytecode_dir(*self._app), __name__)
-            cache.write_atomic(os.path.join(directory, filename), pyc_bytes(source, code))
-        except Exception:
-            pass  # a cache we cannot write only costs the next start a compile
-
-
-def pyc_bytes(source: bytes, code: CodeType) -> bytes:
-    """A hash-based, unchecked pyc (PEP 552) for this Python: what the cache stores."""
-    key = _bootstrap_external._RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
-    header = _bootstrap_external.MAGIC_NUMBER + b"\x01\x00\x00\x00" + _imp.source_hash(key, source)
-    return header + marshal.dumps(code)
-
-
-def _read_cached(relative: str, filename: str) -> CodeType | None:
-    """Bytecode from the first cache root that is ours; None if absent or not trusted."""
-    for root in cache_roots():
-        try:
-            if not _is_private(os.lstat(root)):
-                continue
-            with open(os.path.join(root, relative, filename), "rb") as stream:
-                info = os.fstat(stream.fileno())
-                data = stream.read()
-        except OSError:
-            continue
-        # Only bytecode we wrote ourselves is executed: the root is ours and private, so
-        # nobody else could have created anything below it; the file must be ours too.
-        return load_pyc(data) if _is_owned(info) else None
-    return None
-
-
-def load_pyc(data: bytes) -> CodeType | None:
-    """The code in a cached pyc written for this Python; None if it is not one."""
-    if data[:4] != _bootstrap_external.MAGIC_NUMBER:
-        return None
-    try:
-        code: CodeType = marshal.loads(memoryview(data)[16:])
-    except (EOFError, ValueError, TypeError):
-        return None  # unreadable: the caller compiles again and overwrites it
-    return code
-
-
-def _is_private(info: os.stat_result) -> bool:
-    return stat.S_ISDIR(info.st_mode) and _is_owned(info) and not info.st_mode & 0o022
-
-
-def _is_owned(info: os.stat_result) -> bool:
-    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
+    def store_pending(self, write: Callable[[str, bytes], None]) -> None:
+        """Hand the bytecode compiled at this start to ``write(file name, pyc)``."""
+        pending, self.pending = self.pending, []
+        for filename, pyc in pending:
+            write(filename, pyc)

@@ -6,48 +6,15 @@ import marshal
 import os
 import sys
 
+from . import FORMAT_VERSION, INDEX_MEMBER, MAIN_MEMBER, PACKAGE_NAME, BootError
+from .importer import ArchiveImporter, install_importer
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at every start
     from types import TracebackType
     from typing import Any
 
-    Index = dict[str, Any]
-
-# The layout contract between the builder and this runtime. The builder imports these
-# names; a change to the index's shape must bump FORMAT_VERSION.
-FORMAT_VERSION = 2
-PACKAGE_NAME = "_bundler_runtime"
-INDEX_MEMBER = ".bundle/index"
-MANIFEST_MEMBER = ".bundle/manifest.json"
-PAYLOAD_MEMBER = ".bundle/payload.zip"
-CHUNKS_MEMBER = ".bundle/chunks"
-
-# Module kinds recorded in the index.
-SOURCE = 0
-NAMESPACE = 1
-EXTENSION = 2
-
-
-def member_chunk(member: str) -> str:
-    """The index chunk of a payload member: its directory (bytecode joins its source's)."""
-    directory = member.rpartition("/")[0]
-    if directory == "__pycache__" or directory.endswith("/__pycache__"):
-        directory = directory[: -len("__pycache__")].rstrip("/")
-    return directory
-
-
-def module_chunks(name: str) -> tuple[str, str]:
-    """The chunks that may hold module ``name``: its parent's directory (``a/b.py``, an
-    extension) or its own (``a/b/__init__.py``, a namespace package)."""
-    return name.rpartition(".")[0].replace(".", "/"), name.replace(".", "/")
-
-
-class BootError(Exception):
-    """A problem with the archive or the host that the user must be told about in one line."""
-
-
-class ArchiveDamaged(BootError, OSError):
-    """The archive's bytes do not match its index: truncated, corrupted or modified."""
+    from . import Index
 
 
 def run(main_name: str, main_file: str) -> None:
@@ -61,11 +28,12 @@ def run(main_name: str, main_file: str) -> None:
     try:
         index = read_index(archive)
         check_python(index)
-        install(archive, index)
+        importer = install(archive, index)
+        _store_runtime_bytecode(importer)
         if main_name != "__main__":
             return
         _show_app_frames_only(archive)
-        status = start(index)
+        status = run_entry_point(index)
     except BootError as exc:
         # Also raised while the app runs, when a damaged member is read.
         sys.stderr.write(f"{os.path.basename(archive)}: error: {exc}\n")
@@ -91,9 +59,21 @@ def read_index(archive: str) -> Index:
     return index  # type: ignore[no-any-return]
 
 
+def _store_runtime_bytecode(importer: ArchiveImporter) -> None:
+    """Keep the runtime modules that the first stage compiled at this start (on a Python
+    other than the build's) in the per-user cache, for the next start."""
+    finder: Any = next((f for f in sys.meta_path if hasattr(f, "store_pending")), None)
+    if finder is None or not finder.pending:
+        return
+    from .cache import BytecodeStore
+
+    store = BytecodeStore(importer.cache(), importer.index["name"], importer.index["hash"])
+    finder.store_pending(lambda name, pyc: store.store_pyc(f"{PACKAGE_NAME}/{name}", pyc))
+
+
 def check_python(index: Index) -> None:
     """Refuse to start on a Python that the app's ``requires-python`` excludes."""
-    spec = index.get("requires_python")
+    spec = index["requires_python"]
     if spec and not version_matches(spec, sys.version_info[:3]):
         running = ".".join(map(str, sys.version_info[:3]))
         raise BootError(
@@ -102,16 +82,15 @@ def check_python(index: Index) -> None:
         )
 
 
-def install(archive: str, index: Index) -> None:
+def install(archive: str, index: Index) -> ArchiveImporter:
     """Put the archive's finder first on ``sys.meta_path`` and hide host site-packages."""
-    from . import importer
-
-    importer.install(archive, index)
-    if not index.get("inherit_path"):
+    importer = install_importer(archive, index)
+    if not index["inherit_path"]:
         sys.path[:] = _isolated_path(sys.path, archive)
+    return importer
 
 
-def start(index: Index) -> Any:
+def run_entry_point(index: Index) -> Any:
     """Run the entry point; its return value becomes the exit status."""
     module_name, function = index["entry"]
     try:
@@ -228,7 +207,7 @@ def _show_app_frames_only(archive: str) -> None:
         return
     # Runtime bytecode loaded by zipimport keeps the relative name it was compiled with.
     boot_files = (
-        os.path.join(archive, "__main__.py"),
+        os.path.join(archive, MAIN_MEMBER),
         os.path.join(archive, PACKAGE_NAME),
         PACKAGE_NAME,
     )

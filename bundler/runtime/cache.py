@@ -1,4 +1,5 @@
-"""The per-user cache for what cannot be used from inside the archive.
+"""The per-user cache for what cannot be used from inside the archive, and the file
+primitives every cache of bundler shares (atomic writes, locks, private directories).
 
 Native extensions must be real files to be loaded, and bytecode compiled for a Python other
 than the build's is worth keeping between starts. Both go under one private directory:
@@ -9,6 +10,9 @@ keyed by content, so two versions of an app never mix and nothing is ever invali
 Safety rules: directories we create are ``0700``; a directory that is a symlink or owned by
 another user is refused, never followed; files are written under a temporary name in the
 same directory and renamed into place, so concurrent starts never see half a file.
+
+The builder uses the same ``AtomicFile``, ``write_atomic`` and ``FileLock`` for its own
+caches and for the archive it writes.
 """
 
 from __future__ import annotations
@@ -17,19 +21,27 @@ import os
 import stat
 import sys
 
-from . import CACHE_ENV, app_dir_name, cache_roots
+from . import (
+    CACHE_ENV,
+    app_dir_name,
+    bytecode_subdir,
+    cache_roots,
+    is_owned,
+    load_pyc,
+    pyc_bytes,
+    read_trusted,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from types import CodeType, TracebackType
+    from typing import IO
 
 
 class CacheError(Exception):
     """No usable private cache directory."""
 
 
-_root: str | None = None
-_used: set[str] = set()
 # The standard marker that tells backup and cleaning tools this is a cache
 # (https://bford.info/cachedir/); its first line is fixed by that convention.
 CACHEDIR_TAG = (
@@ -39,56 +51,96 @@ CACHEDIR_TAG = (
 )
 
 
-def cache_root() -> str:
-    """The user's cache root, created on first use; falls back to a private temp dir."""
-    global _root
-    if _root is not None:
-        return _root
-    candidates = cache_roots()
-    if os.environ.get(CACHE_ENV):
-        # The user named it: use it or say why not, rather than quietly go elsewhere.
-        _root = ensure_private_dir(candidates[0])
-        _tag(_root)
-        return _root
-    problems = []
-    for candidate in candidates:
-        try:
-            _root = _default_root(candidate)
-            return _root
-        except CacheError as exc:
-            problems.append(str(exc))
-    raise CacheError(
-        f"no usable cache directory ({'; '.join(problems)}); "
-        f"set {CACHE_ENV} to a writable directory of yours"
-    )
+class UserCache:
+    """The cache root of one process, chosen on first use, and the app directories in it.
 
-
-def app_dir(name: str, content_hash: str) -> str:
-    """The private directory of one build of one app.
-
-    Its modification time is refreshed once per process, so ``bundle cache`` can tell
-    when each build was last used.
+    The runtime makes one per archive it runs; tests and the builder make their own, so
+    no state outlives the object that found it.
     """
-    path = os.path.join(cache_root(), "apps", app_dir_name(name, content_hash))
-    if path not in _used:
-        ensure_private_dir(path, parents=False)
+
+    def __init__(self) -> None:
+        self._root: str | None = None
+        self._used: set[str] = set()
+
+    def root(self) -> str:
+        """The user's cache root, created on first use; falls back to a private temp dir."""
+        if self._root is None:
+            self._root = _find_root()
+        return self._root
+
+    def app_dir(self, name: str, content_hash: str) -> str:
+        """The private directory of one build of one app.
+
+        Its modification time is refreshed once per process, so ``bundle cache`` can tell
+        when each build was last used.
+        """
+        path = os.path.join(self.root(), "apps", app_dir_name(name, content_hash))
+        if path not in self._used:
+            ensure_private_dir(path, parents=False)
+            try:
+                os.utime(path)
+            except OSError:
+                pass  # only the "last used" column of `bundle cache` would be stale
+            self._used.add(path)
+        return path
+
+    def bytecode_dir(self, name: str, content_hash: str) -> str:
+        """Where bytecode compiled for this Python is kept for one build of one app."""
+        self.app_dir(name, content_hash)
+        return os.path.join(self.root(), bytecode_subdir(name, content_hash))
+
+
+class BytecodeStore:
+    """Bytecode compiled for this Python (not the build's), kept between starts.
+
+    The directory is keyed by the archive's content hash, so a cached file can never be
+    stale. Any problem with the cache turns the store off for the rest of the process:
+    the app then compiles every time, quietly.
+    """
+
+    def __init__(self, cache: UserCache, name: str, content_hash: str) -> None:
+        self._cache = cache
+        self._app = (name, content_hash)
+        self._directory: str | None = None
+        self._usable = not sys.dont_write_bytecode
+
+    def load(self, member: str) -> CodeType | None:
+        """The cached code of source ``member``, if we stored it before."""
+        path = self._path(member)
+        data = read_trusted(path) if path is not None else None
+        return load_pyc(data) if data is not None else None
+
+    def store(self, member: str, source: bytes, code: CodeType) -> None:
+        """Keep ``code``, compiled from ``source``, for the next start."""
+        self.store_pyc(member + "c", pyc_bytes(source, code))
+
+    def store_pyc(self, relative: str, pyc: bytes) -> None:
+        """Keep a pyc under ``relative`` in the bytecode directory."""
+        path = self._path(relative, suffix="")
+        if path is None:
+            return
         try:
-            os.utime(path)
+            write_atomic(path, pyc)
         except OSError:
-            pass  # only the "last used" column of `bundle cache` would be stale
-        _used.add(path)
-    return path
+            self._usable = False
 
-
-def bytecode_dir(name: str, content_hash: str) -> str:
-    """Where bytecode compiled for this Python is kept for one build of one app."""
-    return os.path.join(app_dir(name, content_hash), "bytecode", sys.implementation.cache_tag)
+    def _path(self, member: str, suffix: str = "c") -> str | None:
+        if not self._usable:
+            return None
+        try:
+            if self._directory is None:
+                self._directory = self._cache.bytecode_dir(*self._app)
+            return safe_member_path(self._directory, member + suffix)
+        except CacheError:
+            self._usable = False
+            return None
 
 
 def ensure_private_dir(path: str, *, parents: bool = True) -> str:
     """Create ``path`` (mode 0700) if needed, and check that it is ours and a real directory.
 
-    Parents above ``path`` are created as ordinary directories when ``parents`` is true.
+    Parents above ``path`` are created as ordinary directories when ``parents`` is true;
+    otherwise the parent must be a private directory of ours too.
     """
     try:
         if parents:
@@ -107,35 +159,6 @@ def ensure_private_dir(path: str, *, parents: bool = True) -> str:
     return path
 
 
-def write_atomic(path: str, data: bytes, mode: int = 0o600, *, sync: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see either nothing or the whole file.
-
-    ``sync=False`` skips the ``fsync``: for bulk extraction, where one synced completion
-    marker written after all the files stands for them (see ``extract.py``).
-    """
-    make_private_dirs(os.path.dirname(path))
-    temporary = f"{path}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(temporary, flags, mode)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        if sync:
-            os.fsync(fd)
-    except BaseException:
-        os.close(fd)
-        _unlink_quietly(temporary)
-        raise
-    os.close(fd)
-    try:
-        os.replace(temporary, path)
-    except BaseException:
-        _unlink_quietly(temporary)
-        raise
-
-
 def make_private_dirs(directory: str) -> None:
     """Create ``directory`` and its missing parents, each ``0700``.
 
@@ -152,12 +175,139 @@ def make_private_dirs(directory: str) -> None:
         pass
 
 
+class AtomicFile:
+    """A file that appears at ``path`` whole, or not at all.
+
+    Written under a hidden temporary name in the same directory (so the rename cannot
+    cross file systems) and renamed over ``path`` when the block ends without error;
+    removed when it does not. ``mode`` is set exactly, whatever the umask.
+    """
+
+    def __init__(self, path: str, mode: int = 0o600, *, sync: bool = True) -> None:
+        self.path = path
+        directory, name = os.path.split(path)
+        self.temporary = os.path.join(directory, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        self._mode = mode
+        self._sync = sync
+        self._stream: IO[bytes] | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(self.temporary, flags, 0o600)
+        self._stream = open(fd, "w+b")
+        return self._stream
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        stream = self._stream
+        assert stream is not None
+        try:
+            if kind is None:
+                stream.flush()
+                if hasattr(os, "fchmod"):
+                    os.fchmod(stream.fileno(), self._mode)
+                if self._sync:
+                    os.fsync(stream.fileno())
+            stream.close()
+            if kind is None:
+                os.replace(self.temporary, self.path)
+        except BaseException:
+            stream.close()
+            unlink_quietly(self.temporary)
+            raise
+        if kind is not None:
+            unlink_quietly(self.temporary)
+
+
+def write_atomic(path: str, data: bytes, mode: int = 0o600, *, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` so that readers see either nothing or the whole file.
+
+    Missing parent directories are created private. ``sync=False`` skips the ``fsync``:
+    for bulk extraction, where one synced completion marker written after all the files
+    stands for them (see ``extract.py``).
+    """
+    make_private_dirs(os.path.dirname(path))
+    with AtomicFile(path, mode, sync=sync) as stream:
+        stream.write(data)
+
+
+class FileLock:
+    """An advisory lock on the file ``path``, released by the kernel if the process dies.
+
+    ``flock`` where there is ``fcntl``; elsewhere (Windows) ``msvcrt``, which has no shared
+    locks, so every holder is exclusive: safe, only slower. A file system without locks
+    leaves the lock unheld (``held`` is false); every user of this lock is correct without
+    it, because what it guards is published by atomic renames: it only saves duplicated
+    work.
+    """
+
+    def __init__(self, path: str, *, shared: bool = False) -> None:
+        self.path = path
+        self.held = False
+        self._shared = shared
+        self._fd = -1
+
+    def __enter__(self) -> FileLock:
+        if self._fd < 0:
+            self.open()
+        return self
+
+    def open(self) -> None:
+        """Open the lock file and take the lock (``with`` does it when not done yet)."""
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(self.path, flags, 0o600)
+        self.acquire(shared=self._shared)
+
+    def acquire(self, *, shared: bool) -> None:
+        """Take the lock, or change a held lock to shared or exclusive."""
+        if self.held and sys.platform == "win32":
+            return  # msvcrt locks are all exclusive: nothing to change
+        try:
+            _lock(self._fd, shared)
+            self.held = True
+        except OSError:
+            self.held = False
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # closing the descriptor releases the lock
+            self._fd = -1
+
+
+if sys.platform == "win32":  # pragma: no cover - the test machines are POSIX
+
+    def _lock(fd: int, shared: bool) -> None:
+        import msvcrt
+        import time
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError:  # still held elsewhere after msvcrt's own retries
+                time.sleep(0.1)
+
+else:
+
+    def _lock(fd: int, shared: bool) -> None:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+
+
 def safe_member_path(base: str, member: str) -> str:
     """``base/member`` for an archive member name; refuses names that escape ``base``."""
     if (
         not member
         or member.startswith(("/", "\\"))
         or "\\" in member
+        or "\0" in member
         or ":" in member.split("/")[0]
         or any(part in ("", ".", "..") for part in member.split("/"))
     ):
@@ -165,17 +315,31 @@ def safe_member_path(base: str, member: str) -> str:
     return os.path.join(base, *member.split("/"))
 
 
-def iter_app_dirs(root: str) -> Iterator[str]:
-    """Every app directory under a cache root (for ``bundle cache``)."""
-    apps = os.path.join(root, "apps")
+def unlink_quietly(path: str) -> None:
+    """Remove a file if it is there; any error is ignored (it is cleanup)."""
     try:
-        names = sorted(os.listdir(apps))
+        os.unlink(path)
     except OSError:
-        return
-    for name in names:
-        path = os.path.join(apps, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            yield path
+        pass
+
+
+def _find_root() -> str:
+    candidates = cache_roots()
+    if os.environ.get(CACHE_ENV):
+        # The user named it: use it or say why not, rather than quietly go elsewhere.
+        root = ensure_private_dir(candidates[0])
+        _tag(root)
+        return root
+    problems = []
+    for candidate in candidates:
+        try:
+            return _default_root(candidate)
+        except CacheError as exc:
+            problems.append(str(exc))
+    raise CacheError(
+        f"no usable cache directory ({'; '.join(problems)}); "
+        f"set {CACHE_ENV} to a writable directory of yours"
+    )
 
 
 def _default_root(path: str) -> str:
@@ -207,16 +371,7 @@ def _check_private(path: str) -> None:
         raise OSError(f"{path} is a symlink; refusing to follow it")
     if not stat.S_ISDIR(info.st_mode):
         raise OSError(f"{path} is not a directory")
-    getuid = getattr(os, "getuid", None)
-    if getuid is not None:
-        if info.st_uid != getuid():
-            raise OSError(f"{path} belongs to another user")
-        if info.st_mode & 0o077:
-            os.chmod(path, 0o700)  # ours, but too open: tighten before trusting it
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+    if not is_owned(info):
+        raise OSError(f"{path} belongs to another user")
+    if hasattr(os, "getuid") and info.st_mode & 0o077:
+        os.chmod(path, 0o700)  # ours, but too open: tighten before trusting it

@@ -1,22 +1,23 @@
 """``importlib.metadata`` support: the ``*.dist-info`` directories stored in the archive.
 
-Imported only when an app (or a library it uses) asks for distribution metadata.
+Imported only when an app (or a library it uses) asks for distribution metadata. Given an
+``Archive`` (reader.py) and the names of its dist-info directories, never the importer.
 """
 
 from __future__ import annotations
 
-import re
 from importlib.metadata import Distribution
 
+from . import normalise_name
 from .resources import ArchivePath
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import os
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from typing import Any
 
-    from .importer import ArchiveImporter
+    from .reader import Archive
 
 
 class ArchiveDistribution(Distribution):
@@ -37,19 +38,15 @@ class ArchiveDistribution(Distribution):
     @property
     def _normalized_name(self) -> str:
         # Used by Python 3.10+ to de-duplicate distributions found by several finders.
-        return _normalise(self._path.name.partition("-")[0])
+        return normalise_name(self._path.name.partition("-")[0])
 
 
 def find_distributions(
-    importer: ArchiveImporter, context: Any = None
+    archive: Archive, dist_dirs: Iterable[str], context: Any = None
 ) -> Iterator[ArchiveDistribution]:
     """The archive's distributions that match ``context.name`` (all when it is None)."""
     wanted = getattr(context, "name", None)
-    key = _normalise(wanted) if wanted else None
-    for dirname in importer.distributions:
-        if key is None or _normalise(dirname.partition("-")[0]) == key:
-            yield ArchiveDistribution(ArchivePath(importer.reader, dirname))
-
-
-def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
+    key = normalise_name(wanted) if wanted else None
+    for dirname in dist_dirs:
+        if key is None or normalise_name(dirname.partition("-")[0]) == key:
+            yield ArchiveDistribution(ArchivePath(archive, dirname))

@@ -1,13 +1,17 @@
 """Small corrections to stdlib modules, applied when (and only if) the app imports them.
 
 The archive's finder sees every import first, so it can hand these modules to their usual
-loader and adjust them right after they execute. Each patch is narrow and says why.
+loader and adjust them right after they execute. Each patch is narrow and says why. The
+modules patched, and the function here that patches each, are listed in
+``PATCHES`` (``__init__``); a patch is given what it needs from the archive as a
+``PatchContext`` of callables, never the importer.
 """
 
 from __future__ import annotations
 
 import _frozen_importlib_external as _bootstrap_external
-import sys
+
+from . import PACKAGE_NAME, PATCHES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -16,31 +20,43 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from .importer import ArchiveImporter
-
 # The module a multiprocessing child (spawn, forkserver) runs to import from the archive.
-CHILD_MODULE = "_bundler_runtime.child"
+CHILD_MODULE = f"{PACKAGE_NAME}.child"
+
+
+class PatchContext:
+    """What the patches need from the archive that is running."""
+
+    def __init__(
+        self,
+        source_of_path: Callable[[str], str | None],
+        files_of: Callable[[ModuleSpec], Any],
+    ) -> None:
+        # The source text of an archived .py file named by path, or None.
+        self.source_of_path = source_of_path
+        # The resources root of a package of the archive (by its spec), or None.
+        self.files_of = files_of
 
 
 def patched_spec(
-    fullname: str, path: Sequence[str] | None, importer: ArchiveImporter
+    fullname: str, path: Sequence[str] | None, context: PatchContext
 ) -> ModuleSpec | None:
-    """The usual spec of ``fullname``, with a patch run after the module executes."""
-    patch = _PATCHES.get(fullname)
+    """The usual spec of ``fullname``, with its patch run after the module executes."""
+    patch = globals()[PATCHES[fullname]]
     spec = _bootstrap_external.PathFinder.find_spec(fullname, path)
-    if patch is None or spec is None or spec.loader is None:
+    if spec is None or spec.loader is None:
         return spec
     original_exec = spec.loader.exec_module
 
     def exec_module(module: ModuleType) -> None:
         original_exec(module)
-        patch(module, importer)
+        patch(module, context)
 
     spec.loader.exec_module = exec_module  # type: ignore[method-assign]
     return spec
 
 
-def _patch_multiprocessing_spawn(module: Any, importer: ArchiveImporter) -> None:
+def patch_multiprocessing_spawn(module: Any, context: PatchContext) -> None:
     """Make spawn and forkserver children import from the archive.
 
     A child re-creates ``__main__`` from the preparation data before it unpickles the
@@ -59,7 +75,7 @@ def _patch_multiprocessing_spawn(module: Any, importer: ArchiveImporter) -> None
     module.get_preparation_data = get_preparation_data
 
 
-def patch_linecache(module: Any, importer: ArchiveImporter) -> None:
+def patch_linecache(module: Any, context: PatchContext) -> None:
     """Let linecache read archived sources by file name alone.
 
     Tracebacks pass the module's globals, so linecache can ask the loader; ``warnings``
@@ -72,7 +88,7 @@ def patch_linecache(module: Any, importer: ArchiveImporter) -> None:
         lines: list[str] = original(filename, module_globals)
         if lines:
             return lines
-        source = importer.source_of_path(filename)
+        source = context.source_of_path(filename)
         if source is None:
             return lines
         lines = source.splitlines(True)
@@ -84,25 +100,14 @@ def patch_linecache(module: Any, importer: ArchiveImporter) -> None:
     module.updatecache = updatecache
 
 
-def _patch_py39_resources(module: Any, importer: ArchiveImporter) -> None:
+def patch_py39_resources(module: Any, context: PatchContext) -> None:
     """Python 3.9's ``importlib.resources.files()`` ignores resource readers and assumes
     zipimport's layout (fixed in 3.10): ask our reader first, as 3.10 does."""
     fallback = module.from_package
 
     def from_package(package: ModuleType) -> Any:
         spec = package.__spec__
-        if spec is not None and getattr(spec, "loader", None) is importer:
-            reader = importer.get_resource_reader(spec.name)
-            if reader is not None:
-                return reader.files()
-        return fallback(package)
+        files = context.files_of(spec) if spec is not None else None
+        return files if files is not None else fallback(package)
 
     module.from_package = from_package
-
-
-_PATCHES: dict[str, Callable[[Any, ArchiveImporter], None]] = {
-    "multiprocessing.spawn": _patch_multiprocessing_spawn,
-    "linecache": patch_linecache,
-}
-if sys.version_info < (3, 10):
-    _PATCHES["importlib._common"] = _patch_py39_resources

@@ -1,7 +1,7 @@
 """``importlib.resources`` support: package data read from the archive's payload.
 
 Imported only when an app asks for a resource reader, so apps that never read package data
-do not pay for it.
+do not pay for it. Given an ``Archive`` (reader.py), never the importer.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import IO, Any
 
-    from .importer import ArchiveReader
+    from .reader import Archive
 
 
 class ArchiveResourceReader(TraversableResources):
     """The resource reader of one package in the archive."""
 
-    def __init__(self, reader: ArchiveReader, package_dir: str) -> None:
-        self._root = ArchivePath(reader, package_dir)
+    def __init__(self, archive: Archive, package_dir: str) -> None:
+        self._root = ArchivePath(archive, package_dir)
 
     def files(self) -> ArchivePath:
         return self._root
@@ -40,8 +40,8 @@ class ArchiveResourceReader(TraversableResources):
 class ArchivePath(Traversable):
     """A file or directory of the payload, behaving like ``pathlib.Path`` for reading."""
 
-    def __init__(self, reader: ArchiveReader, at: str) -> None:
-        self._reader = reader
+    def __init__(self, archive: Archive, at: str) -> None:
+        self._archive = archive
         self._at = at.strip("/")
 
     @property
@@ -50,16 +50,13 @@ class ArchivePath(Traversable):
 
     @property
     def parent(self) -> ArchivePath:
-        return ArchivePath(self._reader, posixpath.dirname(self._at))
+        return ArchivePath(self._archive, posixpath.dirname(self._at))
 
     def is_file(self) -> bool:
-        return self._at in self._reader.files
+        return self._at in self._archive.files
 
     def is_dir(self) -> bool:
-        # A file is never a directory: answered without listing the whole archive.
-        if self.is_file():
-            return False
-        return self._at == "" or self._at in _directories(self._reader)
+        return self._archive.is_dir(self._at)
 
     def exists(self) -> bool:
         return self.is_file() or self.is_dir()
@@ -67,14 +64,14 @@ class ArchivePath(Traversable):
     def iterdir(self) -> Iterator[ArchivePath]:
         if not self.is_dir():
             raise NotADirectoryError(str(self))
-        for child in sorted(_directories(self._reader).get(self._at, ())):
-            yield ArchivePath(self._reader, posixpath.join(self._at, child))
+        for child in sorted(self._archive.children(self._at)):
+            yield ArchivePath(self._archive, posixpath.join(self._at, child))
 
     def joinpath(self, *descendants: str) -> ArchivePath:
         at = self._at
         for part in descendants:
             at = posixpath.normpath(posixpath.join(at, str(part)))
-        return ArchivePath(self._reader, "" if at == "." else at)
+        return ArchivePath(self._archive, "" if at == "." else at)
 
     def __truediv__(self, child: str) -> ArchivePath:
         return self.joinpath(child)
@@ -88,7 +85,7 @@ class ArchivePath(Traversable):
     def read_bytes(self) -> bytes:
         if not self.is_file() and self.is_dir():
             raise IsADirectoryError(str(self))
-        return self._reader.read(self._at)
+        return self._archive.read(self._at)
 
     def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
         with self.open("r", encoding=encoding, errors=errors) as stream:
@@ -98,30 +95,15 @@ class ArchivePath(Traversable):
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, ArchivePath)
-            and other._reader is self._reader
+            and other._archive is self._archive
             and other._at == self._at
         )
 
     def __hash__(self) -> int:
-        return hash((id(self._reader), self._at))
+        return hash((id(self._archive), self._at))
 
     def __str__(self) -> str:
-        return self._reader.path_of(self._at)
+        return self._archive.path_of(self._at)
 
     def __repr__(self) -> str:
         return f"ArchivePath({str(self)!r})"
-
-
-def _directories(reader: ArchiveReader) -> dict[str, set[str]]:
-    """Directory -> names of its entries, computed once per archive from the member list."""
-    tree: dict[str, set[str]] | None = getattr(reader, "_directories", None)
-    if tree is None:
-        tree = {}
-        for member in reader.files:
-            child = member
-            while child:
-                parent = posixpath.dirname(child)
-                tree.setdefault(parent, set()).add(posixpath.basename(child))
-                child = parent
-        reader._directories = tree  # type: ignore[attr-defined]
-    return tree

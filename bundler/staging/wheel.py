@@ -9,14 +9,11 @@ Without isolation the hooks run in the target interpreter's own environment.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import subprocess
 import sys
 import tempfile
-import zipfile
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -25,18 +22,10 @@ import build
 import pyproject_hooks
 
 from bundler.errors import StagingError
-from bundler.pipinstall import IndexOptions, install_into_environment
-from bundler.toolrun import ToolOutput, relevant_tail, run_tool, summary_line
+from bundler.staging.pip import IndexOptions, install_into_environment
+from bundler.staging.tools import ToolOutput, relevant_tail, run_tool, summary_line
 
-__all__ = ["build_project_wheel", "file_digest", "source_fingerprint", "wheel_digest"]
-
-# Directories that never hold a project's sources: version control, virtual environments,
-# caches, and what builds write. Names starting with "." are skipped as well.
-_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
-# Skipped only at the top of the project: where setuptools and build put their output.
-_SKIPPED_TOP_DIRS = frozenset({"build", "dist"})
-# Files that tools rewrite without changing the sources (coverage data, Finder's notes).
-_SKIPPED_FILES = (".coverage", ".DS_Store")
+__all__ = ["build_project_wheel"]
 
 _T = TypeVar("_T")
 
@@ -73,88 +62,6 @@ def build_project_wheel(
         progress("building the wheel")
         built = _call(runner, isolation, lambda: builder.build("wheel", output_dir))
     return Path(built)
-
-
-def source_fingerprint(project_dir: Path, ignore: Collection[Path] = ()) -> str:
-    """A hash of every source file of the project (names and contents).
-
-    What a build backend may read is not knowable in advance, so every file counts except
-    hidden directories (version control, caches), virtual environments, ``build/``,
-    ``dist/``, ``*.egg-info``, coverage data and the paths in ``ignore`` (such as the
-    archive being written into the project).
-    """
-    skipped = {os.path.abspath(path) for path in ignore}
-    digest = hashlib.sha256()
-    for path in _source_files(project_dir.resolve(), skipped):
-        relative = path.relative_to(project_dir.resolve()).as_posix()
-        digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
-        if path.is_symlink():
-            digest.update(b"link:" + os.readlink(path).encode("utf-8", "surrogateescape"))
-        else:
-            digest.update(file_digest(path).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()
-
-
-def wheel_digest(wheel: Path) -> str:
-    """A hash of a wheel's members and their contents, blind to zip timestamps and order.
-
-    Two builds of unchanged sources give the same digest even with a backend that stamps
-    each build with the time.
-    """
-    digest = hashlib.sha256()
-    try:
-        with zipfile.ZipFile(wheel) as archive:
-            for name in sorted(archive.namelist()):
-                if name.endswith("/"):
-                    continue
-                content = hashlib.sha256(archive.read(name)).digest()
-                digest.update(name.encode() + b"\0" + base64.b64encode(content) + b"\n")
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise StagingError(
-            f"the build backend wrote an unreadable wheel {wheel.name}: {exc}"
-        ) from None
-    return digest.hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    """The SHA-256 of a file's contents, in hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _source_files(root: Path, skipped: set[str]) -> Iterator[Path]:
-    for directory, subdirs, files in os.walk(root):
-        here = Path(directory)
-        subdirs[:] = sorted(
-            name
-            for name in subdirs
-            if not _is_skipped_dir(here / name, top=here == root)
-            and os.path.abspath(here / name) not in skipped
-        )
-        for name in sorted(files):
-            path = here / name
-            if (
-                os.path.abspath(path) not in skipped
-                and not name.endswith((".pyc", ".pyo"))
-                and not name.startswith(_SKIPPED_FILES)
-            ):
-                yield path
-
-
-def _is_skipped_dir(path: Path, *, top: bool) -> bool:
-    name = path.name
-    return (
-        name.startswith(".")
-        or name in _SKIPPED_DIRS
-        or name.endswith(".egg-info")
-        or (top and name in _SKIPPED_TOP_DIRS)
-        or (path / "pyvenv.cfg").is_file()  # a virtual environment kept in the project
-        or path.is_symlink()
-    )
 
 
 @dataclass(frozen=True)

@@ -16,33 +16,31 @@ pip. Keying the wheel by its sources, not by its bytes, is what lets the build b
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
-import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
-import bundler
-from bundler.buildcache import build_cache_root, cached_entry
+from bundler.caches.build import build_cache_root, cached_entry
 from bundler.config import Config, InstallOptions
 from bundler.environment import Interpreter
 from bundler.errors import StagingError
-from bundler.pipinstall import IndexOptions, install_into_directory
-from bundler.wheelbuild import build_project_wheel, file_digest, source_fingerprint, wheel_digest
+from bundler.staging.keys import (
+    file_identity,
+    hash_key,
+    index_identity,
+    interpreter_identity,
+    requirement_identity,
+    source_fingerprint,
+    wheel_digest,
+)
+from bundler.staging.pip import IndexOptions, install_into_directory
+from bundler.staging.wheel import build_project_wheel
 
 __all__ = ["Staging", "stage"]
-
-# Bump when the layout of an entry or the meaning of a key changes.
-_KEY_FORMAT = 1
-
-# A line of a requirements file that includes another one: "-r other.txt", "-c pins.txt".
-_INCLUDE_RE = re.compile(r"^\s*(?:--requirement|--constraint|-r|-c)[\s=]*(\S+)")
 
 Say = Callable[[str], None]
 
@@ -131,12 +129,12 @@ class _Context:
 @contextlib.contextmanager
 def _project_wheel(context: _Context, root: Path) -> Iterator[_Wheel]:
     config, options = context.config, context.options
-    key = _hash(
+    key = hash_key(
         {
             "sources": source_fingerprint(config.project_dir, ignore=[config.output]),
             "build-isolation": options.build_isolation,
-            "index": _index_identity(context.index),
-            "interpreter": _interpreter_identity(context.interpreter),
+            "index": index_identity(context.index),
+            "interpreter": interpreter_identity(context.interpreter),
         }
     )
     context.progress(f"project wheel key {key[:16]}")
@@ -190,83 +188,16 @@ def _install(context: _Context, wheel: _Wheel | None, directory: Path) -> dict[s
 
 def _staging_key(context: _Context, wheel: _Wheel | None) -> str:
     options = context.options
-    return _hash(
+    return hash_key(
         {
             "wheel": wheel.digest if wheel else None,
-            "requirements": [_requirement_identity(r) for r in options.requirements],
-            "requirement-files": [_file_identity(p) for p in options.requirement_files],
-            "constraint-files": [_file_identity(p) for p in options.constraint_files],
-            "index": _index_identity(context.index),
-            "interpreter": _interpreter_identity(context.interpreter),
+            "requirements": [requirement_identity(r) for r in options.requirements],
+            "requirement-files": [file_identity(p) for p in options.requirement_files],
+            "constraint-files": [file_identity(p) for p in options.constraint_files],
+            "index": index_identity(context.index),
+            "interpreter": interpreter_identity(context.interpreter),
         }
     )
-
-
-def _hash(facts: Mapping[str, Any]) -> str:
-    """A key for ``facts`` plus what every key shares: format, bundler version, pip's
-    environment variables (they change what pip picks)."""
-    pip_env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("PIP_")}
-    shared = {"format": _KEY_FORMAT, "bundler": bundler.__version__, "pip-env": pip_env}
-    text = json.dumps({**shared, **facts}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def _interpreter_identity(interpreter: Interpreter) -> dict[str, Any]:
-    # Wheel tags and markers depend on these; the executable's path does not matter.
-    return {
-        "implementation": interpreter.implementation,
-        "version": interpreter.version_text,
-        "platform": interpreter.platform,
-        "cache-tag": interpreter.cache_tag,
-        "extension-suffixes": list(interpreter.extension_suffixes),
-    }
-
-
-def _index_identity(index: IndexOptions) -> dict[str, Any]:
-    return {"no-index": index.no_index, "find-links": [_link_identity(x) for x in index.find_links]}
-
-
-def _link_identity(link: str) -> Any:
-    """A find-links location and, for a local one, what it holds right now."""
-    if "://" in link or not os.path.isdir(link):
-        return [link, _stat_identity(Path(link))] if os.path.isfile(link) else link
-    with os.scandir(link) as entries:
-        listing = sorted((e.name, _stat_identity(Path(e.path))) for e in entries)
-    return [link, listing]
-
-
-def _stat_identity(path: Path) -> tuple[int, int]:
-    try:
-        info = path.stat()
-    except OSError:
-        return (0, 0)
-    return (info.st_size, info.st_mtime_ns)
-
-
-def _requirement_identity(requirement: str) -> Any:
-    """A requirement string; for a local path, also what is there now."""
-    path = Path(requirement)
-    if path.is_dir():
-        return [requirement, source_fingerprint(path)]
-    if path.is_file():
-        return [requirement, file_digest(path)]
-    return requirement
-
-
-def _file_identity(path: Path, seen: frozenset[Path] = frozenset()) -> Any:
-    """The contents of a requirements or constraints file and of the files it includes."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise StagingError(f"cannot read {path}: {exc.strerror or exc}") from None
-    seen = seen | {path.resolve()}
-    included = []
-    for line in text.splitlines():
-        match = _INCLUDE_RE.match(line)
-        nested = path.parent / match.group(1) if match else None
-        if nested is not None and nested.is_file() and nested.resolve() not in seen:
-            included.append(_file_identity(nested, seen))
-    return [hashlib.sha256(text.encode()).hexdigest(), included]
 
 
 def _wheel_name(path: Path) -> str:

@@ -14,18 +14,17 @@ import contextlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from bundler.errors import BuildCacheError
-from bundler.runtime.cache import CacheError, cache_root
+from bundler.runtime.cache import CacheError, FileLock, UserCache
 
-__all__ = ["BUILD_CACHE_ENV", "MARKER", "CacheEntry", "build_cache_root", "cached_entry"]
+__all__ = ["BUILD_CACHE_ENV", "MARKER", "BuildCacheEntry", "build_cache_root", "cached_entry"]
 
 # Set it to keep built wheels and staging directories somewhere else than the user cache
 # (a CI cache directory, say); the archives' runtime cache follows $BUNDLER_CACHE.
@@ -35,7 +34,7 @@ _FORMAT = 1
 
 
 @dataclass(frozen=True)
-class CacheEntry:
+class BuildCacheEntry:
     """A complete cache entry, and how it came to be."""
 
     path: Path
@@ -51,7 +50,7 @@ def build_cache_root() -> Path:
     if explicit:
         return Path(explicit).absolute()
     try:
-        return Path(cache_root())
+        return Path(UserCache().root())
     except CacheError as exc:
         raise BuildCacheError(f"{exc}; or set {BUILD_CACHE_ENV} to a writable directory") from None
 
@@ -63,30 +62,30 @@ def cached_entry(
     fill: Callable[[Path], Mapping[str, Any]],
     *,
     refresh: bool = False,
-) -> Iterator[CacheEntry]:
+) -> Iterator[BuildCacheEntry]:
     """Yield the complete entry for ``key`` in ``area``, filling it first when needed.
 
     ``fill(directory)`` writes the entry's files into an empty ``directory`` and returns
-    facts to record in its marker (``CacheEntry.info``). With ``refresh`` an existing
+    facts to record in its marker (``BuildCacheEntry.info``). With ``refresh`` an existing
     entry is filled again and replaced. If ``fill`` raises, nothing is left behind.
     """
     try:
         area.mkdir(parents=True, exist_ok=True)
-        lock_file = (area / f"{key}.lock").open("a+b")
+        lock = FileLock(str(area / f"{key}.lock"), shared=not refresh)
+        lock.open()
     except OSError as exc:
         raise BuildCacheError(
             f"cannot use the build cache {area}: {exc.strerror or exc}; "
             f"set {BUILD_CACHE_ENV} to a writable directory"
         ) from None
     entry = area / key
-    with lock_file:
+    with lock:
         if not refresh:
-            _lock(lock_file, exclusive=False)
             info = _read_marker(entry)
             if info is not None:
-                yield CacheEntry(entry, info, reused=True)
+                yield BuildCacheEntry(entry, info, reused=True)
                 return
-        _lock(lock_file, exclusive=True)
+        lock.acquire(shared=False)
         info = None if refresh else _read_marker(entry)
         reused = info is not None  # another build filled it while we waited for the lock
         repaired = False
@@ -94,11 +93,11 @@ def cached_entry(
             repaired = entry.exists() and not refresh
             _fill_and_publish(area, key, fill)
         # Downgrade so that other readers can share the entry while this build uses it.
-        _lock(lock_file, exclusive=False)
+        lock.acquire(shared=True)
         info = _read_marker(entry)
         if info is None:  # pragma: no cover - only if someone edits the cache by hand
             raise BuildCacheError(f"the build cache entry {entry} vanished; run the build again")
-        yield CacheEntry(entry, info, reused=reused, repaired=repaired)
+        yield BuildCacheEntry(entry, info, reused=reused, repaired=repaired)
 
 
 def _fill_and_publish(area: Path, key: str, fill: Callable[[Path], Mapping[str, Any]]) -> None:
@@ -129,26 +128,3 @@ def _read_marker(entry: Path) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
         return None
     return data
-
-
-if sys.platform == "win32":  # pragma: no cover - the test machines are POSIX
-    import msvcrt
-
-    def _lock(handle: IO[bytes], *, exclusive: bool) -> None:
-        # msvcrt has no shared locks: every holder is exclusive, which is safe, only slower.
-        if getattr(handle, "_bundle_locked", False):
-            return
-        while True:
-            try:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-                handle._bundle_locked = True  # type: ignore[attr-defined]
-                return
-            except OSError:
-                time.sleep(0.1)
-
-else:
-    import fcntl
-
-    def _lock(handle: IO[bytes], *, exclusive: bool) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)

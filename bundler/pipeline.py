@@ -20,9 +20,9 @@ from bundler.environment import (
     staged_environment,
 )
 from bundler.errors import ResolveError
-from bundler.extraction import ExtractionPlan, plan_extraction
-from bundler.payload import Payload, plan_payload
-from bundler.resolver import Graph, resolve_imports
+from bundler.plan.extraction import ExtractionPlan, plan_extraction
+from bundler.plan.payload import Payload, plan_payload
+from bundler.resolve import Graph, resolve_imports
 from bundler.staging import Staging, stage
 
 __all__ = ["BuildResult", "build"]

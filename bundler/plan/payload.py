@@ -1,19 +1,35 @@
-"""Turn the import graph into the list of files and modules that go into the archive."""
+"""Turn the import graph into the list of files and modules that go into the archive.
+
+A module of the payload has two kinds: how the runtime loads it (``load``: Python source,
+namespace package or extension, the constants of the runtime's contract), and where it
+comes from (``origin``: the project, a third-party distribution...), which the manifest
+reports.
+"""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import os
+import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bundler.config import ProjectMetadata
 from bundler.environment import Distribution, Environment, normalise_name
-from bundler.resolver import Graph, Module, ModuleKind
+from bundler.resolve import Graph, Module, ModuleKind
+from bundler.runtime import EXTENSION, NAMESPACE, SOURCE
 
-__all__ = ["IndexEntry", "Payload", "plan_payload"]
+__all__ = [
+    "Payload",
+    "PayloadModule",
+    "file_size",
+    "plan_payload",
+    "python_directories",
+    "read_file",
+]
 
 # Files an installed tree holds that an archive never needs, or must not carry
 # (direct_url.json records the build machine's paths).
@@ -22,13 +38,14 @@ _SKIP_DIRS = frozenset({"__pycache__"})
 
 
 @dataclass(frozen=True)
-class IndexEntry:
-    """How the runtime finds one module: its source member and whether it is a package."""
+class PayloadModule:
+    """One module of the payload: where the runtime finds it and how it loads it."""
 
     name: str
-    member: str | None
+    member: str | None  # its source, or an extension's shared library; None: namespace
     is_package: bool
-    kind: ModuleKind
+    load: int  # the runtime's SOURCE, NAMESPACE or EXTENSION
+    origin: ModuleKind = ModuleKind.THIRD_PARTY  # where it comes from, for the manifest
 
 
 @dataclass(frozen=True)
@@ -36,7 +53,7 @@ class Payload:
     """Everything that goes into the archive's payload, keyed by member name."""
 
     files: Mapping[str, Path | bytes]
-    modules: tuple[IndexEntry, ...]
+    modules: tuple[PayloadModule, ...]
     distributions: tuple[str, ...]
     units: Mapping[str, ModuleKind] = field(default_factory=dict)
 
@@ -49,7 +66,7 @@ def plan_payload(graph: Graph, env: Environment, project: ProjectMetadata) -> Pa
     that were reached are taken, not every distribution that contributes to them.
     """
     files: dict[str, Path | bytes] = {}
-    index: dict[str, IndexEntry] = {}
+    index: dict[str, PayloadModule] = {}
     units: dict[str, ModuleKind] = {}
     owners: dict[str, Distribution] = {}
     for module in graph.bundled():
@@ -82,7 +99,7 @@ def plan_payload(graph: Graph, env: Environment, project: ProjectMetadata) -> Pa
         dist_dirs.append(_add_project_dist_info(files, project, project_units))
     return Payload(
         files=dict(sorted(files.items())),
-        modules=tuple(index[name] for name in sorted(index)),
+        modules=tuple(_with_origin(index[name], units) for name in sorted(index)),
         distributions=tuple(sorted(dist_dirs)),
         units=units,
     )
@@ -120,48 +137,66 @@ def _is_metadata(dirname: str) -> bool:
     return dirname.endswith((".dist-info", ".egg-info"))
 
 
-def _index_entry(member: str, extension_suffixes: Iterable[str]) -> IndexEntry | None:
+def _index_entry(member: str, extension_suffixes: Iterable[str]) -> PayloadModule | None:
     parts = member.split("/")
     if not all(part.isidentifier() for part in parts[:-1]):
         return None  # under a directory that no import statement can name
     filename = parts[-1]
     if filename.endswith(".py"):
-        stem, kind = filename[:-3], ModuleKind.PROJECT
+        stem, load = filename[:-3], SOURCE
     else:
         suffix = next((s for s in extension_suffixes if filename.endswith(s)), None)
         if suffix is None:
             return None
-        stem, kind = filename[: -len(suffix)], ModuleKind.EXTENSION
+        stem, load = filename[: -len(suffix)], EXTENSION
     # C code imports modules by any file name (mypyc's shared "<hash>__mypyc" helper starts
     # with a digit); an import statement can name only identifiers.
-    compiled = kind is ModuleKind.EXTENSION and stem != "" and "." not in stem
+    compiled = load == EXTENSION and stem != "" and "." not in stem
     importable = stem.isidentifier() or compiled
     if not importable:
         return None
     if stem == "__init__":
-        return IndexEntry(".".join(parts[:-1]), member, True, kind)
-    return IndexEntry(".".join([*parts[:-1], stem]), member, False, kind)
+        return PayloadModule(".".join(parts[:-1]), member, True, load)
+    return PayloadModule(".".join([*parts[:-1], stem]), member, False, load)
 
 
-def _wins(entry: IndexEntry, current: IndexEntry | None, suffixes: Sequence[str]) -> bool:
+def _wins(entry: PayloadModule, current: PayloadModule | None, suffixes: Sequence[str]) -> bool:
     """Whether ``entry`` is the file Python's FileFinder would import for its name.
 
     A package beats a module, an extension beats a source (mypyc wheels ship both
     ``md.py`` and ``md.cpython-311-x86_64-linux-gnu.so``), and extension suffixes rank in
     the interpreter's order.
     """
-    if current is None or current.kind is ModuleKind.NAMESPACE:
+    if current is None or current.load == NAMESPACE:
         return True
     return _import_rank(entry, suffixes) > _import_rank(current, suffixes)
 
 
-def _import_rank(entry: IndexEntry, suffixes: Sequence[str]) -> tuple[bool, int]:
+def _import_rank(entry: PayloadModule, suffixes: Sequence[str]) -> tuple[bool, int]:
     member = entry.member or ""
-    if entry.kind is ModuleKind.EXTENSION:
+    if entry.load == EXTENSION:
         position = next(i for i, s in enumerate(suffixes) if member.endswith(s))
     else:
         position = len(suffixes)
     return entry.is_package, -position
+
+
+def _with_origin(module: PayloadModule, units: Mapping[str, ModuleKind]) -> PayloadModule:
+    """``module`` with its origin: the project's when its unit is, else by how it loads."""
+    parts = module.name.split(".")
+    unit = next(
+        (units[name] for i in range(len(parts), 0, -1) if (name := ".".join(parts[:i])) in units),
+        None,
+    )
+    if unit is ModuleKind.PROJECT:
+        origin = ModuleKind.PROJECT
+    elif module.load == EXTENSION:
+        origin = ModuleKind.EXTENSION
+    elif module.load == NAMESPACE:
+        origin = ModuleKind.NAMESPACE
+    else:
+        origin = ModuleKind.THIRD_PARTY
+    return dataclasses.replace(module, origin=origin)
 
 
 def _native_companions(dist: Distribution, suffixes: Sequence[str]) -> Iterable[tuple[str, Path]]:
@@ -180,9 +215,9 @@ def _native_companions(dist: Distribution, suffixes: Sequence[str]) -> Iterable[
                 yield name, path
 
 
-def _add_namespace(index: dict[str, IndexEntry], name: str) -> None:
+def _add_namespace(index: dict[str, PayloadModule], name: str) -> None:
     if name and name not in index:
-        index[name] = IndexEntry(name, None, True, ModuleKind.NAMESPACE)
+        index[name] = PayloadModule(name, None, True, NAMESPACE)
 
 
 def _parents(name: str) -> Iterable[str]:
@@ -233,7 +268,7 @@ def _add_project_dist_info(
     record = []
     for member, source in files.items():
         if member.split("/")[0].split(".")[0] in {u.split(".")[0] for u in units}:
-            data = source if isinstance(source, bytes) else source.read_bytes()
+            data = read_file(source)
             record.append(f"{member},{_record_hash(data)},{len(data)}")
     for name, content in generated.items():
         data = content.encode()
@@ -247,3 +282,25 @@ def _add_project_dist_info(
 def _record_hash(data: bytes) -> str:
     digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
     return f"sha256={digest.decode()}"
+
+
+def read_file(source: Path | bytes) -> bytes:
+    """The contents of a payload file: its bytes, or those of the file it names."""
+    return source if isinstance(source, bytes) else source.read_bytes()
+
+
+def file_size(source: Path | bytes) -> int:
+    """The size of a payload file, without reading a file it names."""
+    return len(source) if isinstance(source, bytes) else source.stat().st_size
+
+
+def python_directories(files: Iterable[str]) -> set[str]:
+    """Every directory of the payload that has Python code somewhere below it."""
+    found: set[str] = set()
+    for member in files:
+        if member.endswith(".py"):
+            directory = posixpath.dirname(member)
+            while directory and directory not in found:
+                found.add(directory)
+                directory = posixpath.dirname(directory)
+    return found

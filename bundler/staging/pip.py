@@ -17,7 +17,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from bundler.errors import StagingError
-from bundler.toolrun import relevant_tail, run_tool, summary_line
+from bundler.staging.tools import relevant_tail, run_tool, summary_line
 
 __all__ = ["IndexOptions", "install_into_directory", "install_into_environment"]
 

@@ -19,16 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bundler.errors import CacheDirError
-from bundler.runtime import cache_roots
+from bundler.runtime import cache_roots, is_owned
 
-__all__ = ["CacheEntry", "cache_locations", "clear_entries", "list_entries"]
+__all__ = ["AppCacheEntry", "cache_locations", "clear_entries", "list_entries"]
 
 _ENTRY_NAME = re.compile(r"^(?P<app>.+)-(?P<hash>[0-9a-f]{16})$")
 _DAY = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
-class CacheEntry:
+class AppCacheEntry:
     """One build of one app in the cache."""
 
     path: Path
@@ -48,7 +48,7 @@ def cache_locations() -> list[Path]:
     return [Path(root) for root in cache_roots()]
 
 
-def list_entries(roots: Iterable[Path] | None = None) -> list[CacheEntry]:
+def list_entries(roots: Iterable[Path] | None = None) -> list[AppCacheEntry]:
     """Every app entry under the cache roots that are ours, oldest use first."""
     entries = []
     for root in cache_locations() if roots is None else roots:
@@ -65,7 +65,7 @@ def list_entries(roots: Iterable[Path] | None = None) -> list[CacheEntry]:
             if match is None or not _is_our_directory(path):
                 continue
             entries.append(
-                CacheEntry(
+                AppCacheEntry(
                     path=path,
                     app=match.group("app"),
                     build=match.group("hash"),
@@ -78,7 +78,7 @@ def list_entries(roots: Iterable[Path] | None = None) -> list[CacheEntry]:
 
 def clear_entries(
     older_than_days: float | None = None, roots: Iterable[Path] | None = None
-) -> list[CacheEntry]:
+) -> list[AppCacheEntry]:
     """Remove our entries (only those unused for ``older_than_days``, if given)."""
     now = time.time()
     removed = []
@@ -101,8 +101,7 @@ def _is_our_directory(path: Path) -> bool:
         info = path.lstat()
     except OSError:
         return False
-    owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    return stat.S_ISDIR(info.st_mode) and owned
+    return stat.S_ISDIR(info.st_mode) and is_owned(info)
 
 
 def _tree_size(root: Path) -> int:

@@ -1,0 +1,360 @@
+"""Decide what an archive extracts at run time, and why: native code and zip-unsafe packages.
+
+Pure Python runs from inside the archive; two things cannot. Extension modules must be real
+files for the dynamic loader, together with the shared libraries they load through an
+``$ORIGIN`` RPATH. And packages whose code opens files next to ``__file__`` (``unsafe``)
+must run from a real copy. The plan made here is stored in the archive's index
+(``index_table``) and read by the runtime's ``extract.py``, which extracts each unit on
+the first import that needs it.
+
+Units, keyed by payload path:
+
+- ``pkg/sub``: a directory holding extension modules. Its non-Python files and its data
+  folders (subdirectories with no Python code), so relative paths between them still
+  hold; its Python modules and subpackages keep importing from the archive.
+- ``mod.cpython-311-x86_64-linux-gnu.so``: a top-level extension module (mypyc's shared
+  ``<hash>__mypyc`` helper is one).
+- ``numpy.libs/``, ``pkg/.dylibs/``: the library folders auditwheel and delocate add,
+  extracted once and shared by every unit of the distribution that needs them.
+- ``pkg/`` (a trailing slash: the whole tree): a zip-unsafe package, imported from the copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bundler.environment import Distribution, Environment
+from bundler.plan.native import LIBRARY_DIRS, NativeCode, is_library_folder, native_code
+from bundler.plan.payload import Payload, PayloadModule, file_size, python_directories
+from bundler.plan.unsafe import UnsafePackage, find_unsafe_packages, within
+from bundler.resolve import Graph
+from bundler.runtime import EXTENSION, native_record, unit_record
+from bundler.runtime.extract import is_native, is_python_source
+
+if TYPE_CHECKING:
+    from bundler.runtime import Extraction
+
+__all__ = ["ExtractReason", "ExtractUnit", "ExtractionPlan", "plan_extraction"]
+
+
+@dataclass(frozen=True)
+class ExtractUnit:
+    """Files that are extracted together, the first time a module needs any of them."""
+
+    key: str
+    members: tuple[str, ...]
+    needs: tuple[str, ...]
+    distribution: str | None
+    size: int
+
+
+@dataclass(frozen=True)
+class ExtractReason:
+    """One line of the build report: a package that is extracted, and why."""
+
+    name: str
+    reason: str
+    size: int
+    # Nothing imports it literally: extracted only if the app imports it by name.
+    dynamic: bool = False
+
+    def describe(self) -> str:
+        """``numpy 2.4.6 (native code: ...; 41.3 MiB)``."""
+        return f"{self.name} ({self.reason}; {_size(self.size)})"
+
+
+@dataclass(frozen=True)
+class ExtractionPlan:
+    """Every unit the runtime may extract, and which modules are imported from the cache."""
+
+    units: Mapping[str, ExtractUnit] = field(default_factory=dict)
+    # module -> key of the unit it is imported from
+    modules: Mapping[str, str] = field(default_factory=dict)
+    # extension module -> its pure-Python twin's source member (mypyc ships both)
+    fallbacks: Mapping[str, str] = field(default_factory=dict)
+    native: Mapping[str, NativeCode] = field(default_factory=dict)
+    reasons: tuple[ExtractReason, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def index_table(self, bytecode: Mapping[str, str], files: Iterable[str] = ()) -> Extraction:
+        """The ``extract`` table of the runtime's index (see runtime/extract.py).
+
+        Zip-unsafe packages are imported from their copy by the standard loaders, so
+        their build-time bytecode (``bytecode``: source member -> pyc member) goes too.
+        Member names are the very string objects of ``files`` (the index's own member
+        table), which marshal then stores once: the index every start reads stays small.
+        """
+        if not self.units:
+            return {"units": {}, "modules": {}, "fallbacks": {}, "native": {}}
+        same = {member: member for member in files}
+        units = {}
+        for key, unit in self.units.items():
+            members = list(unit.members)
+            if key.endswith("/") and not is_library_folder(key):
+                members += [bytecode[m] for m in unit.members if m in bytecode]
+            shared = tuple(same.get(m, m) for m in sorted(members))
+            units[key] = unit_record(shared, unit.needs, unit.distribution)
+        return {
+            "units": units,
+            "modules": dict(self.modules),
+            "fallbacks": {name: (s, bytecode.get(s)) for name, s in self.fallbacks.items()},
+            "native": {
+                key: native_record(code.title, code.built_for, code.platforms, code.abi3_floor)
+                for key, code in self.native.items()
+            },
+        }
+
+    def manifest_table(self) -> dict[str, Any]:
+        """The same plan for people and tools, in ``.bundle/manifest.json``."""
+        return {
+            "extract": [
+                {"package": r.name, "reason": r.reason, "size": r.size} for r in self.reasons
+            ],
+            "units": {
+                key: {
+                    "distribution": unit.distribution,
+                    "needs": list(unit.needs),
+                    "size": unit.size,
+                    "members": list(unit.members),
+                }
+                for key, unit in self.units.items()
+            },
+            "native": [
+                {
+                    "distribution": code.title,
+                    "built_for": code.built_for,
+                    "wheel_tags": list(code.wheel_tags),
+                    "extension_suffixes": list(code.suffixes),
+                }
+                for code in self.native.values()
+            ],
+        }
+
+
+def plan_extraction(
+    graph: Graph,
+    payload: Payload,
+    env: Environment,
+    *,
+    extract: Sequence[str] = (),
+    zip_safe: Sequence[str] = (),
+) -> ExtractionPlan:
+    """The units to extract at run time: native code always, zip-unsafe packages as found
+    by the analysis, minus ``zip_safe``, plus ``extract`` (both lists of module names)."""
+    facts = _Facts(payload, env)
+    draft = _Draft()
+    unsafe, warnings = find_unsafe_packages(graph, payload, facts.modules, extract, zip_safe)
+    for package in unsafe:
+        _add_package(draft, facts, package)
+    native_by_dist: dict[str | None, list[str]] = {}
+    fallbacks: dict[str, str] = {}
+    for entry in payload.modules:
+        if entry.load != EXTENSION or entry.member is None:
+            continue
+        twin = _source_twin(entry, payload)
+        if twin is not None:
+            fallbacks[entry.name] = twin
+        dist = facts.owner(entry.member)
+        native_by_dist.setdefault(dist.key if dist else None, []).append(entry.member)
+        if entry.name not in draft.modules:
+            draft.modules[entry.name] = _add_native_unit(draft, facts, entry.member, dist)
+    native = {
+        key: native_code(facts.distribution(key), map(facts.suffix, members))
+        for key, members in native_by_dist.items()
+        if key is not None
+    }
+    _link_mypyc_groups(draft)
+    _report_native(draft, native_by_dist, native)
+    return ExtractionPlan(
+        units=dict(sorted(draft.units.items())),
+        modules=dict(sorted(draft.modules.items())),
+        fallbacks=dict(sorted(fallbacks.items())),
+        native=dict(sorted(native.items())),
+        reasons=tuple(sorted(draft.reasons, key=lambda r: r.name)),
+        warnings=tuple(warnings),
+    )
+
+
+@dataclass
+class _Draft:
+    """The plan while it is being made."""
+
+    units: dict[str, ExtractUnit] = field(default_factory=dict)
+    modules: dict[str, str] = field(default_factory=dict)  # module -> unit key
+    whole: set[str] = field(default_factory=set)  # keys of packages extracted whole
+    reasons: list[ExtractReason] = field(default_factory=list)
+
+    def total_size(self, key: str) -> int:
+        unit = self.units[key]
+        return unit.size + sum(self.units[n].size for n in unit.needs)
+
+
+class _Facts:
+    """What the planner looks up in the payload and the environment."""
+
+    def __init__(self, payload: Payload, env: Environment) -> None:
+        self.payload = payload
+        self.env = env
+        self.modules = {entry.name: entry for entry in payload.modules}
+        self.python_dirs = python_directories(payload.files)
+
+    def owner(self, member: str) -> Distribution | None:
+        source = self.payload.files.get(member)
+        return self.env.owner_of(source) if isinstance(source, Path) else None
+
+    def distribution(self, key: str) -> Distribution:
+        return next(d for d in self.env.distributions if d.key == key)
+
+    def size(self, members: Iterable[str]) -> int:
+        return sum(file_size(self.payload.files[member]) for member in members)
+
+    def suffix(self, member: str) -> str:
+        name = member.rsplit("/", 1)[-1]
+        return next(
+            (s for s in self.env.interpreter.extension_suffixes if name.endswith(s)),
+            name[name.find(".") :],
+        )
+
+
+def _add_package(draft: _Draft, facts: _Facts, package: UnsafePackage) -> None:
+    """A zip-unsafe package (or module): one unit with all of its files."""
+    entry = facts.modules[package.name]
+    if entry.is_package:
+        key = package.name.replace(".", "/") + "/"
+        members = tuple(m for m in facts.payload.files if m.startswith(key))
+    elif entry.member is not None:
+        key, members = entry.member, (entry.member,)
+    else:
+        return
+    dist = facts.owner(members[0]) if members else None
+    native = any(is_native(member) for member in members)
+    top = package.name.partition(".")[0]
+    needs = _library_units(draft, facts, top, dist) if native else ()
+    draft.units[key] = ExtractUnit(key, members, needs, _key(dist), facts.size(members))
+    draft.whole.add(key)
+    for module in facts.modules:
+        if within(module, (package.name,)):
+            draft.modules[module] = key
+    size = draft.total_size(key)
+    draft.reasons.append(ExtractReason(package.name, package.reason, size, package.dynamic))
+
+
+def _add_native_unit(draft: _Draft, facts: _Facts, member: str, dist: Distribution | None) -> str:
+    """The unit of an extension module: its directory's native and data files."""
+    directory = posixpath.dirname(member)
+    key = directory or member
+    if key not in draft.units:
+        members = _directory_members(facts, directory) if directory else (member,)
+        top = member.split("/")[0].split(".")[0]
+        needs = _library_units(draft, facts, top, dist)
+        draft.units[key] = ExtractUnit(key, members, needs, _key(dist), facts.size(members))
+    return key
+
+
+def _directory_members(facts: _Facts, directory: str) -> tuple[str, ...]:
+    """Non-Python files of ``directory`` and of its data folders (no Python below)."""
+    prefix = directory + "/"
+    members = []
+    for member in facts.payload.files:
+        if not member.startswith(prefix) or is_python_source(member):
+            continue
+        rest = member[len(prefix) :]
+        if "/" in rest:
+            folder = rest.split("/")[0]
+            if folder in LIBRARY_DIRS or prefix + folder in facts.python_dirs:
+                continue
+        members.append(member)
+    return tuple(members)
+
+
+def _library_units(
+    draft: _Draft, facts: _Facts, top: str, dist: Distribution | None
+) -> tuple[str, ...]:
+    """Keys of the library folders the code of ``top`` may load through its RPATH."""
+    folders = {f"{top}/{name}/" for name in LIBRARY_DIRS}
+    if dist is not None:
+        for member in facts.payload.files:
+            first = member.split("/")[0]
+            if first.endswith(".libs") and "/" in member and facts.owner(member) is dist:
+                folders.add(first + "/")
+    needs = []
+    for folder in sorted(folders):
+        members = tuple(m for m in facts.payload.files if m.startswith(folder))
+        if not members:
+            continue
+        if folder not in draft.units:
+            size = facts.size(members)
+            draft.units[folder] = ExtractUnit(folder, members, (), _key(dist), size)
+        needs.append(folder)
+    return tuple(needs)
+
+
+def _link_mypyc_groups(draft: _Draft) -> None:
+    """Make mypyc's shared ``<hash>__mypyc`` module need every native unit of its
+    distribution.
+
+    The shared module initialises the compiled modules of its group itself, without
+    the import system, and gives each a ``__file__`` beside it (black's
+    ``blib2to3/pygram`` then reads ``blib2to3/Grammar.txt`` there): the whole group
+    must be on disk as soon as the shared module is.
+    """
+    for key, unit in list(draft.units.items()):
+        stem = key.split(".")[0]
+        if "/" in key or not stem.endswith("__mypyc") or unit.distribution is None:
+            continue
+        group = sorted(
+            other
+            for other, candidate in draft.units.items()
+            if other != key
+            and candidate.distribution == unit.distribution
+            and not is_library_folder(other)
+            and other not in draft.whole
+        )
+        needs = tuple(dict.fromkeys([*unit.needs, *group]))
+        draft.units[key] = dataclasses.replace(unit, needs=needs)
+
+
+def _report_native(
+    draft: _Draft, by_dist: Mapping[str | None, list[str]], native: Mapping[str, NativeCode]
+) -> None:
+    """One reason per distribution with native code that is not inside an unsafe unit."""
+    for key, members in sorted(by_dist.items(), key=lambda item: str(item[0])):
+        members = [m for m in members if not _in_whole_unit(draft, m)]
+        if not members:
+            continue
+        top = members[0].split("/")[0].split(".")[0]
+        name = native[key].title if key is not None else top
+        unit_keys = {posixpath.dirname(m) or m for m in members}
+        needed = {n for k in unit_keys for n in draft.units[k].needs}
+        libraries = sorted((n for n in needed if is_library_folder(n)), key=str.lower)
+        count = len(members)
+        what = f"{count} extension module{'s' if count != 1 else ''}"
+        if libraries:
+            what += " and " + ", ".join(folder.rstrip("/") for folder in libraries)
+        size = sum(draft.units[k].size for k in {*unit_keys, *needed})
+        draft.reasons.append(ExtractReason(name, f"native code: {what}", size))
+
+
+def _in_whole_unit(draft: _Draft, member: str) -> bool:
+    return member in draft.whole or any(
+        key.endswith("/") and member.startswith(key) for key in draft.whole
+    )
+
+
+def _source_twin(entry: PayloadModule, payload: Payload) -> str | None:
+    base = entry.name.replace(".", "/")
+    twin = f"{base}/__init__.py" if entry.is_package else f"{base}.py"
+    return twin if twin in payload.files else None
+
+
+def _key(dist: Distribution | None) -> str | None:
+    return dist.key if dist is not None else None
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KiB"

@@ -1,0 +1,144 @@
+"""Which packages must run from extracted files: those whose code opens files next to
+``__file__`` (found by the ``zipsafety`` analysis) and those named by ``extract``, less
+those named by ``zip-safe``."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bundler.plan.payload import Payload, PayloadModule, python_directories, read_file
+from bundler.plan.zipsafety import FileAccess, scan_file_access
+from bundler.resolve import Graph
+from bundler.runtime import EXTENSION, NAMESPACE
+from bundler.runtime.extract import is_python_source
+
+__all__ = ["UnsafePackage", "find_unsafe_packages", "within"]
+
+
+@dataclass(frozen=True)
+class UnsafePackage:
+    """A package (or top-level module) extracted whole, and why."""
+
+    name: str
+    reason: str
+    # Nothing imports it literally: extracted only if the app imports it by name.
+    dynamic: bool = False
+
+
+def find_unsafe_packages(
+    graph: Graph,
+    payload: Payload,
+    modules: Mapping[str, PayloadModule],
+    extract: Sequence[str],
+    zip_safe: Sequence[str],
+) -> tuple[list[UnsafePackage], list[str]]:
+    """The packages to extract whole, outermost only, and warnings about the settings."""
+    warnings = [
+        f"[tool.bundle] {'extract' if name in extract else 'zip-safe'} names '{name}', "
+        "which is not bundled; ignored"
+        for name in (*extract, *zip_safe)
+        if name not in modules
+    ]
+    found = _file_accesses(graph, payload, modules, zip_safe)
+    reasons = {unit: _describe(accesses) for unit, accesses in found.items()}
+    dynamic = {unit for unit in found if unit not in graph.modules}
+    for name in extract:
+        if name in modules:
+            reasons[name] = "extract in [tool.bundle]"
+            dynamic.discard(name)
+    # A package inside another extracted package is extracted with it.
+    packages = [
+        UnsafePackage(name, reason, name in dynamic)
+        for name, reason in sorted(reasons.items())
+        if not any(within(name, (other,)) and other != name for other in reasons)
+    ]
+    return packages, warnings
+
+
+def within(name: str, packages: Iterable[str]) -> bool:
+    """Whether module ``name`` is one of ``packages`` or inside one of them."""
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def _file_accesses(
+    graph: Graph,
+    payload: Payload,
+    modules: Mapping[str, PayloadModule],
+    zip_safe: Sequence[str],
+) -> dict[str, list[tuple[str, FileAccess]]]:
+    """Unit to extract -> the (member, access) that make it zip-unsafe."""
+    data_names = _data_names(payload.files)
+    found: dict[str, list[tuple[str, FileAccess]]] = {}
+    for entry in payload.modules:
+        member = entry.member
+        if entry.load == EXTENSION or member is None or not member.endswith(".py"):
+            continue
+        if within(entry.name, zip_safe):
+            continue
+        try:
+            code = read_file(payload.files[member])
+        except OSError:
+            continue
+        top = entry.name.partition(".")[0]
+        data = frozenset(data_names.get(posixpath.dirname(member), ()))
+        for access in scan_file_access(code, member, top, data):
+            reached = entry.name in graph.modules
+            unit = _unsafe_unit(entry, access.climbs, reached, modules, payload.units)
+            if unit is not None:
+                found.setdefault(unit, []).append((member, access))
+    return found
+
+
+def _unsafe_unit(
+    entry: PayloadModule,
+    climbs: bool,
+    reached: bool,
+    modules: Mapping[str, PayloadModule],
+    units: Iterable[str],
+) -> str | None:
+    """What to extract for a module that opens files next to itself: its own package
+    (numpy.distutils, not numpy), or its whole top-level package when it climbs out
+    of its directory. A top-level module is extracted alone.
+
+    Every module of an included package is analysed, not only those the resolver
+    reached: plugins and writers are imported by name (docutils' html5_polyglot).
+    Since a unit is extracted only when one of its modules is imported, marking a
+    subpackage that never is (numpy.f2py) costs nothing at run time; but escalating
+    to the whole top-level package is kept for modules the resolver did reach, so a
+    test directory that climbs out cannot make all of numpy extracted.
+    """
+    module = entry.name
+    top = next((unit for unit in units if within(module, (unit,))), None)
+    if top is None or (climbs and reached):
+        return top
+    package = module if entry.is_package else module.rpartition(".")[0]
+    if not package:
+        return module if reached else None
+    parent = modules.get(package)
+    if parent is None or parent.load == NAMESPACE or not within(package, (top,)):
+        return top if reached else None
+    if package == top and not reached:
+        return None  # numpy/conftest.py must not make all of numpy extracted
+    return package
+
+
+def _data_names(files: Iterable[str]) -> dict[str, set[str]]:
+    """Directory -> names of the data files and data folders (no Python below) in it."""
+    python_dirs = python_directories(files)
+    names: dict[str, set[str]] = {}
+    for member in files:
+        parts = member.split("/")
+        if not is_python_source(parts[-1]) and parts[-1] != "py.typed":
+            names.setdefault("/".join(parts[:-1]), set()).add(parts[-1])
+        for depth in range(len(parts) - 1):  # the folders above it
+            if "/".join(parts[: depth + 1]) not in python_dirs:
+                names.setdefault("/".join(parts[:depth]), set()).add(parts[depth])
+    return names
+
+
+def _describe(accesses: list[tuple[str, FileAccess]]) -> str:
+    where, first = accesses[0]
+    more = f", and {len(accesses) - 1} more" if len(accesses) > 1 else ""
+    return f"zip-unsafe: {where}:{first.line} {first.describe()}{more}"

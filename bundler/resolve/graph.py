@@ -1,0 +1,86 @@
+"""The resolver's records: the modules reached from the entry point, and what is missing."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bundler.entrypoint import EntryPoint
+
+__all__ = ["Graph", "ImportRef", "MissingImport", "Module", "ModuleKind"]
+
+
+class ModuleKind(str, enum.Enum):
+    """Where a module comes from, which decides whether it goes into the archive."""
+
+    BUILTIN = "builtin"
+    STDLIB = "stdlib"
+    PROJECT = "project"
+    THIRD_PARTY = "third-party"
+    EXTENSION = "extension"
+    NAMESPACE = "namespace"
+
+    @property
+    def bundled(self) -> bool:
+        """Whether modules of this kind are copied into the archive."""
+        return self not in (ModuleKind.BUILTIN, ModuleKind.STDLIB)
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module reached from the entry point."""
+
+    name: str
+    kind: ModuleKind
+    path: Path | None
+    is_package: bool
+    search_locations: tuple[Path, ...] = ()
+    importers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportRef:
+    """One import found in a module's source: a module name it may need."""
+
+    name: str
+    line: int
+    optional: bool
+    # For ``from X import a, b``: the names that may be submodules of X.
+    fromlist: tuple[str, ...] = ()
+    # A string naming something in the importer's own package ("pkg.ext.Plugin"), as plugin
+    # lists and import_string() use: the longest prefix that is a module is followed.
+    by_name: bool = False
+
+
+@dataclass(frozen=True)
+class MissingImport:
+    """An import that could not be found in the target environment."""
+
+    name: str
+    importer: str
+    line: int
+    optional: bool
+
+    def describe(self) -> str:
+        """One line naming the module and where it is imported."""
+        how = "optional import" if self.optional else "import"
+        return f"{how} '{self.name}' not found (imported by {self.importer}, line {self.line})"
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The result of resolution: reached modules, misses and warnings."""
+
+    entry: EntryPoint
+    modules: Mapping[str, Module]
+    missing: tuple[MissingImport, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def bundled(self) -> Iterator[Module]:
+        """The reached modules that belong in the archive, in name order."""
+        for name in sorted(self.modules):
+            module = self.modules[name]
+            if module.kind.bundled:
+                yield module

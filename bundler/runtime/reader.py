@@ -1,0 +1,224 @@
+"""Reading the archive: payload members by byte offset, and the index in chunks.
+
+The builder records, for every payload member, where its bytes start in the archive file
+and how they are compressed; reading a member is one ``pread`` and one bounded inflate.
+The zip's central directory is never parsed at start, so start-up does not grow with the
+number of files in the archive. The index is split into chunks (one per directory, see
+``module_chunk`` and ``member_chunk``), each read the first time something asks about its
+directory: an archive of 70,000 modules starts like one of 50.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import zlib
+from _collections_abc import Mapping  # already imported by os: costs nothing at start
+
+from . import (
+    DEFLATED,
+    FILE_COMPRESSED,
+    FILE_CRC,
+    FILE_METHOD,
+    FILE_OFFSET,
+    FILE_SIZE,
+    ArchiveDamaged,
+    member_chunk,
+    module_chunk,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+    from . import Chunk, FileRecord, ModuleRecord
+
+    _Table = Mapping[str, Any]
+else:
+    _Table = Mapping
+
+
+class Archive:
+    """One archive file: its payload members, read by offset, and its chunked index."""
+
+    def __init__(self, path: str, chunks: dict[str, tuple[int, int]]) -> None:
+        self.path = path
+        self._file = _ArchiveFile(path)
+        self._pending = dict(chunks)
+        self._keys = tuple(chunks)
+        self._directories: frozenset[str] | None = None
+        self._modules: dict[str, ModuleRecord] = {}
+        self._files: dict[str, FileRecord] = {}
+        self._contents: dict[str, Chunk] = {}  # the chunks loaded so far, by key
+        # Read-only views that load the chunk a key lives in before answering.
+        self.modules = LazyTable(self._modules, self._load_module_chunk, self._load_all)
+        self.files = LazyTable(self._files, self._load_file_chunk, self._load_all)
+
+    def read(self, member: str) -> bytes:
+        """The uncompressed bytes of ``member``; FileNotFoundError if it is not in the
+        archive, ArchiveDamaged if its bytes do not match the index."""
+        record = self.files.get(member)
+        if record is None:
+            raise FileNotFoundError(2, "No such file in archive", self.path_of(member))
+        return self._file.read(record, member)
+
+    def path_of(self, member: str | None) -> str:
+        """The path that stands for ``member`` in ``__file__`` and tracebacks."""
+        return f"{self.path}{os.sep}{member}" if member else self.path
+
+    def member_of(self, path: str) -> str | None:
+        """The member named by an absolute path inside the archive, or None."""
+        prefix = self.path + os.sep
+        if not path.startswith(prefix):
+            return None
+        return path[len(prefix) :].replace(os.sep, "/")
+
+    def is_dir(self, directory: str) -> bool:
+        """Whether the payload has a directory ``directory`` (``""`` is its root)."""
+        return directory in self._all_directories()
+
+    def children(self, directory: str) -> set[str]:
+        """Names of the files and directories directly in ``directory``."""
+        prefix = f"{directory}/" if directory else ""
+        names = {member[len(prefix) :].partition("/")[0] for member in self._chunk(directory)[1]}
+        for key in self._all_directories():
+            if key.startswith(prefix) and key != directory:
+                names.add(key[len(prefix) :].partition("/")[0])
+        return names
+
+    def modules_in(self, package_dir: str) -> dict[str, ModuleRecord]:
+        """The modules directly in a package directory (``a/b`` holds ``a.b.c``)."""
+        return dict(self._chunk(package_dir)[0])
+
+    def _all_directories(self) -> frozenset[str]:
+        if self._directories is None:
+            found = {""}
+            for key in self._keys:
+                while key and key not in found:
+                    found.add(key)
+                    key = key.rpartition("/")[0]
+            self._directories = frozenset(found)
+        return self._directories
+
+    def _chunk(self, key: str) -> Chunk:
+        self._load(key)
+        return self._contents.get(key, ({}, {}))
+
+    def _load_module_chunk(self, name: str) -> None:
+        self._load(module_chunk(name))
+
+    def _load_file_chunk(self, member: str) -> None:
+        self._load(member_chunk(member))
+
+    def _load(self, key: str) -> None:
+        where = self._pending.pop(key, None)
+        if where is None:
+            return
+        offset, size = where
+        try:
+            chunk: Chunk = marshal.loads(self._file.read_at(offset, size))
+            modules, files = chunk
+            self._contents[key] = chunk
+            self._modules.update(modules)
+            self._files.update(files)
+        except (EOFError, ValueError, TypeError, OSError):
+            raise ArchiveDamaged(
+                f"{self.path} is corrupt (index of {key!r}); rebuild or re-download it"
+            ) from None
+
+    def _load_all(self) -> None:
+        for key in list(self._pending):
+            self._load(key)
+
+
+class LazyTable(_Table):
+    """A read-only mapping over one part of the index that loads chunks as keys are
+    asked for. Iterating it (or asking its length) loads every chunk: correct, but what
+    start-up paths must not do; they ask ``Archive`` about one directory instead."""
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        load_for: Callable[[str], None],
+        load_all: Callable[[], None],
+    ) -> None:
+        self._data = data
+        self._load_for = load_for
+        self._load_all = load_all
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._data:
+            self._load_for(key)
+        return self._data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self._data:
+            self._load_for(key)
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        if key not in self._data:
+            self._load_for(key)
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        self._load_all()
+        return iter(list(self._data))
+
+    def __len__(self) -> int:
+        self._load_all()
+        return len(self._data)
+
+
+class _ArchiveFile:
+    """The archive file, open for reads at byte offsets (``pread``, or seek and read
+    under a lock where there is none)."""
+
+    def __init__(self, path: str) -> None:
+        flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+        self.path = path
+        self._fd = os.open(path, flags)
+        self._size = os.fstat(self._fd).st_size
+        self._lock = None
+        if not hasattr(os, "pread"):  # Windows: seek + read, serialised
+            import threading
+
+            self._lock = threading.Lock()
+
+    def read(self, record: FileRecord, member: str) -> bytes:
+        """A member's bytes, inflated to no more than its recorded size and checked."""
+        size = record[FILE_SIZE]
+        raw = self.read_at(record[FILE_OFFSET], record[FILE_COMPRESSED])
+        if record[FILE_METHOD] == DEFLATED:
+            inflater = zlib.decompressobj(-15)
+            try:
+                data = inflater.decompress(raw, size)
+                whole = inflater.eof and not inflater.unconsumed_tail
+            except zlib.error:
+                data, whole = b"", False
+        else:
+            data, whole = raw, True
+        # The CRC costs microseconds and turns silent corruption into a clear error.
+        if not whole or len(data) != size or zlib.crc32(data) != record[FILE_CRC]:
+            raise ArchiveDamaged(
+                f"{self.path} is corrupt ({member} does not match its checksum); "
+                "rebuild or re-download it"
+            )
+        return data
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        """``size`` bytes at ``offset``; ArchiveDamaged if the file is shorter."""
+        if offset < 0 or size < 0 or offset + size > self._size:
+            raise ArchiveDamaged(f"{self.path} is truncated; rebuild or re-download it")
+        if self._lock is None:
+            data = os.pread(self._fd, size, offset)
+        else:
+            with self._lock:  # no pread (Windows): seek and read must not interleave
+                os.lseek(self._fd, offset, os.SEEK_SET)
+                data = os.read(self._fd, size)
+        if len(data) != size:
+            raise ArchiveDamaged(f"{self.path} is truncated; rebuild or re-download it")
+        return data

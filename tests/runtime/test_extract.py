@@ -1,0 +1,196 @@
+"""Extraction of native code and zip-unsafe packages into the per-user cache, and the
+checks that an extension can load here, exercised in-process over a fake archive."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bundler.runtime import cache, extract
+from bundler.runtime.extract import describe_interpreter, detect_platform
+
+
+# -- extraction -------------------------------------------------------------------------
+
+
+class FakeArchive:
+    """The part of reader.Archive that extraction uses, over a dict of members."""
+
+    def __init__(self, members: dict[str, bytes], log: Path | None = None) -> None:
+        self.members = members
+        self.files = {name: (0, 0, len(data), 0, 0) for name, data in members.items()}
+        self.log = log
+
+    def read(self, member: str) -> bytes:
+        if self.log is not None:  # which process extracted what, for the lock test
+            with open(self.log, "a") as stream:
+                stream.write(f"{os.getpid()} {member}\n")
+        return self.members[member]
+
+    def path_of(self, member: str) -> str:
+        return f"/archive.pyz/{member}"
+
+
+def _make(table: dict[str, Any], archive: FakeArchive) -> extract.Extractor:
+    """An extractor of ``table`` over ``archive``, for the app "demo" in the user cache."""
+    table = {"units": {}, "modules": {}, "fallbacks": {}, "native": {}, **table}
+    user_cache = cache.UserCache()
+    app_dir = lambda: user_cache.app_dir("demo", "ab" * 32)  # noqa: E731
+    return extract.Extractor(archive, table, app_dir)  # type: ignore[arg-type]
+
+
+UNIT_MEMBERS = {f"pkg/lib{n}.so": os.urandom(256 * 1024) for n in range(24)}
+
+
+def _extractor(log: Path | None = None, members: dict[str, bytes] | None = None) -> Any:
+    members = UNIT_MEMBERS if members is None else members
+    table = {"units": {"pkg": (tuple(members), (), None)}, "modules": {}}
+    return _make(table, FakeArchive(members, log))
+
+
+def _extract_and_verify(queue: Any, log: Path | None) -> None:
+    """In a child process: extract the unit, then check every file is whole."""
+    try:
+        extractor = _extractor(log)
+        extractor.ensure("pkg")
+        site = Path(extractor.site())
+        for member, data in UNIT_MEMBERS.items():
+            assert (site / member).read_bytes() == data, member
+        queue.put("ok")
+    except BaseException as exc:  # reported to the parent, which asserts
+        queue.put(repr(exc))
+
+
+def _run_in_parallel(count: int, log: Path | None = None) -> list[str]:
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = [
+        context.Process(target=_extract_and_verify, args=(queue, log)) for _ in range(count)
+    ]
+    for process in processes:
+        process.start()
+    results = [queue.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    return results
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork")
+def test_parallel_extraction_is_safe_without_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock only saves work: atomic renames alone keep 16 racing extractors correct."""
+    monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache.FileLock, "__enter__", lambda self: self)
+    assert _run_in_parallel(16) == ["ok"] * 16
+    leftovers = [p for p in (tmp_path / "cache").rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork")
+def test_with_the_lock_each_file_is_extracted_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
+    log = tmp_path / "reads.log"
+    assert _run_in_parallel(16, log) == ["ok"] * 16
+    reads = log.read_text().splitlines()
+    assert sorted(line.split()[1] for line in reads) == sorted(UNIT_MEMBERS)
+    assert len({line.split()[0] for line in reads}) == 1  # one process did it all
+
+
+def test_second_extractor_reuses_the_completed_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
+    log = tmp_path / "reads.log"
+    _extractor(log).ensure("pkg")
+    assert len(log.read_text().splitlines()) == len(UNIT_MEMBERS)
+    _extractor(log).ensure("pkg")  # a later start: the marker says it is done
+    assert len(log.read_text().splitlines()) == len(UNIT_MEMBERS)
+    marker = Path(cache.UserCache().root()) / "apps" / f"demo-{'ab' * 8}" / "site.done" / "pkg"
+    assert marker.is_file()
+
+
+def test_unit_with_an_escaping_member_writes_nothing_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
+    extractor = _extractor(members={"pkg/../../../outside.txt": b"x"})
+    with pytest.raises(cache.CacheError, match="unsafe member name"):
+        extractor.ensure("pkg")
+    assert [p.name for p in tmp_path.iterdir()] == ["cache"]
+    assert not any(p.name == "outside.txt" for p in tmp_path.rglob("*"))
+
+
+# -- compatibility --------------------------------------------------------------------------
+
+
+def _native_extractor(member: str, native: tuple[Any, ...] | None) -> Any:
+    table = {
+        "units": {"pkg": ((member,), (), "demo" if native else None)},
+        "modules": {"pkg._ext": "pkg"},
+        "native": {"demo": native} if native else {},
+    }
+    return _make(table, FakeArchive({member: b""}))
+
+
+RUNNING = detect_platform()
+HERE_SUFFIX = __import__("_imp").extension_suffixes()[0]
+
+
+def test_extension_for_this_python_is_compatible() -> None:
+    extractor = _native_extractor(f"pkg/_ext{HERE_SUFFIX}", ("demo 1.0", "here", (RUNNING,), None))
+    assert extractor.incompatibility("pkg._ext", f"pkg/_ext{HERE_SUFFIX}", "pkg") is None
+
+
+def test_extension_of_another_python_names_the_distribution_and_its_target() -> None:
+    member = "pkg/_ext.cpython-39-x86_64-linux-gnu.so"
+    native = ("demo 1.0", "CPython 3.9 on linux x86_64 (cp39-cp39-linux_x86_64)", (), None)
+    problem = _native_extractor(member, native).incompatibility("pkg._ext", member, "pkg")
+    assert problem is not None
+    assert problem.startswith(
+        "demo 1.0 contains native code built for CPython 3.9 on linux x86_64 "
+        f"(cp39-cp39-linux_x86_64), which {describe_interpreter(RUNNING)} ({sys.executable}) "
+        "cannot load"
+    )
+
+
+def test_stable_abi_extension_needs_its_oldest_python() -> None:
+    member = "pkg/_ext.abi3.so"
+    newer = (sys.version_info[0], sys.version_info[1] + 1)
+    native = ("demo 1.0", "CPython 3.99+", (RUNNING,), newer)
+    extractor = _native_extractor(member, native)
+    assert extractor.incompatibility("pkg._ext", member, "pkg") is not None
+    older = ("demo 1.0", "CPython 3.8+", (RUNNING,), (3, 8))
+    assert _native_extractor(member, older).incompatibility("pkg._ext", member, "pkg") is None
+
+
+def test_generic_suffix_is_checked_against_the_wheel_platform() -> None:
+    member = "pkg/_ext.abi3.so"
+    elsewhere = ("darwin" if RUNNING[0] != "darwin" else "linux", RUNNING[1], "")
+    native = ("demo 1.0", "CPython 3.8+ on darwin", (elsewhere,), (3, 8))
+    assert _native_extractor(member, native).incompatibility("pkg._ext", member, "pkg")
+    any_libc = (RUNNING[0], RUNNING[1], "")  # linux_x86_64: either libc
+    native = ("demo 1.0", "CPython 3.8+", (any_libc,), (3, 8))
+    assert _native_extractor(member, native).incompatibility("pkg._ext", member, "pkg") is None
+
+
+def test_package_whose_init_is_compiled_has_the_right_suffix() -> None:
+    member = f"pkg/__init__{HERE_SUFFIX}"
+    extractor = _native_extractor(member, None)
+    assert extractor.incompatibility("pkg", member, "pkg") is None
+
+
+def test_extension_without_wheel_metadata_is_described_by_its_suffix() -> None:
+    member = "pkg/_ext.cpython-39-x86_64-linux-gnu.so"
+    problem = _native_extractor(member, None).incompatibility("pkg._ext", member, "pkg")
+    assert problem is not None
+    assert problem.startswith(
+        "pkg._ext contains native code built for CPython 3.9 (x86_64-linux-gnu), which "
+    )
