@@ -20,6 +20,7 @@ from bundler.runtime import CACHE_ENV
 
 __all__ = ["main"]
 
+_VERBOSE_HELP = "list every bundled module and why; show pip's and the build backend's output"
 # Options that may be given several times, each adding to a list.
 _REPEATED = {"action": "append", "default": []}
 
@@ -55,12 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_index_arguments(sub)
     verbosity = sub.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    verbosity.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="list every bundled module and why; show pip's and the build backend's output",
-    )
+    verbosity.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE_HELP)
     sub.set_defaults(handler=_build)
     _add_cache_command(commands)
     return parser
@@ -99,13 +95,7 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         ("--inherit-path", "inherit_path", "let the app see the host's site-packages"),
     ):
         sub.add_argument(flag, dest=dest, action="store_true", default=None, help=help_text)
-    sub.add_argument(
-        "--no-compile",
-        dest="compile",
-        action="store_false",
-        default=None,
-        help="store sources only, no bytecode",
-    )
+    _switch(sub, "--no-compile", "compile", "store sources only, no bytecode")
 
 
 def _add_install_arguments(sub: argparse.ArgumentParser) -> None:
@@ -133,12 +123,11 @@ def _add_install_arguments(sub: argparse.ArgumentParser) -> None:
             metavar="FILE",
             help=f"{help_text} (repeatable)",
         )
-    group.add_argument(
+    _switch(
+        group,
         "--no-install",
-        dest="install",
-        action="store_false",
-        default=None,
-        help="build and install nothing: resolve against the target interpreter's environment",
+        "install",
+        "build and install nothing: resolve against the target interpreter's environment",
     )
 
 
@@ -156,12 +145,11 @@ def _add_index_arguments(sub: argparse.ArgumentParser) -> None:
         default=None,
         help="do not use the package index: only --find-links (offline builds)",
     )
-    group.add_argument(
+    _switch(
+        group,
         "--no-build-isolation",
-        dest="build_isolation",
-        action="store_false",
-        default=None,
-        help="run the build backend in the target interpreter's own environment",
+        "build_isolation",
+        "run the build backend in the target interpreter's own environment",
     )
     group.add_argument(
         "--no-cache",
@@ -169,6 +157,11 @@ def _add_index_arguments(sub: argparse.ArgumentParser) -> None:
         action="store_false",
         help="build the wheel and install afresh, replacing the cached staging directory",
     )
+
+
+def _switch(group: argparse._ActionsContainer, flag: str, dest: str, help_text: str) -> None:
+    """A ``--no-X`` flag that turns a setting off; not given, the configuration decides."""
+    group.add_argument(flag, dest=dest, action="store_false", default=None, help=help_text)
 
 
 def _add_cache_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -22,6 +22,7 @@ from bundler.environment import (
 from bundler.errors import ResolveError
 from bundler.plan.extraction import ExtractionPlan, plan_extraction
 from bundler.plan.payload import Payload, plan_payload
+from bundler.plan.unsafe import Overrides
 from bundler.resolve import Graph, resolve_imports
 from bundler.staging import Staging, stage
 
@@ -71,9 +72,8 @@ def build(
             )
         app = _app_metadata(config, env, graph)
         payload = plan_payload(graph, env, app)
-        extraction = plan_extraction(
-            graph, payload, env, extract=config.extract, zip_safe=config.zip_safe
-        )
+        overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
+        extraction = plan_extraction(graph, payload, env, overrides)
         progress(f"writing {config.output}")
         info = ArchiveInfo(
             name=app.name,

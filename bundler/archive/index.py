@@ -9,10 +9,8 @@ import struct
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from bundler import runtime
 from bundler.plan.payload import Payload
 from bundler.runtime import (
     FORMAT_VERSION,
@@ -26,7 +24,6 @@ if TYPE_CHECKING:
     from bundler.runtime import Chunk, Extraction, FileRecord, Index, ModuleRecord
 
 __all__ = [
-    "RUNTIME_DIR",
     "ArchiveInfo",
     "build_index",
     "index_chunks",
@@ -39,8 +36,6 @@ __all__ = [
 # keep alive, and made two builds of the same inputs differ in their index bytes.
 MARSHAL_VERSION = 2
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
-# The runtime package that is copied into every archive.
-RUNTIME_DIR = Path(runtime.__file__).parent
 
 
 @dataclass(frozen=True)
@@ -95,8 +90,6 @@ def build_index(
         "hash": content_hash,
         "magic": importlib.util.MAGIC_NUMBER,
         "dists": payload.distributions,
-        # The runtime's own modules, which its first stage may load with cached bytecode.
-        "runtime": tuple(sorted(p.stem for p in RUNTIME_DIR.glob("*.py") if p.stem != "__init__")),
         "chunks": {},
         "extract": extraction,
     }

@@ -17,6 +17,8 @@ index's byte offsets instead.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import marshal
 import os
 import tempfile
 import time
@@ -27,9 +29,10 @@ from pathlib import Path
 from typing import IO
 
 import bundler
+from bundler import runtime
 from bundler.archive.bytecode import BytecodeCache, bytecode_member, compile_pyc
 from bundler.archive.index import (
-    RUNTIME_DIR,
+    MARSHAL_VERSION,
     ArchiveInfo,
     build_index,
     index_chunks,
@@ -49,9 +52,16 @@ from bundler.runtime import (
     MANIFEST_MEMBER,
     PACKAGE_NAME,
     PAYLOAD_MEMBER,
+    RUNTIME_MEMBER,
 )
 
 __all__ = ["ArchiveResult", "write_archive"]
+
+# The runtime package that is copied into every archive.
+_RUNTIME_DIR = Path(runtime.__file__).parent
+# Runtime modules that zipimport loads (the rest come from RUNTIME_MEMBER): the first
+# stage, and what a multiprocessing child imports before the first stage has run.
+_ZIPIMPORTED = ("__init__", "child")
 
 # zlib's default level: level 9 saves about 1% on typical payloads but takes several times
 # longer on large shared libraries (numpy.libs), and decompression speed is the same.
@@ -74,7 +84,7 @@ _spec.has_location = True
 _spec.submodule_search_locations = [join(__loader__.archive, _name)]
 _runtime = sys.modules[_name] = _bootstrap.module_from_spec(_spec)
 exec(__loader__.get_code(_name), _runtime.__dict__)
-_runtime.use_cached_bytecode()
+_runtime.install_runtime_finder()
 
 from {PACKAGE_NAME}.bootstrap import run
 
@@ -211,16 +221,28 @@ def _write_chunks(
 
 
 def _runtime_members() -> Iterator[tuple[str, bytes]]:
-    """The runtime package and the ``__main__.py`` stub, with bytecode for zipimport."""
+    """The runtime package, the member with its bytecode, and the ``__main__.py`` stub."""
     yield MAIN_MEMBER, _MAIN_STUB.encode()
-    for path in sorted(RUNTIME_DIR.glob("*.py")):
+    # zipimport only looks for bytecode beside the source, never in __pycache__.
+    yield MAIN_MEMBER + "c", _pyc(_MAIN_STUB.encode(), MAIN_MEMBER)
+    compiled = {}
+    for path in sorted(_RUNTIME_DIR.glob("*.py")):
         source = path.read_bytes()
         member = f"{PACKAGE_NAME}/{path.name}"
         yield member, source
-        # zipimport only looks for bytecode beside the source, never in __pycache__.
-        pyc = compile_pyc(source, member, [])
-        if pyc is not None:
-            yield member + "c", pyc
+        if path.stem in _ZIPIMPORTED:
+            yield member + "c", _pyc(source, member)
+        else:
+            compiled[path.stem] = _pyc(source, member)
+    table = (importlib.util.MAGIC_NUMBER, compiled)
+    yield RUNTIME_MEMBER, marshal.dumps(table, MARSHAL_VERSION)
+
+
+def _pyc(source: bytes, member: str) -> bytes:
+    pyc = compile_pyc(source, member, [])
+    if pyc is None:  # pragma: no cover - the runtime compiles on every supported Python
+        raise BundleError(f"the runtime's {member} does not compile on this Python")
+    return pyc
 
 
 def _build_cache() -> Path | None:

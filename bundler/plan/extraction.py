@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from bundler.environment import Distribution, Environment
 from bundler.plan.native import LIBRARY_DIRS, NativeCode, is_library_folder, native_code
 from bundler.plan.payload import Payload, PayloadModule, file_size, python_directories
-from bundler.plan.unsafe import UnsafePackage, find_unsafe_packages, within
+from bundler.plan.unsafe import Overrides, UnsafePackage, find_unsafe_packages, within
 from bundler.resolve import Graph
 from bundler.runtime import EXTENSION, native_record, unit_record
 from bundler.runtime.extract import is_native, is_python_source
@@ -137,18 +137,14 @@ class ExtractionPlan:
 
 
 def plan_extraction(
-    graph: Graph,
-    payload: Payload,
-    env: Environment,
-    *,
-    extract: Sequence[str] = (),
-    zip_safe: Sequence[str] = (),
+    graph: Graph, payload: Payload, env: Environment, overrides: Overrides | None = None
 ) -> ExtractionPlan:
     """The units to extract at run time: native code always, zip-unsafe packages as found
-    by the analysis, minus ``zip_safe``, plus ``extract`` (both lists of module names)."""
+    by the analysis, minus ``overrides.zip_safe``, plus ``overrides.extract``."""
     facts = _Facts(payload, env)
     draft = _Draft()
-    unsafe, warnings = find_unsafe_packages(graph, payload, facts.modules, extract, zip_safe)
+    given = overrides or Overrides()
+    unsafe, warnings = find_unsafe_packages(graph, payload, facts.modules, given)
     for package in unsafe:
         _add_package(draft, facts, package)
     native_by_dist: dict[str | None, list[str]] = {}

@@ -5,7 +5,7 @@ those named by ``zip-safe``."""
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bundler.plan.payload import Payload, PayloadModule, python_directories, read_file
@@ -14,7 +14,20 @@ from bundler.resolve import Graph
 from bundler.runtime import EXTENSION, NAMESPACE
 from bundler.runtime.extract import is_python_source
 
-__all__ = ["UnsafePackage", "find_unsafe_packages", "within"]
+__all__ = ["Overrides", "UnsafePackage", "find_unsafe_packages", "within"]
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the user said about extraction: packages to extract whole whatever the
+    analysis finds (``extract``), and packages it must leave in the zip (``zip_safe``)."""
+
+    extract: tuple[str, ...] = ()
+    zip_safe: tuple[str, ...] = ()
+
+    def keeps_in_zip(self, module: str) -> bool:
+        """Whether the user declared ``module`` (or a package holding it) zip-safe."""
+        return within(module, self.zip_safe)
 
 
 @dataclass(frozen=True)
@@ -28,20 +41,17 @@ class UnsafePackage:
 
 
 def find_unsafe_packages(
-    graph: Graph,
-    payload: Payload,
-    modules: Mapping[str, PayloadModule],
-    extract: Sequence[str],
-    zip_safe: Sequence[str],
+    graph: Graph, payload: Payload, modules: Mapping[str, PayloadModule], overrides: Overrides
 ) -> tuple[list[UnsafePackage], list[str]]:
     """The packages to extract whole, outermost only, and warnings about the settings."""
+    extract = overrides.extract
     warnings = [
         f"[tool.bundle] {'extract' if name in extract else 'zip-safe'} names '{name}', "
         "which is not bundled; ignored"
-        for name in (*extract, *zip_safe)
+        for name in (*extract, *overrides.zip_safe)
         if name not in modules
     ]
-    found = _file_accesses(graph, payload, modules, zip_safe)
+    found = _file_accesses(graph, payload, modules, overrides)
     reasons = {unit: _describe(accesses) for unit, accesses in found.items()}
     dynamic = {unit for unit in found if unit not in graph.modules}
     for name in extract:
@@ -66,7 +76,7 @@ def _file_accesses(
     graph: Graph,
     payload: Payload,
     modules: Mapping[str, PayloadModule],
-    zip_safe: Sequence[str],
+    overrides: Overrides,
 ) -> dict[str, list[tuple[str, FileAccess]]]:
     """Unit to extract -> the (member, access) that make it zip-unsafe."""
     data_names = _data_names(payload.files)
@@ -75,7 +85,7 @@ def _file_accesses(
         member = entry.member
         if entry.load == EXTENSION or member is None or not member.endswith(".py"):
             continue
-        if within(entry.name, zip_safe):
+        if overrides.keeps_in_zip(entry.name):
             continue
         try:
             code = read_file(payload.files[member])

@@ -19,13 +19,13 @@ layered; each imports only the layers below it:
 The builder imports this module too: the constants and record layouts below are the one
 definition of the archive format that both sides use.
 
-First stage: on the build's Python, zipimport loads the runtime from the bytecode stored
-beside each source. On any other Python that bytecode is useless and compiling the
-start-up modules would cost milliseconds at every start, so ``use_cached_bytecode`` puts a
-finder in front that loads them from bytecode kept in the per-user cache.
+First stage: the archive's ``__main__.py`` loads this module with zipimport, then
+``install_runtime_finder`` serves the others from one member holding their bytecode
+(``RUNTIME_MEMBER``), which costs one read instead of one zipimport lookup each. On a
+Python other than the build's that bytecode is useless, and compiling the start-up modules
+would cost milliseconds at every start, so they are compiled once and kept in the per-user
+cache.
 """
-
-from __future__ import annotations
 
 import _frozen_importlib as _bootstrap
 import _frozen_importlib_external as _bootstrap_external
@@ -44,46 +44,35 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 # -- the archive format ----------------------------------------------------------------
 
 # Bump when the shape of the index, its chunks or its records changes.
-FORMAT_VERSION: Final = 3
-PACKAGE_NAME: Final = "_bundler_runtime"
-MAIN_MEMBER: Final = "__main__.py"
-INDEX_MEMBER: Final = ".bundle/index"
-MANIFEST_MEMBER: Final = ".bundle/manifest.json"
-PAYLOAD_MEMBER: Final = ".bundle/payload.zip"
-CHUNKS_MEMBER: Final = ".bundle/chunks"
+FORMAT_VERSION: "Final" = 3
+PACKAGE_NAME: "Final" = "_bundler_runtime"
+MAIN_MEMBER: "Final" = "__main__.py"
+INDEX_MEMBER: "Final" = ".bundle/index"
+MANIFEST_MEMBER: "Final" = ".bundle/manifest.json"
+PAYLOAD_MEMBER: "Final" = ".bundle/payload.zip"
+CHUNKS_MEMBER: "Final" = ".bundle/chunks"
 
 # How the runtime loads a module (the ``kind`` of a module record).
-SOURCE: Final = 0  # Python: bytecode or source from the payload
-NAMESPACE: Final = 1  # a namespace package: no file of its own
-EXTENSION: Final = 2  # native code: loaded from the per-user cache
+SOURCE: "Final" = 0  # Python: bytecode or source from the payload
+NAMESPACE: "Final" = 1  # a namespace package: no file of its own
+EXTENSION: "Final" = 2  # native code: loaded from the per-user cache
 
 # A module record: ``(source, bytecode, is_package, kind)``. ``source`` and ``bytecode``
 # are payload members (None when absent; an extension's ``source`` is its shared library).
-MODULE_SOURCE: Final = 0
-MODULE_BYTECODE: Final = 1
-MODULE_PACKAGE: Final = 2
-MODULE_KIND: Final = 3
+MODULE_SOURCE: "Final" = 0
+MODULE_BYTECODE: "Final" = 1
+MODULE_PACKAGE: "Final" = 2
+MODULE_KIND: "Final" = 3
 
 # A file record, for every payload member: ``(offset, compressed size, size, method,
-# crc)``, where offset is that of its first data byte in the archive file.
-FILE_OFFSET: Final = 0
-FILE_COMPRESSED: Final = 1
-FILE_SIZE: Final = 2
-FILE_METHOD: Final = 3
-FILE_CRC: Final = 4
-DEFLATED: Final = 8  # the zip compression method of deflated members (else stored)
+# crc)``, where offset is that of its first data byte in the archive file (``FileRecord``).
+FILE_SIZE: "Final" = 2
+DEFLATED: "Final" = 8  # the zip compression method of deflated members (else stored)
 
-# The extraction table (index key "extract"), read by extract.py:
-# units: key -> (members, keys of the units it needs first, distribution or None)
-UNIT_MEMBERS: Final = 0
-UNIT_NEEDS: Final = 1
-UNIT_DISTRIBUTION: Final = 2
-# native: distribution -> (name and version, what it was built for, platforms as
-# (os, machine, libc) triples, oldest Python of its abi3 code or None)
-NATIVE_TITLE: Final = 0
-NATIVE_BUILT_FOR: Final = 1
-NATIVE_PLATFORMS: Final = 2
-NATIVE_ABI3_FLOOR: Final = 3
+# The extraction table (index key "extract", ``Extraction``), read by extract.py, has
+# units (``UnitRecord``: members, keys of the units they need first, distribution or None)
+# and the native code of each distribution (``NativeRecord``: name and version, what it
+# was built for, platforms as (os, machine, libc) triples, oldest Python of abi3 code).
 
 if TYPE_CHECKING:
     ModuleRecord = tuple[str | None, str | None, bool, int]
@@ -97,11 +86,11 @@ if TYPE_CHECKING:
     class Extraction(TypedDict):
         """What the runtime extracts into the per-user cache, and from which unit."""
 
-        units: dict[str, UnitRecord]
-        modules: dict[str, str]  # module -> key of the unit it is imported from
+        units: "dict[str, UnitRecord]"
+        modules: "dict[str, str]"  # module -> key of the unit it is imported from
         # extension module -> its pure-Python twin's (source, bytecode) members
-        fallbacks: dict[str, tuple[str, str | None]]
-        native: dict[str, NativeRecord]
+        fallbacks: "dict[str, tuple[str, str | None]]"
+        native: "dict[str, NativeRecord]"
 
     class Index(TypedDict):
         """The small table every start reads (``INDEX_MEMBER``, marshal format 2)."""
@@ -109,32 +98,31 @@ if TYPE_CHECKING:
         format: int
         name: str
         version: str
-        entry: tuple[str, str | None]  # module, and function or None (run as __main__)
-        requires_python: str | None
+        entry: "tuple[str, str | None]"  # module, and function or None (run as __main__)
+        requires_python: "str | None"
         inherit_path: bool
         hash: str  # the payload's content hash: it names the app's cache directory
         magic: bytes  # the build Python's bytecode magic number
-        dists: tuple[str, ...]  # the payload's *.dist-info directories
-        runtime: tuple[str, ...]  # the runtime's own modules, for the first stage
-        chunks: dict[str, tuple[int, int]]  # chunk key -> (offset, size) in the file
-        extract: Extraction
+        dists: "tuple[str, ...]"  # the payload's *.dist-info directories
+        chunks: "dict[str, tuple[int, int]]"  # chunk key -> (offset, size) in the file
+        extract: "Extraction"
 
 
 def module_record(
-    source: str | None, bytecode: str | None, is_package: bool, kind: int
-) -> ModuleRecord:
+    source: "str | None", bytecode: "str | None", is_package: bool, kind: int
+) -> "ModuleRecord":
     """A module record, with its fields in the order the MODULE_* constants name."""
     return (source, bytecode, is_package, kind)
 
 
-def file_record(offset: int, compressed: int, size: int, method: int, crc: int) -> FileRecord:
+def file_record(offset: int, compressed: int, size: int, method: int, crc: int) -> "FileRecord":
     """A file record, with its fields in the order the FILE_* constants name."""
     return (offset, compressed, size, method, crc)
 
 
 def unit_record(
-    members: tuple[str, ...], needs: tuple[str, ...], distribution: str | None
-) -> UnitRecord:
+    members: "tuple[str, ...]", needs: "tuple[str, ...]", distribution: "str | None"
+) -> "UnitRecord":
     """An extraction unit's record, with its fields in the order UNIT_* names."""
     return (members, needs, distribution)
 
@@ -142,9 +130,9 @@ def unit_record(
 def native_record(
     title: str,
     built_for: str,
-    platforms: tuple[tuple[str, str, str], ...],
-    abi3_floor: tuple[int, int] | None,
-) -> NativeRecord:
+    platforms: "tuple[tuple[str, str, str], ...]",
+    abi3_floor: "tuple[int, int] | None",
+) -> "NativeRecord":
     """A distribution's native-code record, with its fields in the order NATIVE_* names."""
     return (title, built_for, platforms, abi3_floor)
 
@@ -165,7 +153,7 @@ def module_chunk(name: str) -> str:
 
 
 # Stdlib modules that patches.py adjusts when the app imports them -> the function there.
-PATCHES: Final = {
+PATCHES: "Final" = {
     "linecache": "patch_linecache",
     "multiprocessing.spawn": "patch_multiprocessing_spawn",
     **({"importlib._common": "patch_py39_resources"} if sys.version_info < (3, 10) else {}),
@@ -192,10 +180,10 @@ def normalise_name(name: str) -> str:
 # -- where the per-user cache lives ----------------------------------------------------
 
 # Set it to use another cache directory (created if missing; it must be private).
-CACHE_ENV: Final = "BUNDLER_CACHE"
+CACHE_ENV: "Final" = "BUNDLER_CACHE"
 
 
-def cache_roots() -> list[str]:
+def cache_roots() -> "list[str]":
     """Candidate cache roots, best first: $BUNDLER_CACHE alone if set, else the platform's
     user cache directory, then a per-user directory in the temporary directory."""
     explicit = os.environ.get(CACHE_ENV)
@@ -230,12 +218,12 @@ def bytecode_subdir(name: str, content_hash: str) -> str:
     return os.path.join("apps", app_dir_name(name, content_hash), "bytecode", tag)
 
 
-def is_owned(info: os.stat_result) -> bool:
+def is_owned(info: "os.stat_result") -> bool:
     """Whether the file or directory ``info`` describes belongs to this user."""
     return not hasattr(os, "getuid") or info.st_uid == os.getuid()
 
 
-def is_private_dir(info: os.stat_result) -> bool:
+def is_private_dir(info: "os.stat_result") -> bool:
     """A real directory (``lstat`` result), ours, that nobody else may write to."""
     return stat.S_ISDIR(info.st_mode) and is_owned(info) and not info.st_mode & 0o022
 
@@ -243,14 +231,14 @@ def is_private_dir(info: os.stat_result) -> bool:
 # -- bytecode ----------------------------------------------------------------------------
 
 
-def pyc_bytes(source: bytes, code: CodeType) -> bytes:
+def pyc_bytes(source: bytes, code: "CodeType") -> bytes:
     """A hash-based, unchecked pyc (PEP 552) for this Python: what the cache stores."""
     key = _bootstrap_external._RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
     header = _bootstrap_external.MAGIC_NUMBER + b"\x01\x00\x00\x00" + _imp.source_hash(key, source)
     return header + marshal.dumps(code)
 
 
-def load_pyc(data: bytes) -> CodeType | None:
+def load_pyc(data: bytes) -> "CodeType | None":
     """The code in a cached pyc written for this Python; None if it is not one."""
     if data[:4] != _bootstrap_external.MAGIC_NUMBER:
         return None
@@ -261,7 +249,7 @@ def load_pyc(data: bytes) -> CodeType | None:
     return code
 
 
-def read_trusted(path: str) -> bytes | None:
+def read_trusted(path: str) -> "bytes | None":
     """The bytes of ``path`` if it is a regular file of ours, reached without following a
     symlink at its last component; None otherwise."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -285,7 +273,7 @@ def read_trusted(path: str) -> bytes | None:
         os.close(fd)
 
 
-def read_cached_pyc(relative: str) -> CodeType | None:
+def read_cached_pyc(relative: str) -> "CodeType | None":
     """Bytecode at ``relative`` under the first cache root that is ours and private; None
     if absent or not trusted (only bytecode we wrote ourselves is ever executed)."""
     for root in cache_roots():
@@ -301,49 +289,47 @@ def read_cached_pyc(relative: str) -> CodeType | None:
 
 # -- the first stage ---------------------------------------------------------------------
 
+# The bytecode of the runtime's modules for the build's Python, in one member: one read at
+# start instead of one zipimport lookup per module.
+RUNTIME_MEMBER: "Final" = ".bundle/runtime"
 
-def use_cached_bytecode() -> None:
-    """On a Python other than the build's, load the runtime's modules through the cache.
 
-    zipimport would compile each runtime module at every start (twice: once to name its
-    file, once to run it). Any problem here leaves zipimport in charge: the runtime must
-    start even when the cache cannot be used.
+def install_runtime_finder() -> None:
+    """Serve the runtime's other modules: from the runtime member on the build's Python,
+    else from bytecode cached per user (compiling the sources from the archive once).
+
+    Any problem here leaves zipimport in charge: the runtime must start even when the
+    member is damaged or the cache cannot be used.
     """
-    if sys.dont_write_bytecode:
-        return
     loader = globals()["__loader__"]  # the zipimporter of the archive
     try:
-        sample = loader.get_data(os.path.join(loader.archive, PACKAGE_NAME, "bootstrap.pyc"))
-        if sample[:4] == _bootstrap_external.MAGIC_NUMBER:
-            return  # the build's bytecode is usable here: zipimport loads it directly
-        index = marshal.loads(loader.get_data(os.path.join(loader.archive, INDEX_MEMBER)))
-        finder = RuntimeBytecodeFinder(loader, index["name"], index["hash"], index["runtime"])
+        finder = RuntimeFinder(loader)
     except Exception:
         return
     sys.meta_path.insert(0, finder)
 
 
-class RuntimeBytecodeFinder:
-    """Finder and loader of ``_bundler_runtime.*`` with bytecode cached per user.
+class RuntimeFinder:
+    """Finder and loader of ``_bundler_runtime.*`` (but this module).
 
-    The cached files sit beside the app's own (``apps/<app>/bytecode/<tag>/``). A miss
-    compiles the source from the archive; the result waits in ``pending`` until
-    ``bootstrap`` (which may use the cache module) stores it for the next start.
+    On another Python, compiled bytecode waits in ``pending`` until ``bootstrap`` (which
+    may use the cache module) stores it in the app's cache directory for the next start.
     """
 
-    def __init__(
-        self, zip_loader: Any, name: str, content_hash: str, modules: tuple[str, ...]
-    ) -> None:
+    def __init__(self, zip_loader: "Any") -> None:
         self.archive: str = zip_loader.archive
         self._zip = zip_loader
-        self._modules = frozenset(f"{__name__}.{module}" for module in modules)
-        self.app = (name, content_hash)
+        magic, compiled = marshal.loads(zip_loader.get_data(self._path(RUNTIME_MEMBER)))
+        self._names = frozenset(f"{__name__}.{module}" for module in compiled)
+        usable = magic == _bootstrap_external.MAGIC_NUMBER
+        self._compiled: dict[str, bytes] = compiled if usable else {}
+        self._app: tuple[str, str] | None = None  # (name, content hash), from the index
         self.pending: list[tuple[str, bytes]] = []  # (file name, pyc) not yet stored
 
-    def find_spec(self, fullname: str, path: object = None, target: object = None) -> Any:
-        if fullname not in self._modules:
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> "Any":
+        if fullname not in self._names:
             return None
-        origin = os.path.join(self.archive, *fullname.split(".")) + ".py"
+        origin = self._path(*fullname.split(".")) + ".py"
         spec = _bootstrap.ModuleSpec(fullname, self, origin=origin)  # type: ignore[arg-type]
         spec.has_location = True
         return spec
@@ -351,27 +337,47 @@ class RuntimeBytecodeFinder:
     def create_module(self, spec: object) -> None:
         return None
 
-    def exec_module(self, module: ModuleType) -> None:
-        path = module.__spec__.origin if module.__spec__ else None
-        assert path is not None
-        filename = os.path.basename(path) + "c"
-        relative = os.path.join(bytecode_subdir(*self.app), __name__, filename)
-        code = read_cached_pyc(relative)
+    def exec_module(self, module: "ModuleType") -> None:
+        name = module.__name__.rpartition(".")[2]
+        path = self._path(PACKAGE_NAME, name + ".py")
+        pyc = self._compiled.get(name)
+        code = load_pyc(pyc) if pyc is not None else self._cached_or_compiled(name, path)
         if code is None:
-            source = self._zip.get_data(path)
-            code = compile(source, path, "exec", dont_inherit=True)
-            self.pending.append((filename, pyc_bytes(source, code)))
-        else:
-            _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
+            raise ImportError(f"no usable code for {module.__name__}", name=module.__name__)
+        _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
         exec(code, module.__dict__)
+
+    def get_source(self, fullname: str) -> "str | None":
+        path = self._path(*fullname.split(".")) + ".py"
+        return _bootstrap_external.decode_source(self._zip.get_data(path))
 
     def get_data(self, path: str) -> bytes:
         """Archive members, as zipimport reads them (bootstrap reads the index this way)."""
         data: bytes = self._zip.get_data(path)
         return data
 
-    def store_pending(self, write: Callable[[str, bytes], None]) -> None:
+    def store_pending(self, write: "Callable[[str, bytes], None]") -> None:
         """Hand the bytecode compiled at this start to ``write(file name, pyc)``."""
         pending, self.pending = self.pending, []
         for filename, pyc in pending:
             write(filename, pyc)
+
+    def _cached_or_compiled(self, name: str, path: str) -> "CodeType | None":
+        filename = name + ".pyc"
+        if not sys.dont_write_bytecode:
+            if self._app is None:
+                index = marshal.loads(self._zip.get_data(self._path(INDEX_MEMBER)))
+                self._app = (index["name"], index["hash"])
+            relative = os.path.join(bytecode_subdir(*self._app), PACKAGE_NAME, filename)
+            code = read_cached_pyc(relative)
+            if code is not None:
+                return code
+        source = self._zip.get_data(path)
+        code = compile(source, path, "exec", dont_inherit=True)
+        if not sys.dont_write_bytecode:
+            self.pending.append((filename, pyc_bytes(source, code)))
+        return code
+
+    def _path(self, *parts: str) -> str:
+        # zipimport knows the archive by the path it was given, relative or not.
+        return os.path.join(self.archive, *parts)

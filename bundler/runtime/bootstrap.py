@@ -1,7 +1,5 @@
 """Start an app from its archive: read the index, install the importer, call the entry point."""
 
-from __future__ import annotations
-
 import marshal
 import os
 import sys
@@ -41,7 +39,7 @@ def run(main_name: str, main_file: str) -> None:
     sys.exit(status)
 
 
-def read_index(archive: str) -> Index:
+def read_index(archive: str) -> "Index":
     """Load the module index that the builder stored next to ``__main__.py``."""
     loader = globals()["__loader__"]  # the zipimporter that loaded this module
     try:
@@ -59,7 +57,7 @@ def read_index(archive: str) -> Index:
     return index  # type: ignore[no-any-return]
 
 
-def _store_runtime_bytecode(importer: ArchiveImporter) -> None:
+def _store_runtime_bytecode(importer: "ArchiveImporter") -> None:
     """Keep the runtime modules that the first stage compiled at this start (on a Python
     other than the build's) in the per-user cache, for the next start."""
     finder: Any = next((f for f in sys.meta_path if hasattr(f, "store_pending")), None)
@@ -71,7 +69,7 @@ def _store_runtime_bytecode(importer: ArchiveImporter) -> None:
     finder.store_pending(lambda name, pyc: store.store_pyc(f"{PACKAGE_NAME}/{name}", pyc))
 
 
-def check_python(index: Index) -> None:
+def check_python(index: "Index") -> None:
     """Refuse to start on a Python that the app's ``requires-python`` excludes."""
     spec = index["requires_python"]
     if spec and not version_matches(spec, sys.version_info[:3]):
@@ -82,7 +80,7 @@ def check_python(index: Index) -> None:
         )
 
 
-def install(archive: str, index: Index) -> ArchiveImporter:
+def install(archive: str, index: "Index") -> "ArchiveImporter":
     """Put the archive's finder first on ``sys.meta_path`` and hide host site-packages."""
     importer = install_importer(archive, index)
     if not index["inherit_path"]:
@@ -90,7 +88,7 @@ def install(archive: str, index: Index) -> ArchiveImporter:
     return importer
 
 
-def run_entry_point(index: Index) -> Any:
+def run_entry_point(index: "Index") -> "Any":
     """Run the entry point; its return value becomes the exit status."""
     module_name, function = index["entry"]
     try:
@@ -114,7 +112,7 @@ def run_entry_point(index: Index) -> Any:
         raise cause from None
 
 
-def _boot_error_in_chain(exc: BaseException) -> BootError | None:
+def _boot_error_in_chain(exc: "BaseException") -> "BootError | None":
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -125,7 +123,7 @@ def _boot_error_in_chain(exc: BaseException) -> BootError | None:
     return None
 
 
-def version_matches(specifier: str, version: tuple[int, ...]) -> bool:
+def version_matches(specifier: str, version: "tuple[int, ...]") -> bool:
     """Evaluate a PEP 440 specifier set such as ``>=3.9,!=3.10.*`` for a release tuple."""
     for clause in specifier.split(","):
         clause = clause.strip()
@@ -139,7 +137,7 @@ def version_matches(specifier: str, version: tuple[int, ...]) -> bool:
     return True
 
 
-def _clause_matches(operator: str, wanted: str, version: tuple[int, ...]) -> bool:
+def _clause_matches(operator: str, wanted: str, version: "tuple[int, ...]") -> bool:
     wildcard = wanted.endswith(".*")
     try:
         numbers = tuple(int(part) for part in wanted.rstrip(".*").split("."))
@@ -165,14 +163,14 @@ def _clause_matches(operator: str, wanted: str, version: tuple[int, ...]) -> boo
     }.get(operator, True)
 
 
-def _compare(version: tuple[int, ...], numbers: tuple[int, ...]) -> int:
+def _compare(version: "tuple[int, ...]", numbers: "tuple[int, ...]") -> int:
     width = max(len(version), len(numbers))
     left = tuple(version) + (0,) * (width - len(version))
     right = numbers + (0,) * (width - len(numbers))
     return (left > right) - (left < right)
 
 
-def _isolated_path(path: list[str], archive: str) -> list[str]:
+def _isolated_path(path: "list[str]", archive: str) -> "list[str]":
     """Keep the archive, the standard library and PYTHONPATH; drop site directories.
 
     A module missing from the archive then fails on the build machine too, instead of
@@ -213,7 +211,7 @@ def _show_app_frames_only(archive: str) -> None:
     )
 
     def excepthook(
-        kind: type[BaseException], value: BaseException, tb: TracebackType | None
+        kind: "type[BaseException]", value: "BaseException", tb: "TracebackType | None"
     ) -> None:
         # Start after the last runtime frame: what precedes it is runpy and the stub.
         first = tb

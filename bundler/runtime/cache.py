@@ -15,8 +15,6 @@ The builder uses the same ``AtomicFile``, ``write_atomic`` and ``FileLock`` for 
 caches and for the archive it writes.
 """
 
-from __future__ import annotations
-
 import os
 import stat
 import sys
@@ -98,19 +96,19 @@ class BytecodeStore:
     the app then compiles every time, quietly.
     """
 
-    def __init__(self, cache: UserCache, name: str, content_hash: str) -> None:
+    def __init__(self, cache: "UserCache", name: str, content_hash: str) -> None:
         self._cache = cache
         self._app = (name, content_hash)
         self._directory: str | None = None
         self._usable = not sys.dont_write_bytecode
 
-    def load(self, member: str) -> CodeType | None:
+    def load(self, member: str) -> "CodeType | None":
         """The cached code of source ``member``, if we stored it before."""
         path = self._path(member)
         data = read_trusted(path) if path is not None else None
         return load_pyc(data) if data is not None else None
 
-    def store(self, member: str, source: bytes, code: CodeType) -> None:
+    def store(self, member: str, source: bytes, code: "CodeType") -> None:
         """Keep ``code``, compiled from ``source``, for the next start."""
         self.store_pyc(member + "c", pyc_bytes(source, code))
 
@@ -124,7 +122,7 @@ class BytecodeStore:
         except OSError:
             self._usable = False
 
-    def _path(self, member: str, suffix: str = "c") -> str | None:
+    def _path(self, member: str, suffix: str = "c") -> "str | None":
         if not self._usable:
             return None
         try:
@@ -191,7 +189,7 @@ class AtomicFile:
         self._sync = sync
         self._stream: IO[bytes] | None = None
 
-    def __enter__(self) -> IO[bytes]:
+    def __enter__(self) -> "IO[bytes]":
         flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(self.temporary, flags, 0o600)
@@ -200,9 +198,9 @@ class AtomicFile:
 
     def __exit__(
         self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
+        kind: "type[BaseException] | None",
+        value: "BaseException | None",
+        traceback: "TracebackType | None",
     ) -> None:
         stream = self._stream
         assert stream is not None
@@ -252,7 +250,7 @@ class FileLock:
         self._shared = shared
         self._fd = -1
 
-    def __enter__(self) -> FileLock:
+    def __enter__(self) -> "FileLock":
         if self._fd < 0:
             self.open()
         return self

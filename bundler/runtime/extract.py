@@ -25,8 +25,6 @@ by one, which would dominate a first start on a slow disk; the marker is, and an
 extension whose size does not match the index is extracted again before it is loaded.
 """
 
-from __future__ import annotations
-
 import _frozen_importlib as _bootstrap
 import _frozen_importlib_external as _bootstrap_external
 import _imp
@@ -40,13 +38,6 @@ from . import (
     MODULE_PACKAGE,
     MODULE_SOURCE,
     NAMESPACE,
-    NATIVE_ABI3_FLOOR,
-    NATIVE_BUILT_FOR,
-    NATIVE_PLATFORMS,
-    NATIVE_TITLE,
-    UNIT_DISTRIBUTION,
-    UNIT_MEMBERS,
-    UNIT_NEEDS,
     BootError,
 )
 from .cache import CacheError, FileLock, safe_member_path, unlink_quietly, write_atomic
@@ -90,18 +81,20 @@ class Extractor:
     """Writes the units of one archive into its cache directory, each at most once, and
     makes the specs of the modules imported from there."""
 
-    def __init__(self, archive: Archive, table: Extraction, app_dir: Callable[[], str]) -> None:
+    def __init__(
+        self, archive: "Archive", table: "Extraction", app_dir: "Callable[[], str]"
+    ) -> None:
         self._archive = archive
         self._table = table
         self._app_dir = app_dir
         self._ready: set[str] = set()
         self._platform: Platform | None = None
 
-    def fallback(self, fullname: str) -> tuple[str, str | None] | None:
+    def fallback(self, fullname: str) -> "tuple[str, str | None] | None":
         """The (source, bytecode) members of an extension's pure-Python twin, if any."""
         return self._table["fallbacks"].get(fullname)
 
-    def find_spec(self, fullname: str, record: ModuleRecord) -> ModuleSpec | None:
+    def find_spec(self, fullname: str, record: "ModuleRecord") -> "ModuleSpec | None":
         """The spec of a module imported from the cache rather than the archive."""
         key = self._table["modules"][fullname]
         if record[MODULE_KIND] == EXTENSION:
@@ -122,7 +115,7 @@ class Extractor:
         )
         return found
 
-    def _extension_spec(self, fullname: str, record: ModuleRecord, key: str) -> ModuleSpec:
+    def _extension_spec(self, fullname: str, record: "ModuleRecord", key: str) -> "ModuleSpec":
         member = record[MODULE_SOURCE]
         assert member is not None
         problem = self.incompatibility(fullname, member, key)
@@ -145,8 +138,8 @@ class Extractor:
         """Make every file of unit ``key`` (and of the units it needs) a real file."""
         if key in self._ready and not repair:
             return
-        unit = self._table["units"][key]
-        for dependency in unit[UNIT_NEEDS]:
+        members, needs, _distribution = self._table["units"][key]
+        for dependency in needs:
             self.ensure(dependency)
         app = self._app_dir()
         marker = os.path.join(app, "site.done", key.replace("/", "+"))
@@ -156,7 +149,7 @@ class Extractor:
             with FileLock(os.path.join(app, "site.lock")):
                 # Another process may have finished the unit while we waited.
                 if not os.path.exists(marker):
-                    self._write(unit[UNIT_MEMBERS])
+                    self._write(members)
                     write_atomic(marker, b"")
         self._ready.add(key)
 
@@ -164,7 +157,7 @@ class Extractor:
         """The directory units are extracted into, at their payload paths."""
         return os.path.join(self._app_dir(), "site")
 
-    def incompatibility(self, fullname: str, member: str, key: str) -> str | None:
+    def incompatibility(self, fullname: str, member: str, key: str) -> "str | None":
         """Why this Python cannot load the extension ``member``; None when it can."""
         native = self._native_of(key)
         filename = member.rsplit("/", 1)[-1]
@@ -175,7 +168,7 @@ class Extractor:
         if loadable(suffix, native, self._platform):
             return None
         if native is not None:
-            title, built_for = native[NATIVE_TITLE], native[NATIVE_BUILT_FOR]
+            title, built_for, _platforms, _floor = native
         else:
             title, built_for = fullname, describe_suffix(suffix)
         return (
@@ -191,16 +184,18 @@ class Extractor:
             raise  # a damaged archive says so itself
         except (OSError, CacheError) as exc:
             native = self._native_of(key)
-            owner = native[NATIVE_TITLE] if native is not None else fullname
+            owner = fullname
+            if native is not None:
+                owner, _built_for, _platforms, _floor = native
             raise ExtractionError(
                 f"cannot extract the {what} of {owner}: {_reason(exc)}", name=fullname
             ) from None
 
-    def _native_of(self, key: str) -> NativeRecord | None:
-        dist = self._table["units"][key][UNIT_DISTRIBUTION]
+    def _native_of(self, key: str) -> "NativeRecord | None":
+        _members, _needs, dist = self._table["units"][key]
         return self._table["native"].get(dist) if dist is not None else None
 
-    def _write(self, members: Sequence[str]) -> None:
+    def _write(self, members: "Sequence[str]") -> None:
         site = self.site()
         for member in members:
             path = safe_member_path(site, member)
@@ -215,14 +210,14 @@ class Extractor:
             return False
 
 
-def loadable(suffix: str, native: NativeRecord | None, platform: Platform) -> bool:
+def loadable(suffix: str, native: "NativeRecord | None", platform: "Platform") -> bool:
     """Whether an extension file named ``*suffix`` of a distribution whose native code is
     described by ``native`` loads on this interpreter, running on ``platform``."""
     if suffix not in _imp.extension_suffixes():
         return False
     if native is None:
         return True
-    platforms, floor = native[NATIVE_PLATFORMS], native[NATIVE_ABI3_FLOOR]
+    _title, _built_for, platforms, floor = native
     system, machine, _libc = platform
     # A linux_x86_64 tag says nothing of the libc: it matches either.
     ok = not platforms or platform in platforms or (system, machine, "") in platforms
@@ -232,8 +227,8 @@ def loadable(suffix: str, native: NativeRecord | None, platform: Platform) -> bo
 
 
 def detect_platform(
-    system: str = sys.platform, machine: str | None = None, suffixes: Sequence[str] = ()
-) -> Platform:
+    system: str = sys.platform, machine: "str | None" = None, suffixes: "Sequence[str]" = ()
+) -> "Platform":
     """(os, machine, libc) of this interpreter, spelled as wheel platform tags are read."""
     if machine is None:
         if sys.platform == "win32":
@@ -253,7 +248,7 @@ def normalise_machine(name: str) -> str:
     return _MACHINE_ALIASES.get(name.lower(), name.lower())
 
 
-def describe_interpreter(platform: Platform) -> str:
+def describe_interpreter(platform: "Platform") -> str:
     """``CPython 3.12 on linux x86_64``: this interpreter, for messages."""
     implementation = sys.implementation.name
     name = {"cpython": "CPython", "pypy": "PyPy"}.get(implementation, implementation)
@@ -281,7 +276,7 @@ def is_python_source(member: str) -> bool:
     return member.endswith(_SOURCE_SUFFIXES)
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: "BaseException") -> str:
     if isinstance(exc, OSError) and exc.strerror:
         where = f" ({exc.filename})" if exc.filename else ""
         return f"{exc.strerror}{where}"

@@ -7,8 +7,6 @@
 modules of their own, imported the first time an app needs them.
 """
 
-from __future__ import annotations
-
 import _frozen_importlib as _bootstrap
 import _frozen_importlib_external as _bootstrap_external
 import _imp
@@ -46,7 +44,7 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 class ArchiveLoader:
     """Loader of the modules of one archive's payload: code, source, data, resources."""
 
-    def __init__(self, path: str, index: Index, cache: UserCache | None = None) -> None:
+    def __init__(self, path: str, index: "Index", cache: "UserCache | None" = None) -> None:
         self.archive = Archive(path, index["chunks"])
         self.index = index
         self._cache = cache
@@ -56,10 +54,10 @@ class ArchiveLoader:
         self._replaced: dict[str, ModuleRecord] = {}
         self._resource_readers: dict[str, ArchiveResourceReader] = {}
 
-    def create_module(self, spec: ModuleSpec) -> None:
+    def create_module(self, spec: "ModuleSpec") -> None:
         return None
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         spec = module.__spec__
         code = self.get_code(spec.name if spec is not None else module.__name__)
         exec(code, module.__dict__)
@@ -70,7 +68,7 @@ class ArchiveLoader:
     def get_filename(self, fullname: str) -> str:
         return self.archive.path_of(self._entry(fullname)[MODULE_SOURCE])
 
-    def get_code(self, fullname: str) -> CodeType:
+    def get_code(self, fullname: str) -> "CodeType":
         record = self._entry(fullname)
         source, bytecode = record[MODULE_SOURCE], record[MODULE_BYTECODE]
         path = self.archive.path_of(source)
@@ -82,7 +80,7 @@ class ArchiveLoader:
             raise ImportError(f"no source or bytecode for {fullname!r}", name=fullname)
         return self._compile_cached(source, path)
 
-    def _compile_cached(self, member: str, path: str) -> CodeType:
+    def _compile_cached(self, member: str, path: str) -> "CodeType":
         """Compile for this Python (not the build's), keeping the result for next time."""
         if self._bytecode is None:
             from .cache import BytecodeStore
@@ -97,7 +95,7 @@ class ArchiveLoader:
         self._bytecode.store(member, source, code)
         return code
 
-    def get_source(self, fullname: str) -> str | None:
+    def get_source(self, fullname: str) -> "str | None":
         source = self._entry(fullname)[MODULE_SOURCE]
         if source is None:
             return None
@@ -110,7 +108,7 @@ class ArchiveLoader:
                 return stream.read()
         return self.archive.read(member)
 
-    def get_resource_reader(self, fullname: str) -> ArchiveResourceReader | None:
+    def get_resource_reader(self, fullname: str) -> "ArchiveResourceReader | None":
         record = self._record(fullname)
         if record is None or not record[MODULE_PACKAGE]:
             return None
@@ -122,7 +120,7 @@ class ArchiveLoader:
             self._resource_readers[fullname] = reader
         return reader
 
-    def source_of_path(self, path: str) -> str | None:
+    def source_of_path(self, path: str) -> "str | None":
         """Source text of an archived ``.py`` file, for linecache (warnings, pdb)."""
         member = self.archive.member_of(path)
         if member is None or not member.endswith(".py") or member not in self.archive.files:
@@ -130,7 +128,7 @@ class ArchiveLoader:
         text: str = _bootstrap_external.decode_source(self.archive.read(member))
         return text
 
-    def cache(self) -> UserCache:
+    def cache(self) -> "UserCache":
         """The per-user cache, found when something first needs it (never at start)."""
         if self._cache is None:
             from .cache import UserCache
@@ -138,14 +136,14 @@ class ArchiveLoader:
             self._cache = UserCache()
         return self._cache
 
-    def _record(self, fullname: str) -> ModuleRecord | None:
+    def _record(self, fullname: str) -> "ModuleRecord | None":
         replaced = self._replaced.get(fullname)
         if replaced is not None:
             return replaced
         record: ModuleRecord | None = self.archive.modules.get(fullname)
         return record
 
-    def _entry(self, fullname: str) -> ModuleRecord:
+    def _entry(self, fullname: str) -> "ModuleRecord":
         record = self._record(fullname)
         if record is None:
             raise ImportError(f"{fullname!r} is not in {self.archive.path}", name=fullname)
@@ -158,7 +156,7 @@ class ArchiveLoader:
 class ArchiveImporter(ArchiveLoader):
     """Meta path finder for every module in one archive's payload, and their loader."""
 
-    def __init__(self, path: str, index: Index, cache: UserCache | None = None) -> None:
+    def __init__(self, path: str, index: "Index", cache: "UserCache | None" = None) -> None:
         super().__init__(path, index, cache)
         # Modules imported from the per-user cache (native code, zip-unsafe packages).
         self._extracted = index["extract"]["modules"]
@@ -168,9 +166,9 @@ class ArchiveImporter(ArchiveLoader):
     def find_spec(
         self,
         fullname: str,
-        path: Sequence[str] | None = None,
-        target: ModuleType | None = None,
-    ) -> ModuleSpec | None:
+        path: "Sequence[str] | None" = None,
+        target: "ModuleType | None" = None,
+    ) -> "ModuleSpec | None":
         record = self._record(fullname)
         if record is None:
             if fullname in PATCHES:
@@ -195,7 +193,7 @@ class ArchiveImporter(ArchiveLoader):
             spec.submodule_search_locations = [self.archive.path_of(_package_dir(fullname))]
         return spec
 
-    def _extracted_spec(self, fullname: str, record: ModuleRecord) -> ModuleSpec | None:
+    def _extracted_spec(self, fullname: str, record: "ModuleRecord") -> "ModuleSpec | None":
         from .extract import ExtractionError, Extractor
 
         if self._extractor is None:
@@ -214,7 +212,7 @@ class ArchiveImporter(ArchiveLoader):
             )
             return self.find_spec(fullname)
 
-    def _namespace_spec(self, fullname: str, parent_path: object = None) -> ModuleSpec:
+    def _namespace_spec(self, fullname: str, parent_path: object = None) -> "ModuleSpec":
         """A namespace package, shaped as PathFinder shapes one (``_NamespacePath``)."""
         location = [self.archive.path_of(_package_dir(fullname))]
         loader = NamespaceLoader(fullname, location, self._namespace_spec)
@@ -226,13 +224,13 @@ class ArchiveImporter(ArchiveLoader):
     def invalidate_caches(self) -> None:
         """Nothing to invalidate: an archive does not change while it runs."""
 
-    def find_distributions(self, context: Any = None) -> Iterator[Any]:
+    def find_distributions(self, context: "Any" = None) -> "Iterator[Any]":
         """Distributions stored in the archive, for ``importlib.metadata``."""
         from .metadata import find_distributions
 
         return find_distributions(self.archive, self.index["dists"], context)
 
-    def iter_package(self, package: str) -> Iterator[tuple[str, bool]]:
+    def iter_package(self, package: str) -> "Iterator[tuple[str, bool]]":
         """(name, is_package) of the modules directly in ``package`` ("" for the top)."""
         for name, record in sorted(self.archive.modules_in(_package_dir(package)).items()):
             yield name.rpartition(".")[2], record[MODULE_PACKAGE]
@@ -240,13 +238,13 @@ class ArchiveImporter(ArchiveLoader):
     def _app_dir(self) -> str:
         return self.cache().app_dir(self.index["name"], self.index["hash"])
 
-    def _files_of(self, spec: ModuleSpec) -> Any:
+    def _files_of(self, spec: "ModuleSpec") -> "Any":
         if getattr(spec, "loader", None) is not self:
             return None
         reader = self.get_resource_reader(spec.name)
         return reader.files() if reader is not None else None
 
-    def _patches(self) -> PatchContext:
+    def _patches(self) -> "PatchContext":
         if self._patch_context is None:
             from .patches import PatchContext
 
@@ -255,7 +253,7 @@ class ArchiveImporter(ArchiveLoader):
 
 
 # Public as NamespaceLoader since 3.11; _NamespaceLoader before.
-_NamespaceLoaderBase: Any = (
+_NamespaceLoaderBase: "Any" = (
     getattr(_bootstrap_external, "NamespaceLoader", None) or _bootstrap_external._NamespaceLoader
 )
 
@@ -267,12 +265,12 @@ class NamespaceLoader(_NamespaceLoaderBase):  # type: ignore[misc]
     virtualenv gives it.
     """
 
-    resource_reader: Any  # the archive importer's get_resource_reader
+    resource_reader: "Any"  # the archive importer's get_resource_reader
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         module.__file__ = None  # what PathFinder's namespace packages get, too
 
-    def get_resource_reader(self, fullname: str) -> ArchiveResourceReader | None:
+    def get_resource_reader(self, fullname: str) -> "ArchiveResourceReader | None":
         reader: ArchiveResourceReader | None = self.resource_reader(fullname)
         return reader
 
@@ -283,12 +281,12 @@ NamespaceLoader.__name__ = NamespaceLoader.__qualname__ = _NamespaceLoaderBase._
 class ArchivePathFinder:
     """Path entry finder for directories inside the archive (used by ``pkgutil``)."""
 
-    def __init__(self, importer: ArchiveImporter, package: str, fallback: Any = None) -> None:
+    def __init__(self, importer: "ArchiveImporter", package: str, fallback: "Any" = None) -> None:
         self.importer = importer
         self.package = package
         self.fallback = fallback
 
-    def find_spec(self, fullname: str, target: ModuleType | None = None) -> ModuleSpec | None:
+    def find_spec(self, fullname: str, target: "ModuleType | None" = None) -> "ModuleSpec | None":
         # Only the archive's own modules: the stdlib patches belong to the meta path.
         own = fullname in self.importer.archive.modules
         spec = self.importer.find_spec(fullname) if own else None
@@ -303,20 +301,20 @@ class ArchivePathFinder:
     def invalidate_caches(self) -> None:
         """Nothing to invalidate."""
 
-    def iter_modules(self, prefix: str = "") -> Iterator[tuple[str, bool]]:
+    def iter_modules(self, prefix: str = "") -> "Iterator[tuple[str, bool]]":
         """(name, is_package) of the modules directly under this directory."""
         for name, is_package in self.importer.iter_package(self.package):
             yield prefix + name, is_package
 
 
-def install_importer(path: str, index: Index) -> ArchiveImporter:
+def install_importer(path: str, index: "Index") -> "ArchiveImporter":
     """Make the archive's modules importable in this process: its finder first on
     ``sys.meta_path``, a path hook for ``pkgutil``, linecache patched if already loaded."""
     importer = ArchiveImporter(path, index)
     sys.meta_path.insert(0, importer)
     archive = importer.archive
 
-    def path_hook(entry: str) -> ArchivePathFinder:
+    def path_hook(entry: str) -> "ArchivePathFinder":
         member = "" if entry == path else archive.member_of(entry)
         if member is None:
             raise ImportError("not inside this archive")
@@ -339,13 +337,13 @@ def install_importer(path: str, index: Index) -> ArchiveImporter:
     return importer
 
 
-def _unmarshal(data: bytes, path: str) -> CodeType:
+def _unmarshal(data: bytes, path: str) -> "CodeType":
     code: CodeType = marshal.loads(memoryview(data)[16:])
     _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
     return code
 
 
-def _zip_importer(path: str) -> Any:
+def _zip_importer(path: str) -> "Any":
     try:
         import zipimport
 

@@ -4,8 +4,6 @@ Imported only when an app (or a library it uses) asks for distribution metadata.
 ``Archive`` (reader.py) and the names of its dist-info directories, never the importer.
 """
 
-from __future__ import annotations
-
 from importlib.metadata import Distribution
 
 from . import normalise_name
@@ -23,16 +21,16 @@ if TYPE_CHECKING:
 class ArchiveDistribution(Distribution):
     """A distribution whose dist-info directory lives in the archive's payload."""
 
-    def __init__(self, path: ArchivePath) -> None:
+    def __init__(self, path: "ArchivePath") -> None:
         self._path = path
 
-    def read_text(self, filename: str) -> str | None:
+    def read_text(self, filename: str) -> "str | None":
         try:
             return self._path.joinpath(filename).read_text(encoding="utf-8")
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
-    def locate_file(self, path: str | os.PathLike[str]) -> Any:
+    def locate_file(self, path: "str | os.PathLike[str]") -> "Any":
         return self._path.parent.joinpath(str(path))
 
     @property
@@ -42,8 +40,8 @@ class ArchiveDistribution(Distribution):
 
 
 def find_distributions(
-    archive: Archive, dist_dirs: Iterable[str], context: Any = None
-) -> Iterator[ArchiveDistribution]:
+    archive: "Archive", dist_dirs: "Iterable[str]", context: "Any" = None
+) -> "Iterator[ArchiveDistribution]":
     """The archive's distributions that match ``context.name`` (all when it is None)."""
     wanted = getattr(context, "name", None)
     key = normalise_name(wanted) if wanted else None

@@ -7,8 +7,6 @@ modules patched, and the function here that patches each, are listed in
 ``PatchContext`` of callables, never the importer.
 """
 
-from __future__ import annotations
-
 import _frozen_importlib_external as _bootstrap_external
 
 from . import PACKAGE_NAME, PATCHES
@@ -29,8 +27,8 @@ class PatchContext:
 
     def __init__(
         self,
-        source_of_path: Callable[[str], str | None],
-        files_of: Callable[[ModuleSpec], Any],
+        source_of_path: "Callable[[str], str | None]",
+        files_of: "Callable[[ModuleSpec], Any]",
     ) -> None:
         # The source text of an archived .py file named by path, or None.
         self.source_of_path = source_of_path
@@ -39,8 +37,8 @@ class PatchContext:
 
 
 def patched_spec(
-    fullname: str, path: Sequence[str] | None, context: PatchContext
-) -> ModuleSpec | None:
+    fullname: str, path: "Sequence[str] | None", context: "PatchContext"
+) -> "ModuleSpec | None":
     """The usual spec of ``fullname``, with its patch run after the module executes."""
     patch = globals()[PATCHES[fullname]]
     spec = _bootstrap_external.PathFinder.find_spec(fullname, path)
@@ -48,7 +46,7 @@ def patched_spec(
         return spec
     original_exec = spec.loader.exec_module
 
-    def exec_module(module: ModuleType) -> None:
+    def exec_module(module: "ModuleType") -> None:
         original_exec(module)
         patch(module, context)
 
@@ -56,7 +54,7 @@ def patched_spec(
     return spec
 
 
-def patch_multiprocessing_spawn(module: Any, context: PatchContext) -> None:
+def patch_multiprocessing_spawn(module: "Any", context: "PatchContext") -> None:
     """Make spawn and forkserver children import from the archive.
 
     A child re-creates ``__main__`` from the preparation data before it unpickles the
@@ -66,7 +64,7 @@ def patch_multiprocessing_spawn(module: Any, context: PatchContext) -> None:
     """
     original = module.get_preparation_data
 
-    def get_preparation_data(name: str) -> dict[str, Any]:
+    def get_preparation_data(name: str) -> "dict[str, Any]":
         data: dict[str, Any] = original(name)
         data.pop("init_main_from_path", None)
         data["init_main_from_name"] = CHILD_MODULE
@@ -75,7 +73,7 @@ def patch_multiprocessing_spawn(module: Any, context: PatchContext) -> None:
     module.get_preparation_data = get_preparation_data
 
 
-def patch_linecache(module: Any, context: PatchContext) -> None:
+def patch_linecache(module: "Any", context: "PatchContext") -> None:
     """Let linecache read archived sources by file name alone.
 
     Tracebacks pass the module's globals, so linecache can ask the loader; ``warnings``
@@ -84,7 +82,7 @@ def patch_linecache(module: Any, context: PatchContext) -> None:
     """
     original = module.updatecache
 
-    def updatecache(filename: str, module_globals: Any = None) -> list[str]:
+    def updatecache(filename: str, module_globals: "Any" = None) -> "list[str]":
         lines: list[str] = original(filename, module_globals)
         if lines:
             return lines
@@ -100,12 +98,12 @@ def patch_linecache(module: Any, context: PatchContext) -> None:
     module.updatecache = updatecache
 
 
-def patch_py39_resources(module: Any, context: PatchContext) -> None:
+def patch_py39_resources(module: "Any", context: "PatchContext") -> None:
     """Python 3.9's ``importlib.resources.files()`` ignores resource readers and assumes
     zipimport's layout (fixed in 3.10): ask our reader first, as 3.10 does."""
     fallback = module.from_package
 
-    def from_package(package: ModuleType) -> Any:
+    def from_package(package: "ModuleType") -> "Any":
         spec = package.__spec__
         files = context.files_of(spec) if spec is not None else None
         return files if files is not None else fallback(package)

@@ -8,24 +8,12 @@ number of files in the archive. The index is split into chunks (one per director
 directory: an archive of 70,000 modules starts like one of 50.
 """
 
-from __future__ import annotations
-
 import marshal
 import os
 import zlib
 from _collections_abc import Mapping  # already imported by os: costs nothing at start
 
-from . import (
-    DEFLATED,
-    FILE_COMPRESSED,
-    FILE_CRC,
-    FILE_METHOD,
-    FILE_OFFSET,
-    FILE_SIZE,
-    ArchiveDamaged,
-    member_chunk,
-    module_chunk,
-)
+from . import DEFLATED, ArchiveDamaged, member_chunk, module_chunk
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,7 +30,7 @@ else:
 class Archive:
     """One archive file: its payload members, read by offset, and its chunked index."""
 
-    def __init__(self, path: str, chunks: dict[str, tuple[int, int]]) -> None:
+    def __init__(self, path: str, chunks: "dict[str, tuple[int, int]]") -> None:
         self.path = path
         self._file = _ArchiveFile(path)
         self._pending = dict(chunks)
@@ -63,11 +51,11 @@ class Archive:
             raise FileNotFoundError(2, "No such file in archive", self.path_of(member))
         return self._file.read(record, member)
 
-    def path_of(self, member: str | None) -> str:
+    def path_of(self, member: "str | None") -> str:
         """The path that stands for ``member`` in ``__file__`` and tracebacks."""
         return f"{self.path}{os.sep}{member}" if member else self.path
 
-    def member_of(self, path: str) -> str | None:
+    def member_of(self, path: str) -> "str | None":
         """The member named by an absolute path inside the archive, or None."""
         prefix = self.path + os.sep
         if not path.startswith(prefix):
@@ -78,7 +66,7 @@ class Archive:
         """Whether the payload has a directory ``directory`` (``""`` is its root)."""
         return directory in self._all_directories()
 
-    def children(self, directory: str) -> set[str]:
+    def children(self, directory: str) -> "set[str]":
         """Names of the files and directories directly in ``directory``."""
         prefix = f"{directory}/" if directory else ""
         names = {member[len(prefix) :].partition("/")[0] for member in self._chunk(directory)[1]}
@@ -87,11 +75,11 @@ class Archive:
                 names.add(key[len(prefix) :].partition("/")[0])
         return names
 
-    def modules_in(self, package_dir: str) -> dict[str, ModuleRecord]:
+    def modules_in(self, package_dir: str) -> "dict[str, ModuleRecord]":
         """The modules directly in a package directory (``a/b`` holds ``a.b.c``)."""
         return dict(self._chunk(package_dir)[0])
 
-    def _all_directories(self) -> frozenset[str]:
+    def _all_directories(self) -> "frozenset[str]":
         if self._directories is None:
             found = {""}
             for key in self._keys:
@@ -101,7 +89,7 @@ class Archive:
             self._directories = frozenset(found)
         return self._directories
 
-    def _chunk(self, key: str) -> Chunk:
+    def _chunk(self, key: str) -> "Chunk":
         self._load(key)
         return self._contents.get(key, ({}, {}))
 
@@ -139,20 +127,20 @@ class LazyTable(_Table):
 
     def __init__(
         self,
-        data: dict[str, Any],
-        load_for: Callable[[str], None],
-        load_all: Callable[[], None],
+        data: "dict[str, Any]",
+        load_for: "Callable[[str], None]",
+        load_all: "Callable[[], None]",
     ) -> None:
         self._data = data
         self._load_for = load_for
         self._load_all = load_all
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> "Any":
         if key not in self._data:
             self._load_for(key)
         return self._data[key]
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: str, default: "Any" = None) -> "Any":
         if key not in self._data:
             self._load_for(key)
         return self._data.get(key, default)
@@ -164,7 +152,7 @@ class LazyTable(_Table):
             self._load_for(key)
         return key in self._data
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> "Iterator[str]":
         self._load_all()
         return iter(list(self._data))
 
@@ -188,11 +176,11 @@ class _ArchiveFile:
 
             self._lock = threading.Lock()
 
-    def read(self, record: FileRecord, member: str) -> bytes:
+    def read(self, record: "FileRecord", member: str) -> bytes:
         """A member's bytes, inflated to no more than its recorded size and checked."""
-        size = record[FILE_SIZE]
-        raw = self.read_at(record[FILE_OFFSET], record[FILE_COMPRESSED])
-        if record[FILE_METHOD] == DEFLATED:
+        offset, compressed, size, method, crc = record
+        raw = self.read_at(offset, compressed)
+        if method == DEFLATED:
             inflater = zlib.decompressobj(-15)
             try:
                 data = inflater.decompress(raw, size)
@@ -202,7 +190,7 @@ class _ArchiveFile:
         else:
             data, whole = raw, True
         # The CRC costs microseconds and turns silent corruption into a clear error.
-        if not whole or len(data) != size or zlib.crc32(data) != record[FILE_CRC]:
+        if not whole or len(data) != size or zlib.crc32(data) != crc:
             raise ArchiveDamaged(
                 f"{self.path} is corrupt ({member} does not match its checksum); "
                 "rebuild or re-download it"

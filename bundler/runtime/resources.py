@@ -4,8 +4,6 @@ Imported only when an app asks for a resource reader, so apps that never read pa
 do not pay for it. Given an ``Archive`` (reader.py), never the importer.
 """
 
-from __future__ import annotations
-
 import io
 import posixpath
 import sys
@@ -26,10 +24,10 @@ if TYPE_CHECKING:
 class ArchiveResourceReader(TraversableResources):
     """The resource reader of one package in the archive."""
 
-    def __init__(self, archive: Archive, package_dir: str) -> None:
+    def __init__(self, archive: "Archive", package_dir: str) -> None:
         self._root = ArchivePath(archive, package_dir)
 
-    def files(self) -> ArchivePath:
+    def files(self) -> "ArchivePath":
         return self._root
 
     def is_resource(self, path: str) -> bool:
@@ -40,7 +38,7 @@ class ArchiveResourceReader(TraversableResources):
 class ArchivePath(Traversable):
     """A file or directory of the payload, behaving like ``pathlib.Path`` for reading."""
 
-    def __init__(self, archive: Archive, at: str) -> None:
+    def __init__(self, archive: "Archive", at: str) -> None:
         self._archive = archive
         self._at = at.strip("/")
 
@@ -49,7 +47,7 @@ class ArchivePath(Traversable):
         return posixpath.basename(self._at)
 
     @property
-    def parent(self) -> ArchivePath:
+    def parent(self) -> "ArchivePath":
         return ArchivePath(self._archive, posixpath.dirname(self._at))
 
     def is_file(self) -> bool:
@@ -61,22 +59,22 @@ class ArchivePath(Traversable):
     def exists(self) -> bool:
         return self.is_file() or self.is_dir()
 
-    def iterdir(self) -> Iterator[ArchivePath]:
+    def iterdir(self) -> "Iterator[ArchivePath]":
         if not self.is_dir():
             raise NotADirectoryError(str(self))
         for child in sorted(self._archive.children(self._at)):
             yield ArchivePath(self._archive, posixpath.join(self._at, child))
 
-    def joinpath(self, *descendants: str) -> ArchivePath:
+    def joinpath(self, *descendants: str) -> "ArchivePath":
         at = self._at
         for part in descendants:
             at = posixpath.normpath(posixpath.join(at, str(part)))
         return ArchivePath(self._archive, "" if at == "." else at)
 
-    def __truediv__(self, child: str) -> ArchivePath:
+    def __truediv__(self, child: str) -> "ArchivePath":
         return self.joinpath(child)
 
-    def open(self, mode: str = "r", *args: Any, **kwargs: Any) -> IO[Any]:
+    def open(self, mode: str = "r", *args: "Any", **kwargs: "Any") -> "IO[Any]":
         if "w" in mode or "a" in mode or "+" in mode:
             raise PermissionError(f"{self} is inside an archive and cannot be written")
         stream = io.BytesIO(self.read_bytes())
@@ -87,7 +85,7 @@ class ArchivePath(Traversable):
             raise IsADirectoryError(str(self))
         return self._archive.read(self._at)
 
-    def read_text(self, encoding: str | None = None, errors: str | None = None) -> str:
+    def read_text(self, encoding: "str | None" = None, errors: "str | None" = None) -> str:
         with self.open("r", encoding=encoding, errors=errors) as stream:
             text: str = stream.read()
         return text
