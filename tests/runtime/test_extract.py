@@ -14,7 +14,6 @@ import pytest
 from bundler.runtime import cache, extract
 from bundler.runtime.extract import describe_interpreter, detect_platform
 
-
 # -- extraction -------------------------------------------------------------------------
 
 

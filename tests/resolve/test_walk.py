@@ -1,8 +1,7 @@
-"""The resolver: import scanning, module location and classification."""
+"""Walking the import graph from the entry point over a real environment."""
 
 from __future__ import annotations
 
-import ast
 import sys
 from pathlib import Path
 
@@ -11,78 +10,8 @@ import pytest
 from bundler.entrypoint import EntryPoint
 from bundler.environment import inspect_environment, query_interpreter, staged_environment
 from bundler.errors import EntryPointError
-from bundler.resolve import ModuleKind, ModuleLocator, resolve_imports, scan_imports
+from bundler.resolve import ModuleKind, resolve_imports
 from tests.conftest import write_project
-
-
-def refs(source: str, module: str = "pkg.mod", is_package: bool = False) -> dict[str, bool]:
-    """name -> optional, for every import in ``source``."""
-    tree = ast.parse(source)
-    return {ref.name: ref.optional for ref in scan_imports(tree, module, is_package)}
-
-
-def test_absolute_and_relative_imports_are_made_absolute() -> None:
-    found = refs(
-        "import a.b\nfrom . import sibling\nfrom ..top import x\nfrom .sub import y\n",
-        module="pkg.inner.mod",
-    )
-    assert found == {"a.b": False, "pkg.inner": False, "pkg.top": False, "pkg.inner.sub": False}
-
-
-def test_relative_import_in_package_init_is_relative_to_the_package() -> None:
-    found = refs("from .core import run\n", module="pkg", is_package=True)
-    assert found == {"pkg.core": False}
-
-
-def test_try_except_import_error_is_optional_but_else_branch_is_not() -> None:
-    source = (
-        "try:\n    import fast\nexcept ImportError:\n    import slow\n"
-        "try:\n    import other\nexcept ValueError:\n    pass\n"
-    )
-    assert refs(source) == {"fast": True, "slow": False, "other": False}
-
-
-def test_type_checking_block_is_skipped_and_if_blocks_are_optional() -> None:
-    source = (
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import only_for_mypy\n"
-        "if sys.platform == 'win32':\n    import winonly\n"
-    )
-    assert refs(source) == {"typing": False, "winonly": True}
-
-
-def test_imports_inside_functions_are_found() -> None:
-    assert refs("def f():\n    import lazy\n    return lazy\n") == {"lazy": False}
-
-
-def test_literal_dynamic_imports_are_followed() -> None:
-    source = (
-        "import importlib\nimportlib.import_module('plugins.one')\n"
-        "importlib.import_module('.two', 'plugins')\n__import__('three')\n"
-        "importlib.import_module(name_from_config)\n"
-    )
-    assert refs(source) == {
-        "importlib": False,
-        "plugins.one": False,
-        "plugins.two": False,
-        "three": False,
-    }
-
-
-def test_from_import_records_candidate_submodules() -> None:
-    tree = ast.parse("from pkg import sub, CONSTANT\n")
-    (ref,) = scan_imports(tree, "main", False)
-    assert ref.name == "pkg" and ref.fromlist == ("sub", "CONSTANT")
-
-
-def test_locator_finds_namespace_portions_across_path_entries(tmp_path: Path) -> None:
-    write_project(tmp_path / "a", {"ns/one.py": ""})
-    write_project(tmp_path / "b", {"ns/two.py": ""})
-    locator = ModuleLocator([tmp_path / "a", tmp_path / "b"], [".so"])
-    spec = locator.find("ns")
-    assert spec is not None and spec.loader is None
-    assert [Path(p).parent.name for p in spec.submodule_search_locations or []] == ["a", "b"]
-    assert locator.find("ns.two") is not None
-    assert locator.find("ns.three") is None
 
 
 @pytest.fixture(scope="module")
@@ -149,15 +78,6 @@ def test_virtualenv_inside_the_project_is_third_party(tmp_path: Path) -> None:
     graph = resolve_imports(EntryPoint("tool", "main"), env, tmp_path)
     assert graph.modules["tool"].kind is ModuleKind.PROJECT
     assert graph.modules["dep"].kind is ModuleKind.THIRD_PARTY
-
-
-def test_dotted_strings_naming_own_modules_are_optional_imports() -> None:
-    source = (
-        'EXTENSIONS = ["pkg.ext.Plugin", "json.decoder", "see pkg.ext for details"]\n'
-        'LOADER = "pkg.loaders"\n'
-    )
-    assert refs(source, module="pkg.mod") == {"pkg.ext.Plugin": True, "pkg.loaders": True}
-    assert refs(source, module="toplevel") == {}
 
 
 def test_module_named_in_a_string_is_bundled_with_its_imports(tmp_path: Path) -> None:

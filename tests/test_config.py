@@ -1,0 +1,82 @@
+"""Reading pyproject.toml and merging the command line over it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bundler.config import Overrides, load_config
+from bundler.errors import ConfigError, ProjectError
+from tests.conftest import pyproject, write_project
+
+# ---------------------------------------------------------------- configuration
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    toml = pyproject(
+        scripts={"demo": "demo.cli:main"},
+        extra=(
+            "[tool.bundle]\n"
+            'with = ["plugin-a"]\n'
+            'requirements = ["reqs.txt"]\n'
+            'find-links = ["wheels"]\n'
+            "no-index = true\n"
+        ),
+    )
+    return write_project(
+        tmp_path / "proj",
+        {"pyproject.toml": toml, "reqs.txt": "extra-b\n", "wheels/.keep": "", "demo/cli.py": ""},
+    )
+
+
+def test_tool_table_install_options_are_relative_to_the_project(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "more.txt").write_text("x\n")
+    cli = Overrides(
+        output=Path("app.pyz"), requirements=("plugin-c",), requirement_files=(Path("more.txt"),)
+    )
+    install = load_config(project, cli).install
+    assert install is not None
+    assert install.requirements == ("plugin-a", "plugin-c")
+    assert install.requirement_files == (project / "reqs.txt", tmp_path / "more.txt")
+    assert install.find_links == (str(project / "wheels"),)
+    assert install.no_index and install.build_isolation and install.use_cache
+
+
+def test_cli_overrides_the_tool_table(project: Path) -> None:
+    install = load_config(project, Overrides(output=Path("a.pyz"), no_index=False)).install
+    assert install is not None and not install.no_index
+
+
+def test_no_install_conflicts_with_requirements(project: Path) -> None:
+    with pytest.raises(ConfigError, match="--with, --requirement, --find-links need an install"):
+        load_config(project, Overrides(output=Path("a.pyz"), install=False))
+
+
+def test_missing_requirements_file_is_named(project: Path) -> None:
+    cli = Overrides(output=Path("a.pyz"), requirement_files=(Path("/no/reqs.txt"),))
+    with pytest.raises(ConfigError, match=r"requirements file /no/reqs\.txt does not exist"):
+        load_config(project, cli)
+
+
+def test_without_a_project_requirements_are_enough(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, Overrides(output=Path("a.pyz"), requirements=("black",)))
+    assert (config.has_project, config.project) == (False, None)
+    with pytest.raises(ProjectError, match="name distributions to bundle with --with"):
+        load_config(None, Overrides(output=Path("a.pyz")))
+    with pytest.raises(ProjectError, match=r"no pyproject\.toml"):
+        load_config(tmp_path, Overrides(output=Path("a.pyz"), requirements=("black",)))
+
+
+def test_project_table_may_be_left_to_the_backend_unless_not_installing(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"pyproject.toml": "[tool.poetry]\nname = 'x'\n"})
+    assert load_config(root, Overrides(output=Path("a.pyz"))).project is None
+    with pytest.raises(ConfigError, match=r"no \[project\] table"):
+        load_config(root, Overrides(output=Path("a.pyz"), install=False))
