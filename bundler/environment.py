@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
 from pathlib import Path
+from typing import Any
 
 from bundler.errors import InterpreterError
 from bundler.runtime import normalise_name
@@ -46,7 +47,7 @@ print(json.dumps({
     "implementation": sys.implementation.name,
     "cache_tag": sys.implementation.cache_tag,
     "platform": sysconfig.get_platform(),
-    "path": [p for p in sys.path if p],
+    "path": [os.path.realpath(p) for p in sys.path if p],
     "stdlib": stdlib,
     "site": [os.path.realpath(p) for p in site_dirs],
     "builtin": sorted(sys.builtin_module_names),
@@ -215,13 +216,17 @@ def query_interpreter(python: str | None) -> Interpreter:
         last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
         raise InterpreterError(f"interpreter '{executable}' failed to describe itself: {last}")
     try:
-        facts = json.loads(completed.stdout)
-    except ValueError:
+        return _interpreter_from(json.loads(completed.stdout))
+    except (ValueError, KeyError, TypeError, IndexError):
         raise InterpreterError(
             f"'{executable}' does not look like a Python 3.9+ interpreter"
         ) from None
+
+
+def _interpreter_from(facts: dict[str, Any]) -> Interpreter:
+    """The Interpreter the query's JSON describes; KeyError or TypeError if it is not that."""
     return Interpreter(
-        executable=facts["executable"],
+        executable=str(facts["executable"]),
         version=(facts["version"][0], facts["version"][1], facts["version"][2]),
         implementation=facts["implementation"],
         cache_tag=facts["cache_tag"],

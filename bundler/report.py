@@ -43,7 +43,7 @@ def build_report(result: BuildResult, *, verbose: bool, seconds: float) -> Itera
 
 def cache_listing(entries: Sequence[AppCacheEntry]) -> Iterator[str]:
     """One line per cache entry, oldest use first, then the total."""
-    width = max(len(entry.app) for entry in entries)
+    width = max((len(entry.app) for entry in entries), default=0)
     for entry in entries:
         used = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.last_used))
         yield (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,10 @@ BUILD_BACKENDS = (
 )
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+
+# What changes between two runs of one build: its sizes and durations (``report_lines``).
+_SIZE = re.compile(r"\b\d+(\.\d+)? [KM]iB\b")
+_DURATION = re.compile(r"\bin \d+\.\d s$", re.MULTILINE)
 
 
 def run_bundle(
@@ -56,19 +61,21 @@ def bundle_env(**overrides: str) -> dict[str, str]:
 @pytest.fixture(scope="session", autouse=True)
 def private_build_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Builds of this test session keep their wheels and staging directories here."""
-    cache = tmp_path_factory.mktemp("build-cache")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BUNDLER_BUILD_CACHE", str(cache))
-        yield cache
+    yield from _directory_in_env(tmp_path_factory, "BUNDLER_BUILD_CACHE", "build-cache")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def private_runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Archives that tests run extract native code here, not into the user's own cache."""
-    cache = tmp_path_factory.mktemp("runtime-cache")
+    yield from _directory_in_env(tmp_path_factory, "BUNDLER_CACHE", "runtime-cache")
+
+
+def _directory_in_env(factory: pytest.TempPathFactory, variable: str, name: str) -> Iterator[Path]:
+    """A new directory that ``$variable`` names for as long as the generator is open."""
+    directory = factory.mktemp(name)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BUNDLER_CACHE", str(cache))
-        yield cache
+        patch.setenv(variable, str(directory))
+        yield directory
 
 
 @pytest.fixture(scope="session")
@@ -176,15 +183,43 @@ def pyproject(
     return "\n".join(lines) + "\n" + extra
 
 
-def assert_clean_failure(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    """A user error: non-zero exit, one ``bundle: error:`` line, no traceback."""
-    assert result.returncode != 0, result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("bundle: error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], result.stderr
+def assert_user_error(result: subprocess.CompletedProcess[str], message: str) -> None:
+    """A user error of ``bundle``: exit status 1 and ``bundle: error: <message>`` as the
+    only line on stderr."""
+    assert (result.returncode, result.stderr) == (1, f"bundle: error: {message}\n")
+
+
+def assert_app_error(result: subprocess.CompletedProcess[str], archive: Path, message: str) -> None:
+    """An archive that stops before the app runs: exit status 1 and
+    ``<archive name>: error: <message>`` as the only line on stderr."""
+    assert (result.returncode, result.stderr) == (1, f"{archive.name}: error: {message}\n")
+
+
+def wrong_python_message(distribution: str, tags: str, python: Path, minor: str) -> str:
+    """What an archive says when ``python`` (CPython ``minor``) cannot load the native code
+    of ``distribution``, built for this interpreter and the wheel ``tags``."""
+    platform = f"{sys.platform} {os.uname().machine}"
+    built_for = f"CPython {sys.version_info[0]}.{sys.version_info[1]} on {platform}"
+    return (
+        f"{distribution} contains native code built for {built_for} ({tags}), which "
+        f"CPython {minor} on {platform} ({python}) cannot load; run the app with a matching "
+        "Python, or rebuild it with --python naming this interpreter"
+    )
+
+
+def report_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The lines ``bundle`` printed on stderr, with sizes as ``<size>`` and durations as
+    ``<seconds>``: what changes from one build to the next."""
+    masked = _SIZE.sub("<size>", _DURATION.sub("in <seconds>", result.stderr))
+    return masked.splitlines()
+
+
+def wrote_line(archive: Path, modules: int, distributions: int) -> str:
+    """The last line of a build's report, as ``report_lines`` gives it."""
+    return (
+        f"bundle: wrote {archive} (<size>, {modules} modules, {distributions} distributions) "
+        "in <seconds>"
+    )
 
 
 def leftovers(directory: Path) -> list[str]:

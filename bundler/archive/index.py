@@ -61,15 +61,13 @@ class ArchiveInfo:
 def build_index(
     payload: Payload,
     bytecode: Mapping[str, str],
-    files: Mapping[str, FileRecord],
     info: ArchiveInfo,
     content_hash: str,
     extraction: Extraction,
 ) -> tuple[Index, dict[str, ModuleRecord]]:
     """The index (its ``chunks`` still empty) and the module records that go in chunks.
 
-    ``bytecode`` maps a source member to its pyc member; ``files`` is every payload
-    member's file record.
+    ``bytecode`` maps a source member to its pyc member.
     """
     modules = {
         entry.name: module_record(

@@ -175,7 +175,7 @@ def _write_outer(
         start = _copy_payload(archive, outer, inner, stamp)
         files = member_records(inner, start)
         table = extraction.index_table(bytecode, files)
-        index, modules = build_index(payload, bytecode, files, info, content_hash, table)
+        index, modules = build_index(payload, bytecode, info, content_hash, table)
         # Modules and member offsets are split into chunks the runtime reads on first use,
         # so start-up does not grow with the size of the app. Both members are stored,
         # not deflated: reading them is a plain pread.

@@ -80,6 +80,8 @@ class ExtractionPlan:
     native: Mapping[str, NativeCode] = field(default_factory=dict)
     reasons: tuple[ExtractReason, ...] = ()
     warnings: tuple[str, ...] = ()
+    # Keys of the units extracted whole (zip-unsafe packages and modules).
+    whole: frozenset[str] = frozenset()
 
     def index_table(self, bytecode: Mapping[str, str], files: Iterable[str] = ()) -> Extraction:
         """The ``extract`` table of the runtime's index (see runtime/extract.py).
@@ -95,7 +97,7 @@ class ExtractionPlan:
         units = {}
         for key, unit in self.units.items():
             members = list(unit.members)
-            if key.endswith("/") and not is_library_folder(key):
+            if key in self.whole:  # imported from the copy: its bytecode is needed too
                 members += [bytecode[m] for m in unit.members if m in bytecode]
             shared = tuple(same.get(m, m) for m in sorted(members))
             units[key] = unit_record(shared, unit.needs, unit.distribution)
@@ -173,6 +175,7 @@ def plan_extraction(
         native=dict(sorted(native.items())),
         reasons=tuple(sorted(draft.reasons, key=lambda r: r.name)),
         warnings=tuple(warnings),
+        whole=frozenset(draft.whole),
     )
 
 
@@ -197,7 +200,8 @@ class _Facts:
         self.payload = payload
         self.env = env
         self.modules = {entry.name: entry for entry in payload.modules}
-        self.python_dirs = python_directories(payload.files)
+        suffixes = env.interpreter.extension_suffixes
+        self.python_dirs = python_directories(payload.files, suffixes)
 
     def owner(self, member: str) -> Distribution | None:
         source = self.payload.files.get(member)

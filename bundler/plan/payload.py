@@ -251,7 +251,7 @@ def _add_project_dist_info(
     generated = {
         "METADATA": "\n".join(lines) + "\n",
         "INSTALLER": "bundler\n",
-        "top_level.txt": "".join(f"{u.split('.')[0]}\n" for u in sorted(set(units))),
+        "top_level.txt": "".join(f"{name}\n" for name in sorted({u.split(".")[0] for u in units})),
     }
     groups = {
         "console_scripts": project.scripts,
@@ -294,11 +294,13 @@ def file_size(source: Path | bytes) -> int:
     return len(source) if isinstance(source, bytes) else source.stat().st_size
 
 
-def python_directories(files: Iterable[str]) -> set[str]:
-    """Every directory of the payload that has Python code somewhere below it."""
+def python_directories(files: Iterable[str], extension_suffixes: Sequence[str] = ()) -> set[str]:
+    """Every directory of the payload that has Python code (sources, or extension modules
+    with one of ``extension_suffixes``) somewhere below it."""
+    code = (".py", *extension_suffixes)
     found: set[str] = set()
     for member in files:
-        if member.endswith(".py"):
+        if member.endswith(code):
             directory = posixpath.dirname(member)
             while directory and directory not in found:
                 found.add(directory)

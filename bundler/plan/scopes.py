@@ -32,6 +32,7 @@ class Scopes:
         self._classes: set[int] = set()
         self._local: dict[int, set[str]] = {0: set()}
         self._global: dict[int, set[str]] = {0: set()}
+        self._nonlocal: dict[int, set[str]] = {0: set()}
         self._of_name: dict[int, int] = {}  # id(Name node) -> scope
         self._visit(tree, 0)
 
@@ -48,7 +49,14 @@ class Scopes:
             scope = self._parent[scope]
 
     def binding_scope(self, scope: int, name: str) -> int:
-        return 0 if name in self._global[scope] else scope
+        """The scope a name assigned in ``scope`` belongs to (``global``, ``nonlocal``)."""
+        if name in self._global[scope]:
+            return 0
+        while name in self._nonlocal[scope] and scope != 0:
+            scope = self._parent[scope]
+            while scope in self._classes:  # class bodies are not enclosing scopes
+                scope = self._parent[scope]
+        return scope
 
     def is_class(self, scope: int) -> bool:
         return scope in self._classes
@@ -83,6 +91,8 @@ class Scopes:
             self.returns.append((self._function[scope], node.value))
         elif isinstance(node, ast.Global):
             self._global[scope].update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            self._nonlocal[scope].update(node.names)
         elif isinstance(node, ast.Name):
             self._of_name[id(node)] = scope
             if isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -130,6 +140,7 @@ class Scopes:
         self._parent[number] = parent
         self._local[number] = set()
         self._global[number] = set()
+        self._nonlocal[number] = set()
         if is_class:
             self._classes.add(number)
         return number

@@ -46,9 +46,9 @@ def find_unsafe_packages(
     """The packages to extract whole, outermost only, and warnings about the settings."""
     extract = overrides.extract
     warnings = [
-        f"[tool.bundle] {'extract' if name in extract else 'zip-safe'} names '{name}', "
-        "which is not bundled; ignored"
-        for name in (*extract, *overrides.zip_safe)
+        f"[tool.bundle] {setting} names '{name}', which is not bundled; ignored"
+        for setting, names in (("extract", extract), ("zip-safe", overrides.zip_safe))
+        for name in names
         if name not in modules
     ]
     found = _file_accesses(graph, payload, modules, overrides)

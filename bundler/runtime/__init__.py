@@ -231,6 +231,9 @@ def is_private_dir(info: "os.stat_result") -> bool:
 # -- bytecode ----------------------------------------------------------------------------
 
 
+_CODE_TYPE = type(normalise_name.__code__)  # types.CodeType, without importing types
+
+
 def pyc_bytes(source: bytes, code: "CodeType") -> bytes:
     """A hash-based, unchecked pyc (PEP 552) for this Python: what the cache stores."""
     key = _bootstrap_external._RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
@@ -243,16 +246,18 @@ def load_pyc(data: bytes) -> "CodeType | None":
     if data[:4] != _bootstrap_external.MAGIC_NUMBER:
         return None
     try:
-        code: CodeType = marshal.loads(memoryview(data)[16:])
+        code = marshal.loads(memoryview(data)[16:])
     except (EOFError, ValueError, TypeError):
         return None  # unreadable: the caller compiles again and overwrites it
-    return code
+    return code if type(code) is _CODE_TYPE else None
 
 
 def read_trusted(path: str) -> "bytes | None":
     """The bytes of ``path`` if it is a regular file of ours, reached without following a
     symlink at its last component; None otherwise."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    # O_NONBLOCK: a FIFO put there must be refused at once, not waited on.
+    flags |= getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
     except OSError:

@@ -144,6 +144,7 @@ def ensure_private_dir(path: str, *, parents: bool = True) -> str:
         if parents:
             parent = os.path.dirname(path)
             if parent and not os.path.isdir(parent):
+                _refuse_non_directory(parent)
                 os.makedirs(parent, exist_ok=True)
         else:
             ensure_private_dir(os.path.dirname(path), parents=True)
@@ -348,7 +349,8 @@ def _default_root(path: str) -> str:
     """
     grandparent = os.path.dirname(os.path.dirname(path))
     if grandparent and not os.path.isdir(grandparent):
-        raise CacheError(f"cannot use {path}: {grandparent} does not exist")
+        problem = "is not a directory" if os.path.lexists(grandparent) else "does not exist"
+        raise CacheError(f"cannot use {path}: {grandparent} {problem}")
     ensure_private_dir(path)
     _tag(path)
     return path
@@ -361,6 +363,15 @@ def _tag(root: str) -> None:
             write_atomic(tag, CACHEDIR_TAG, 0o600)
         except OSError:
             pass  # a courtesy to backup tools, not needed by anything here
+
+
+def _refuse_non_directory(path: str) -> None:
+    """OSError naming the first of ``path`` and its parents that exists but is no
+    directory (makedirs would only say "File exists")."""
+    while path and not os.path.lexists(path):
+        path = os.path.dirname(path)
+    if path and not os.path.isdir(path):
+        raise OSError(f"{path} is not a directory")
 
 
 def _check_private(path: str) -> None:

@@ -64,16 +64,26 @@ class Archive:
 
     def is_dir(self, directory: str) -> bool:
         """Whether the payload has a directory ``directory`` (``""`` is its root)."""
-        return directory in self._all_directories()
+        if directory in self._all_directories():
+            return True
+        # A __pycache__ directory shares its source directory's chunk: ask that one.
+        return directory.rpartition("/")[2] == "__pycache__" and bool(self._files_in(directory))
 
     def children(self, directory: str) -> "set[str]":
         """Names of the files and directories directly in ``directory``."""
         prefix = f"{directory}/" if directory else ""
-        names = {member[len(prefix) :].partition("/")[0] for member in self._chunk(directory)[1]}
+        names = {member[len(prefix) :].partition("/")[0] for member in self._files_in(directory)}
         for key in self._all_directories():
             if key.startswith(prefix) and key != directory:
                 names.add(key[len(prefix) :].partition("/")[0])
         return names
+
+    def _files_in(self, directory: str) -> "list[str]":
+        """Members below ``directory`` that its chunk holds: its own files, and those of
+        its __pycache__."""
+        prefix = f"{directory}/" if directory else ""
+        chunk_files = self._chunk(member_chunk(prefix + "_"))[1]
+        return [member for member in chunk_files if member.startswith(prefix)]
 
     def modules_in(self, package_dir: str) -> "dict[str, ModuleRecord]":
         """The modules directly in a package directory (``a/b`` holds ``a.b.c``)."""
@@ -100,20 +110,22 @@ class Archive:
         self._load(member_chunk(member))
 
     def _load(self, key: str) -> None:
-        where = self._pending.pop(key, None)
+        where = self._pending.get(key)
         if where is None:
             return
         offset, size = where
         try:
             chunk: Chunk = marshal.loads(self._file.read_at(offset, size))
             modules, files = chunk
-            self._contents[key] = chunk
             self._modules.update(modules)
             self._files.update(files)
         except (EOFError, ValueError, TypeError, OSError):
+            # Left pending, so every later lookup in it says so too, not "not found".
             raise ArchiveDamaged(
                 f"{self.path} is corrupt (index of {key!r}); rebuild or re-download it"
             ) from None
+        self._contents[key] = chunk
+        del self._pending[key]
 
     def _load_all(self) -> None:
         for key in list(self._pending):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import marshal
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import assert_app_error
 from tests.helpers.compat_sample import (
     BUILD_MINOR,
     app_env,
@@ -66,6 +68,19 @@ def env(tmp_path: Path) -> dict[str, str]:
     return app_env(tmp_path / "cache")
 
 
+def assert_runs_as_expected(
+    result: subprocess.CompletedProcess[str], shared: Path, minor: str = BUILD_MINOR
+) -> None:
+    """The run printed what ``python /absolute/path/compat.pyz probe PROBES...`` prints."""
+    assert probe_output(result) == expected_results(shared, minor)
+
+
+def copy_into(archive: Path, directory: Path, name: str = "compat.pyz") -> Path:
+    """A copy of ``archive`` named ``name`` in the new directory ``directory``."""
+    directory.mkdir(parents=True)
+    return Path(shutil.copy2(archive, directory / name))
+
+
 def expected_results(shared: Path, minor: str = BUILD_MINOR) -> dict[str, Any]:
     """What ``python /absolute/path/compat.pyz probe PROBES...`` prints on ``minor``."""
     return _expected_results(shared, minor)
@@ -88,8 +103,7 @@ def test_shebang_runs_the_archive_as_a_program(
     assert archive.read_bytes().startswith(b"#!/usr/bin/env python3\n")
     assert os.access(archive, os.X_OK)
     env["PATH"] = f"{python.parent}{os.pathsep}{env['PATH']}"  # python3 is the clean one
-    result = _run([str(archive), "probe", *PROBES], env=env)
-    assert probe_output(result) == expected_results(shared)
+    assert_runs_as_expected(_run([str(archive), "probe", *PROBES], env=env), shared)
 
 
 @pytest.mark.parametrize("through", ["python", "shebang"])
@@ -101,21 +115,18 @@ def test_symlink_to_the_archive_runs_it(
     link.symlink_to(archive)
     env["PATH"] = f"{python.parent}{os.pathsep}{env['PATH']}"
     command = [str(python), str(link)] if through == "python" else [str(link)]
-    result = _run([*command, "probe", *PROBES], env=env)
-    assert probe_output(result) == expected_results(shared)
+    assert_runs_as_expected(_run([*command, "probe", *PROBES], env=env), shared)
 
 
 def test_relative_path_from_another_working_directory(
     shared: Path, archive: Path, python: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    apps = tmp_path / "apps"
-    apps.mkdir()
-    shutil.copy2(archive, apps / "compat.pyz")
+    copy_into(archive, tmp_path / "apps")
     elsewhere = tmp_path / "work" / "deeper"
     elsewhere.mkdir(parents=True)
     relative = os.path.join("..", "..", "apps", "compat.pyz")
     result = run_archive(python, relative, "probe", *PROBES, env=env, cwd=elsewhere)
-    assert probe_output(result) == expected_results(shared)
+    assert_runs_as_expected(result, shared)
 
 
 @pytest.mark.pythons
@@ -126,27 +137,21 @@ def test_isolated_and_ignore_environment_flags(
 ) -> None:
     python = clean_venv_python(shared, minor)
     result = run_archive(python, archive, "probe", *PROBES, env=env, flags=[flag])
-    assert probe_output(result) == expected_results(shared, minor)
+    assert_runs_as_expected(result, shared, minor)
 
 
 def test_path_with_spaces_and_non_ascii_characters(
     shared: Path, archive: Path, python: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
-    directory = tmp_path / "my apps ünïcödé ✓ 日本"
-    directory.mkdir()
-    target = directory / "compat app é.pyz"
-    shutil.copy2(archive, target)
-    result = run_archive(python, target, "probe", *PROBES, env=env)
-    assert probe_output(result) == expected_results(shared)
+    target = copy_into(archive, tmp_path / "my apps ünïcödé ✓ 日本", "compat app é.pyz")
+    assert_runs_as_expected(run_archive(python, target, "probe", *PROBES, env=env), shared)
 
 
 def test_archive_in_a_read_only_directory(
     shared: Path, archive: Path, python: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     directory = tmp_path / "read-only"
-    directory.mkdir()
-    target = directory / "compat.pyz"
-    shutil.copy2(archive, target)
+    target = copy_into(archive, directory)
     target.chmod(0o555)
     directory.chmod(0o555)
     try:
@@ -154,14 +159,18 @@ def test_archive_in_a_read_only_directory(
         listing = sorted(p.name for p in directory.iterdir())
     finally:
         directory.chmod(0o755)
-    assert probe_output(result) == expected_results(shared)
+    assert_runs_as_expected(result, shared)
     # Root writes through permission bits: check that nothing was written beside it.
     assert listing == ["compat.pyz"]
 
 
 @pytest.mark.parametrize(
     ("flags", "evidence"),
-    [(["-X", "importtime"], "| compat.cli"), (["-v"], "import 'compat.cli'")],
+    [
+        # A whole line of stderr, as a pattern: the timings (in microseconds) vary by run.
+        (["-X", "importtime"], r"import time: +\d+ \| +\d+ \| compat\.cli"),
+        (["-v"], r"import 'compat\.cli' # <ArchiveImporter '{archive}'>"),
+    ],
     ids=["importtime", "verbose"],
 )
 def test_python_diagnostic_flags_see_archived_imports(
@@ -173,8 +182,9 @@ def test_python_diagnostic_flags_see_archived_imports(
     evidence: str,
 ) -> None:
     result = run_archive(python, archive, "probe", *PROBES, env=env, flags=flags)
-    assert probe_output(result) == expected_results(shared)
-    assert evidence in result.stderr
+    assert_runs_as_expected(result, shared)
+    pattern = evidence.replace("{archive}", re.escape(str(archive)))
+    assert any(re.fullmatch(pattern, line) for line in result.stderr.splitlines()), result.stderr
 
 
 # -- failure -------------------------------------------------------------------------------
@@ -187,7 +197,9 @@ def test_truncated_archive_is_one_clear_line(
     truncated = tmp_path / "truncated.pyz"
     truncated.write_bytes(data[: len(data) // 2])  # an interrupted download
     result = run_archive(python, truncated, "probe", "reload", env=env)
-    assert_one_clear_line(result, "truncated.pyz")
+    # Not even the runtime can be read: Python's own message is the one line.
+    message = f"{python}: can't find '__main__' module in '{truncated}'\n"
+    assert (result.returncode, result.stderr) == (1, message)
 
 
 def test_archive_of_an_unknown_future_format_is_one_clear_line(
@@ -196,8 +208,12 @@ def test_archive_of_an_unknown_future_format_is_one_clear_line(
     future = tmp_path / "future.pyz"
     rewrite_with_format(archive, future, 99)
     result = run_archive(python, future, "probe", "reload", env=env)
-    assert_one_clear_line(result, "future.pyz")
-    assert "format" in result.stderr
+    assert_app_error(
+        result,
+        future,
+        f"{future} uses archive format 99, but its runtime reads format "
+        f"{archive_format(archive)}; rebuild it with a matching bundler",
+    )
 
 
 @pytest.mark.pythons
@@ -217,8 +233,7 @@ def test_interrupt_signal_exits_130_without_a_runtime_traceback(
         assert process.stdout.readline() == "sleeping\n"
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 130, stderr
-    assert "_bundler_runtime" not in stderr and "__main__.py" not in stderr, stderr
+    assert (process.returncode, stderr) == (130, "")
 
 
 @pytest.mark.parametrize(
@@ -238,13 +253,11 @@ def test_system_exit_passes_through_as_in_a_virtualenv(
 # -- helpers -------------------------------------------------------------------------------
 
 
-def assert_one_clear_line(result: subprocess.CompletedProcess[str], archive_name: str) -> None:
-    """A non-zero exit and one line on stderr that names the archive, no traceback."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert result.returncode != 0, result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    assert len(lines) == 1, result.stderr
-    assert archive_name in lines[0], result.stderr
+def archive_format(archive: Path) -> int:
+    """The format version that ``archive``'s manifest gives."""
+    with zipfile.ZipFile(archive) as source:
+        version: int = json.loads(source.read(".bundle/manifest.json"))["format"]
+    return version
 
 
 def rewrite_with_format(archive: Path, output: Path, version: int) -> None:

@@ -17,13 +17,25 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import Runner, pyproject, run_bundle, write_project
+from tests.conftest import (
+    Runner,
+    assert_app_error,
+    pyproject,
+    report_lines,
+    run_bundle,
+    venv_with,
+    write_project,
+    wrong_python_message,
+    wrote_line,
+)
 from tests.helpers.cext import EXTENSION_SUFFIX, compile_extension, compile_library, have_compiler
 from tests.helpers.pythons import clean_env, find_python
 from tests.helpers.wheels import write_wheel
@@ -148,6 +160,13 @@ def main():
 """.replace("@HELPER@", HELPER)
 
 NATIVE_EXPECTED = {"add": 5, "answer": 42, "helper": "shared helper"}
+# Lines of the build's report (sizes masked, as report_lines does).
+EXTRACTS = "bundle: extracts at first import: "
+NATIVE_DEMO_EXTRACTED = (
+    f"{EXTRACTS}native-demo 1.0 (native code: 2 extension modules and native_demo.libs; <size>)"
+)
+OPTSPEED_EXTRACTED = f"{EXTRACTS}optspeed 2.0 (native code: 2 extension modules; <size>)"
+THEMES_BY_NAME = "bundle: extracts if imported by name: themes.dark (zip-unsafe; -v says why)"
 # Interpreters that cannot load extensions built for this one (those installed are used).
 OTHER_PYTHONS = [
     m for m in ("3.9", "3.10", "3.11", "3.12", "3.13") if m != f"3.{sys.version_info[1]}"
@@ -246,7 +265,8 @@ def native_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def native_python(tmp_path_factory: pytest.TempPathFactory, native_wheelhouse: Path) -> Path:
     """A virtualenv with the native test distributions installed by pip, offline."""
-    return _venv_with(tmp_path_factory.mktemp("native-venv"), native_wheelhouse)
+    names = ("native-demo", "optspeed", "datafiles", "plainpkg", "themes")
+    return venv_with(tmp_path_factory.mktemp("native-venv"), native_wheelhouse, *names)
 
 
 @pytest.fixture(scope="module")
@@ -281,12 +301,9 @@ def cache(tmp_path: Path) -> Path:
 def test_extensions_their_libs_and_helper_load_from_the_cache(
     archive: Path, run_app: Runner, cache: Path
 ) -> None:
-    result = run_app(archive, "native", env={"BUNDLER_CACHE": str(cache)})
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert {k: report[k] for k in NATIVE_EXPECTED} == NATIVE_EXPECTED
+    report = _report(run_app(archive, "native", env={"BUNDLER_CACHE": str(cache)}))
+    assert report == {**NATIVE_EXPECTED, "speedups_file": str(_speedups_in(cache))}
     site = _app_dir(cache) / "site"
-    assert report["speedups_file"] == str(site / "nativedemo" / f"_speedups{EXTENSION_SUFFIX}")
     assert (site / "native_demo.libs" / LIBFOO).is_file()
     assert (site / f"{HELPER}{EXTENSION_SUFFIX}").is_file()
     # The smallest unit: the extension's directory and its data folder, not its Python
@@ -299,10 +316,23 @@ def test_extensions_their_libs_and_helper_load_from_the_cache(
 
 
 def test_cache_directories_are_private(archive: Path, run_app: Runner, cache: Path) -> None:
-    result = run_app(archive, env={"BUNDLER_CACHE": str(cache)})
-    assert result.returncode == 0, result.stderr
+    _report(run_app(archive, env={"BUNDLER_CACHE": str(cache)}))
     directories = [cache, *(p for p in cache.rglob("*") if p.is_dir())]
-    assert len(directories) > 5
+    entry = _app_dir(cache).relative_to(cache).as_posix()
+    assert sorted(p.relative_to(cache).as_posix() for p in directories) == [
+        ".",
+        "apps",
+        entry,
+        f"{entry}/site",
+        f"{entry}/site.done",
+        f"{entry}/site/datafiles",
+        f"{entry}/site/datafiles/__pycache__",
+        f"{entry}/site/datafiles/extra",
+        f"{entry}/site/native_demo.libs",
+        f"{entry}/site/nativedemo",
+        f"{entry}/site/nativedemo/data",
+        f"{entry}/site/optspeed",
+    ]
     for directory in directories:
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
     for path in cache.rglob("*"):
@@ -312,11 +342,9 @@ def test_cache_directories_are_private(archive: Path, run_app: Runner, cache: Pa
 
 def test_second_start_writes_nothing(archive: Path, run_app: Runner, cache: Path) -> None:
     env = {"BUNDLER_CACHE": str(cache)}
-    first = run_app(archive, env=env)
-    assert first.returncode == 0, first.stderr
+    first = _report(run_app(archive, env=env))
     before = _snapshot(cache)
-    second = run_app(archive, env=env)
-    assert (second.returncode, second.stdout) == (0, first.stdout), second.stderr
+    assert _report(run_app(archive, env=env)) == first
     after = _snapshot(cache)
     changed = {p for p in after if before.get(p) != after[p] and not p.endswith("site.lock")}
     assert not changed
@@ -349,12 +377,11 @@ def test_damaged_extension_in_the_cache_is_extracted_again(
     archive: Path, run_app: Runner, cache: Path
 ) -> None:
     env = {"BUNDLER_CACHE": str(cache)}
-    assert run_app(archive, "native", env=env).returncode == 0
-    extension = _app_dir(cache) / "site" / "nativedemo" / f"_speedups{EXTENSION_SUFFIX}"
+    first = _report(run_app(archive, "native", env=env))
+    extension = _speedups_in(cache)
     size = extension.stat().st_size
     extension.write_bytes(b"\0" * 10)  # a crash left half a file, say
-    result = run_app(archive, "native", env=env)
-    assert result.returncode == 0, result.stderr
+    assert _report(run_app(archive, "native", env=env)) == first
     assert extension.stat().st_size == size
 
 
@@ -364,9 +391,8 @@ def test_damaged_extension_in_the_cache_is_extracted_again(
 def test_compiled_module_wins_over_its_source_twin(
     archive: Path, run_app: Runner, cache: Path
 ) -> None:
-    result = run_app(archive, "optional", env={"BUNDLER_CACHE": str(cache)})
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"fast": "fast", "twin": "native"}
+    report = _report(run_app(archive, "optional", env={"BUNDLER_CACHE": str(cache)}))
+    assert report == {"fast": "fast", "twin": "native"}
 
 
 @pytest.mark.parametrize("minor", OTHER_PYTHONS)
@@ -375,14 +401,8 @@ def test_other_python_stops_with_one_line_naming_the_distribution(
 ) -> None:
     python = _other_python(minor)
     result = run_app(archive, "native", python=python, env={"BUNDLER_CACHE": str(cache)})
-    assert result.returncode == 1
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"{archive.name}: error: native-demo 1.0 contains native code ")
-    running = f"CPython {minor}"
-    assert f"built for CPython {sys.version_info[0]}.{sys.version_info[1]}" in lines[0]
-    assert f"which {running} on linux" in lines[0]
-    assert PLATFORM_TAG in lines[0]
+    message = wrong_python_message("native-demo 1.0", PLATFORM_TAG, python, minor)
+    assert_app_error(result, archive, message)
 
 
 @pytest.mark.parametrize("minor", OTHER_PYTHONS)
@@ -390,9 +410,8 @@ def test_other_python_falls_back_where_the_package_allows_it(
     archive: Path, run_app: Runner, cache: Path, minor: str
 ) -> None:
     python = _other_python(minor)
-    result = run_app(archive, "optional", "data", python=python, env={"BUNDLER_CACHE": str(cache)})
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    env = {"BUNDLER_CACHE": str(cache)}
+    report = _report(run_app(archive, "optional", "data", python=python, env=env))
     # As in a virtualenv of that Python: the optional speed-up is skipped, the source
     # twin of the compiled module is imported instead.
     assert (report["fast"], report["twin"], report["table"]) == ("slow", "python", "rows: 3")
@@ -404,41 +423,35 @@ def test_other_python_falls_back_where_the_package_allows_it(
 def test_package_reading_files_next_to_its_file_runs_from_a_real_copy(
     archive: Path, run_app: Runner, cache: Path
 ) -> None:
-    result = run_app(archive, "data", env={"BUNDLER_CACHE": str(cache)})
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert report["table"] == "rows: 3"
-    assert report["listing"] == ["a.txt", "b.txt"]
-    assert report["real_file"] is True
+    report = _report(run_app(archive, "data", env={"BUNDLER_CACHE": str(cache)}))
     site = _app_dir(cache) / "site"
-    assert report["datafiles_file"] == str(site / "datafiles" / "__init__.py")
+    assert report == {
+        "table": "rows: 3",
+        "listing": ["a.txt", "b.txt"],
+        "real_file": True,
+        "datafiles_file": str(site / "datafiles" / "__init__.py"),
+    }
 
 
 def test_build_report_says_what_is_extracted_and_why(
     built: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
-    report = built[1].stderr
-    lines = [line for line in report.splitlines() if "extracts at first import" in line]
-    assert len(lines) == 3, report
-    assert any(
-        "datafiles (zip-unsafe: datafiles/__init__.py:7 open() of a path next to __file__, "
-        "and 1 more" in line
-        for line in lines
-    ), report
-    assert any(
-        "native-demo 1.0 (native code: 2 extension modules and native_demo.libs" in line
-        for line in lines
-    ), report
-    assert any("optspeed 2.0 (native code: 2 extension modules" in line for line in lines)
-    assert "bundle: extracts if imported by name: themes.dark (zip-unsafe; -v says why)" in report
+    archive, result = built
+    assert report_lines(result) == [
+        f"{EXTRACTS}datafiles (zip-unsafe: datafiles/__init__.py:7 open() of a path next to "
+        "__file__, and 1 more; <size>)",
+        NATIVE_DEMO_EXTRACTED,
+        OPTSPEED_EXTRACTED,
+        THEMES_BY_NAME,
+        wrote_line(archive, 12, 6),
+    ]
 
 
 def test_package_imported_by_a_computed_name_is_extracted_too(
     archive: Path, run_app: Runner, cache: Path
 ) -> None:
-    result = run_app(archive, "theme", env={"BUNDLER_CACHE": str(cache)})
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"css": "body { color: white }"}
+    report = _report(run_app(archive, "theme", env={"BUNDLER_CACHE": str(cache)}))
+    assert report == {"css": "body { color: white }"}
     assert (_app_dir(cache) / "site" / "themes" / "dark" / "dark.css").is_file()
     assert not (_app_dir(cache) / "site" / "themes" / "__init__.py").exists()
 
@@ -470,16 +483,22 @@ def test_overrides_in_pyproject(
     project = _project(tmp_path / "project", extra=extra)
     archive = tmp_path / "overrides.pyz"
     result = _build(project, archive, native_python)
-    assert "plainpkg (extract in [tool.bundle]" in result.stderr
-    assert "datafiles (" not in result.stderr
+    assert report_lines(result) == [
+        NATIVE_DEMO_EXTRACTED,
+        OPTSPEED_EXTRACTED,
+        f"{EXTRACTS}plainpkg (extract in [tool.bundle]; <size>)",
+        THEMES_BY_NAME,
+        wrote_line(archive, 12, 6),
+    ]
     env = {"BUNDLER_CACHE": str(cache)}
-    plain = run_app(archive, "plain", env=env)
-    assert plain.returncode == 0, plain.stderr
-    assert json.loads(plain.stdout)["plain_file"].startswith(str(cache))
+    plain = _report(run_app(archive, "plain", env=env))
+    assert plain == {"plain_file": str(_app_dir(cache) / "site" / "plainpkg" / "__init__.py")}
     # Declared zip-safe, it runs from the archive, where its open() cannot work.
     data = run_app(archive, "data", env=env)
-    assert data.returncode != 0
-    assert "NotADirectoryError" in data.stderr or "FileNotFoundError" in data.stderr
+    assert data.returncode == 1, data.stderr
+    assert data.stderr.splitlines()[-1] == (
+        f"NotADirectoryError: [Errno 20] Not a directory: '{archive}/datafiles/table.txt'"
+    )
 
 
 # -- the cache's safety -----------------------------------------------------------------
@@ -491,7 +510,12 @@ def test_symlinked_cache_is_refused(archive: Path, run_app: Runner, tmp_path: Pa
     link = tmp_path / "cache"
     link.symlink_to(target)
     result = run_app(archive, "native", env={"BUNDLER_CACHE": str(link)})
-    _assert_one_line_error(result, archive, f"cannot use {link}", "symlink")
+    assert_app_error(
+        result,
+        archive,
+        f"cannot extract the native code of native-demo 1.0: cannot use {link}: "
+        f"{link} is a symlink; refusing to follow it",
+    )
     assert list(target.iterdir()) == []
 
 
@@ -503,15 +527,27 @@ def test_cache_owned_by_another_user_is_refused(
     cache.mkdir(mode=0o700)
     os.chown(cache, 65534, 65534)
     result = run_app(archive, "native", env={"BUNDLER_CACHE": str(cache)})
-    _assert_one_line_error(result, archive, f"cannot use {cache}", "belongs to another user")
+    assert_app_error(
+        result,
+        archive,
+        f"cannot extract the native code of native-demo 1.0: cannot use {cache}: "
+        f"{cache} belongs to another user",
+    )
     assert list(cache.iterdir()) == []
 
 
 def test_unwritable_everything_is_one_clear_error(archive: Path, run_app: Runner) -> None:
     env = {"HOME": os.devnull, "TMPDIR": os.devnull}
     result = run_app(archive, "native", env=_without_cache(env))
-    _assert_one_line_error(
-        result, archive, "cannot extract the native code of native-demo 1.0", "BUNDLER_CACHE"
+    home_cache = f"{os.devnull}/.cache/bundler"
+    temp_cache = f"{os.devnull}/bundler-cache-{os.getuid()}"
+    assert_app_error(
+        result,
+        archive,
+        "cannot extract the native code of native-demo 1.0: no usable cache directory "
+        f"(cannot use {home_cache}: {os.devnull} is not a directory; "
+        f"cannot use {temp_cache}: {os.devnull} is not a directory); "
+        "set BUNDLER_CACHE to a writable directory of yours",
     )
 
 
@@ -521,11 +557,10 @@ def test_missing_home_falls_back_to_a_private_temporary_directory(
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = {"HOME": str(tmp_path / "no-such-home"), "TMPDIR": str(temp)}
-    result = run_app(archive, "native", env=_without_cache(env))
-    assert result.returncode == 0, result.stderr
+    report = _report(run_app(archive, "native", env=_without_cache(env)))
     assert not (tmp_path / "no-such-home").exists()
     root = temp / f"bundler-cache-{os.getuid()}"
-    assert json.loads(result.stdout)["speedups_file"].startswith(str(root))
+    assert report["speedups_file"] == str(_speedups_in(root))
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
 
 
@@ -554,9 +589,9 @@ def test_read_only_home_falls_back_to_a_private_temporary_directory(archive: Pat
             extra_groups=[],
             timeout=120,
         )
-        assert result.returncode == 0, result.stderr
+        report = _report(result)
         root = temp / "bundler-cache-65534"
-        assert json.loads(result.stdout)["speedups_file"].startswith(str(root))
+        assert report["speedups_file"] == str(_speedups_in(root))
         assert root.stat().st_uid == 65534
         assert stat.S_IMODE(root.stat().st_mode) == 0o700
         assert list(home.iterdir()) == []
@@ -569,23 +604,24 @@ def test_bundle_cache_lists_and_clears_only_its_entries(
     archive: Path, run_app: Runner, cache: Path
 ) -> None:
     env = {"BUNDLER_CACHE": str(cache)}
-    assert run_app(archive, "native", env=env).returncode == 0
+    _report(run_app(archive, "native", env=env))
     entry = _app_dir(cache)
     foreign = [cache / "apps" / "not-an-entry", cache / "notes.txt"]
     foreign[0].mkdir()
     foreign[1].write_text("mine")
     listed = run_bundle("cache", env=env)
     assert listed.returncode == 0, listed.stderr
-    first, total = listed.stdout.splitlines()
-    assert first.startswith(f"nativeapp  {entry.name[-16:]}")
-    assert first.endswith(str(entry))
-    assert total.startswith("1 entry, ")
+    size = f"{_tree_size(entry) / 1024 / 1024:.1f} MiB"
+    used = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.stat().st_mtime))
+    assert listed.stdout.splitlines() == [
+        f"nativeapp  {entry.name[-16:]}  {size:>10}  last used {used}  {entry}",
+        f"1 entry, {size}",
+    ]
     kept = run_bundle("cache", "--clear", "--older-than", "1", env=env)
     assert kept.stdout == "removed 0 cache entries (0.0 MiB)\n"
     assert entry.is_dir()
     cleared = run_bundle("cache", "--clear", env=env)
-    assert cleared.returncode == 0, cleared.stderr
-    assert cleared.stdout.startswith("removed 1 cache entries")
+    assert (cleared.returncode, cleared.stdout) == (0, f"removed 1 cache entries ({size})\n")
     assert not entry.exists()
     assert all(path.exists() for path in foreign)
     empty = run_bundle("cache", env=env)
@@ -612,24 +648,26 @@ def _build(project: Path, archive: Path, python: Path) -> subprocess.CompletedPr
     return result
 
 
-def _venv_with(target: Path, wheelhouse: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True)
-    python = target / "bin" / "python"
-    names = ["native-demo", "optspeed", "datafiles", "plainpkg", "themes"]
-    subprocess.run(
-        [
-            *(sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"),
-            *("--no-index", "--find-links", str(wheelhouse), *names),
-        ],
-        check=True,
-        env={**clean_env(), "PIP_CONFIG_FILE": os.devnull},
-    )
-    return python
+def _report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """What the app reported, from a run that succeeded and printed nothing on stderr."""
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
 
 
 def _app_dir(cache: Path) -> Path:
     (entry,) = (cache / "apps").iterdir()
     return entry
+
+
+def _speedups_in(cache: Path) -> Path:
+    """Where the app's cache entry under ``cache`` holds the extracted extension."""
+    return _app_dir(cache) / "site" / "nativedemo" / f"_speedups{EXTENSION_SUFFIX}"
+
+
+def _tree_size(root: Path) -> int:
+    """Bytes of the files below ``root``."""
+    return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
@@ -653,17 +691,6 @@ def _without_cache(env: Mapping[str, str]) -> dict[str, str]:
     """``clean_env`` plus ``env``, with ``$BUNDLER_CACHE`` and ``$XDG_CACHE_HOME`` empty (the
     runtime ignores empty values), so that the default locations are used."""
     return {**clean_env(), "BUNDLER_CACHE": "", "XDG_CACHE_HOME": "", **env}
-
-
-def _assert_one_line_error(
-    result: subprocess.CompletedProcess[str], archive: Path, *fragments: str
-) -> None:
-    assert result.returncode == 1, result.stderr
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"{archive.name}: error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], result.stderr
 
 
 def _python_for_nobody() -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -15,8 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Runner, bundle_env, pyproject, run_bundle, venv_with, write_project
-from tests.helpers.pythons import find_python
+from tests.conftest import (
+    Runner,
+    bundle_env,
+    pyproject,
+    report_lines,
+    run_bundle,
+    venv_with,
+    write_project,
+    wrote_line,
+)
+from tests.helpers.pythons import find_python, python_version
 from tests.helpers.wheels import write_wheel
 
 APP = """\
@@ -29,58 +39,43 @@ def main():
     print(f"{{greeting.strip()}} from {name} {{importlib.metadata.version('{name}')}}")
 """
 
-# Build-system tables, with the [project] of each backend's test project.
+# Each backend's build requirement and hook, then the rest of its project's [project] table
+# (and the tool table it needs).
 BACKENDS = {
-    "hatchling": """\
-[build-system]
-requires = ["hatchling"]
-build-backend = "hatchling.build"
-
-[project]
-name = "{name}"
-dynamic = ["version"]
-
-[tool.hatch.version]
-path = "{name}/__init__.py"
-""",
-    "flit-core": """\
-[build-system]
-requires = ["flit_core>=3.4"]
-build-backend = "flit_core.buildapi"
-
-[project]
-name = "{name}"
-version = "2.3.4"
-description = "A flit-core project"
-""",
-    "poetry-core": """\
-[build-system]
-requires = ["poetry-core>=2.0"]
-build-backend = "poetry.core.masonry.api"
-
-[project]
-name = "{name}"
-version = "2.3.4"
-""",
-    "setuptools": """\
-[build-system]
-requires = ["setuptools>=61"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "{name}"
-version = "2.3.4"
-
-[tool.setuptools.package-data]
-"*" = ["*.txt"]
-""",
+    "hatchling": (
+        "hatchling",
+        "hatchling.build",
+        'dynamic = ["version"]\n\n[tool.hatch.version]\npath = "{name}/__init__.py"\n',
+    ),
+    "flit-core": (
+        "flit_core>=3.4",
+        "flit_core.buildapi",
+        'version = "2.3.4"\ndescription = "A flit-core project"\n',
+    ),
+    "poetry-core": ("poetry-core>=2.0", "poetry.core.masonry.api", 'version = "2.3.4"\n'),
+    "setuptools": (
+        "setuptools>=61",
+        "setuptools.build_meta",
+        'version = "2.3.4"\n\n[tool.setuptools.package-data]\n"*" = ["*.txt"]\n',
+    ),
 }
+
+# The Python running the tests, which the builds are for unless they say otherwise.
+THIS_PYTHON = platform.python_version()
+# Lines of the build's report for a project in proj/.
+BUILDING = "bundle: building the wheel of proj"
+INSTALLING = (
+    f"bundle: installing the project and its dependencies with pip for Python {THIS_PYTHON}"
+)
 
 
 def backend_project(root: Path, backend: str, name: str = "demo", **files: str) -> Path:
     """A project of ``backend`` whose script prints a data file and its installed version."""
+    requires, hook, rest = BACKENDS[backend]
     toml = (
-        BACKENDS[backend].format(name=name) + f'\n[project.scripts]\n{name} = "{name}.cli:main"\n'
+        f'[build-system]\nrequires = ["{requires}"]\nbuild-backend = "{hook}"\n\n'
+        f'[project]\nname = "{name}"\n{rest.format(name=name)}'
+        f'\n[project.scripts]\n{name} = "{name}.cli:main"\n'
     )
     return write_project(
         root,
@@ -94,15 +89,29 @@ def backend_project(root: Path, backend: str, name: str = "demo", **files: str) 
     )
 
 
-def assert_failure_explained(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    """Non-zero, a one-line summary last, only the tool's own lines (``  | ``) above it."""
-    assert result.returncode != 0, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines[-1].startswith("bundle: error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[-1], result.stderr
+def assert_failure_explained(
+    result: subprocess.CompletedProcess[str], progress: list[str], message: str
+) -> None:
+    """Exit status 1 and ``bundle: error: <message>`` last; above it, the ``progress``
+    lines of ``bundle`` and nothing else but the failing tool's own lines (``  | ``)."""
+    lines = result.stderr.splitlines()
     ours = [line for line in lines if not line.startswith("  | ")]
-    assert not any("Traceback" in line for line in ours), result.stderr
+    expected = [*progress, f"bundle: error: {message}"]
+    assert (result.returncode, ours, lines[-1]) == (1, expected, expected[-1]), result.stderr
+
+
+def build_with_greeter_wheels(
+    tmp_path: Path, greeter_wheels: Path, *args: str | Path
+) -> subprocess.CompletedProcess[str]:
+    """``bundle build ARGS`` run in ``tmp_path``, offline, from the greeter wheelhouse."""
+    return run_bundle("build", *args, "--no-index", "--find-links", greeter_wheels, cwd=tmp_path)
+
+
+def installing(*requirements: str, python: str = THIS_PYTHON) -> str:
+    """The report's line for a build that installs ``requirements`` and no project."""
+    names = ", ".join(f"'{requirement}'" for requirement in requirements)
+    whose = "its" if len(requirements) == 1 else "their"
+    return f"bundle: installing {names} and {whose} dependencies with pip for Python {python}"
 
 
 def entries(cache: Path, area: str) -> list[str]:
@@ -115,10 +124,24 @@ def entries(cache: Path, area: str) -> list[str]:
     )
 
 
+def staging_entry(cache: Path) -> Path:
+    """The one complete staging directory in the build cache ``cache``."""
+    [key] = entries(cache, "staging")
+    return cache / "staging" / key
+
+
 def manifest(archive: Path) -> Mapping[str, object]:
     with zipfile.ZipFile(archive) as outer:
         data: Mapping[str, object] = json.loads(outer.read(".bundle/manifest.json"))
     return data
+
+
+@pytest.fixture
+def build_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A build cache of this test's own, so that what it holds is known."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BUNDLER_BUILD_CACHE", str(cache))
+    return cache
 
 
 @pytest.fixture
@@ -166,7 +189,7 @@ def test_each_build_backend_builds_an_archive_that_runs(
     project = backend_project(tmp_path / "proj", backend, name=f"demo_{backend.replace('-', '_')}")
     result = run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline)
     assert result.returncode == 0, result.stderr
-    assert "building the wheel of proj" in result.stderr
+    assert report_lines(result)[0] == BUILDING
     ran = run_app(tmp_path / "app.pyz")
     assert ran.stdout == f"hello from demo_{backend.replace('-', '_')} 2.3.4\n", ran.stderr
 
@@ -186,16 +209,19 @@ def test_dynamic_version_comes_from_the_built_wheel(
 
 
 def test_rebuild_with_nothing_changed_runs_neither_build_nor_pip(
-    tmp_path: Path, offline: tuple[str, ...], private_build_cache: Path
+    tmp_path: Path, offline: tuple[str, ...], build_cache: Path
 ) -> None:
     project = backend_project(tmp_path / "proj", "setuptools", name="cachedemo")
     first = run_bundle("build", project, "-o", tmp_path / "one.pyz", *offline)
     assert first.returncode == 0, first.stderr
-    assert "installing the project and its dependencies with pip" in first.stderr
+    assert report_lines(first)[:2] == [BUILDING, INSTALLING]
     second = run_bundle("build", project, "-o", tmp_path / "two.pyz", *offline)
     assert second.returncode == 0, second.stderr
-    assert "reused the cached staging directory (no build, no pip)" in second.stderr
-    assert "building" not in second.stderr and "installing" not in second.stderr
+    reused = staging_entry(build_cache)
+    assert report_lines(second) == [
+        f"bundle: reused the cached staging directory (no build, no pip): {reused}",
+        wrote_line(tmp_path / "two.pyz", 2, 1),
+    ]
     assert (tmp_path / "one.pyz").read_bytes() == (tmp_path / "two.pyz").read_bytes()
     quiet = run_bundle("build", project, "-o", tmp_path / "two.pyz", "-q", *offline)
     assert (quiet.returncode, quiet.stderr) == (0, "")
@@ -208,23 +234,25 @@ def test_changed_sources_rebuild_the_wheel(
     assert run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline).returncode == 0
     (project / "changing" / "greeting.txt").write_text("good morning\n")
     rebuilt = run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline)
-    assert "building the wheel" in rebuilt.stderr, rebuilt.stderr
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert report_lines(rebuilt)[:2] == [BUILDING, INSTALLING]
     assert run_app(tmp_path / "app.pyz").stdout == "good morning from changing 2.3.4\n"
 
 
 def test_a_rebuilt_but_identical_wheel_needs_no_pip(
-    tmp_path: Path, offline: tuple[str, ...]
+    tmp_path: Path, offline: tuple[str, ...], build_cache: Path
 ) -> None:
     project = backend_project(tmp_path / "proj", "hatchling", name="samewheel")
     assert run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline).returncode == 0
     (project / "NOTES.md").write_text("not part of the wheel\n")
     rebuilt = run_bundle("build", project, "-o", tmp_path / "app.pyz", *offline)
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert "building the wheel" in rebuilt.stderr
-    assert "its contents are unchanged, so the cached staging directory was reused" in (
-        rebuilt.stderr
-    )
-    assert "installing" not in rebuilt.stderr
+    assert report_lines(rebuilt) == [
+        BUILDING,
+        "bundle: built samewheel-2.3.4-py2.py3-none-any.whl; its contents are unchanged, so "
+        f"the cached staging directory was reused (no pip): {staging_entry(build_cache)}",
+        wrote_line(tmp_path / "app.pyz", 2, 1),
+    ]
 
 
 def test_no_cache_builds_and_installs_afresh(tmp_path: Path, offline: tuple[str, ...]) -> None:
@@ -232,7 +260,7 @@ def test_no_cache_builds_and_installs_afresh(tmp_path: Path, offline: tuple[str,
     assert run_bundle("build", project, "-o", tmp_path / "a.pyz", *offline).returncode == 0
     again = run_bundle("build", project, "-o", tmp_path / "b.pyz", "--no-cache", *offline)
     assert again.returncode == 0, again.stderr
-    assert "building the wheel" in again.stderr and "installing" in again.stderr
+    assert report_lines(again)[:2] == [BUILDING, INSTALLING]
     assert (tmp_path / "a.pyz").read_bytes() == (tmp_path / "b.pyz").read_bytes()
 
 
@@ -251,39 +279,42 @@ def test_concurrent_builds_install_once(tmp_path: Path, offline: tuple[str, ...]
     ]
     errors = [build.communicate(timeout=300)[1] for build in builds]
     assert [build.returncode for build in builds] == [0, 0, 0], errors
-    assert sum("installing the project" in text for text in errors) == 1, errors
+    assert sum(INSTALLING in text.splitlines() for text in errors) == 1, errors
     contents = {(tmp_path / f"app{i}.pyz").read_bytes() for i in range(3)}
     assert len(contents) == 1
 
 
 def test_half_written_staging_entry_is_redone(
-    tmp_path: Path, offline: tuple[str, ...], run_app: Runner
+    tmp_path: Path, offline: tuple[str, ...], run_app: Runner, build_cache: Path
 ) -> None:
-    cache = {"BUNDLER_BUILD_CACHE": str(tmp_path / "cache")}
     project = backend_project(tmp_path / "proj", "hatchling", name="halfway")
     build = ("build", project, "-o", tmp_path / "app.pyz", *offline)
-    assert run_bundle(*build, env=cache).returncode == 0
-    [key] = entries(tmp_path / "cache", "staging")
-    staging = tmp_path / "cache" / "staging"
+    assert run_bundle(*build).returncode == 0
+    [key] = entries(build_cache, "staging")
+    staging = build_cache / "staging"
     (staging / key / "bundle-entry.json").unlink()  # as if the build died before finishing
     (staging / f".{key}.tmp-killed").mkdir()
-    redone = run_bundle(*build, env=cache)
+    redone = run_bundle(*build)
     assert redone.returncode == 0, redone.stderr
-    assert "left incomplete by an interrupted build; redone" in redone.stderr
-    assert entries(tmp_path / "cache", "staging") == [key]
+    assert report_lines(redone) == [
+        INSTALLING,
+        f"bundle: warning: {staging / key} was left incomplete by an interrupted build; redone",
+        "bundle: staged 1 distribution (pip install) in <seconds>",
+        wrote_line(tmp_path / "app.pyz", 2, 1),
+    ]
+    assert entries(build_cache, "staging") == [key]
     assert run_app(tmp_path / "app.pyz").stdout == "hello from halfway 2.3.4\n"
 
 
 def test_killed_build_leaves_no_entry_and_the_next_build_works(
-    tmp_path: Path, greeter_wheels: Path, run_app: Runner
+    tmp_path: Path, greeter_wheels: Path, run_app: Runner, build_cache: Path
 ) -> None:
-    cache = tmp_path / "cache"
+    cache = build_cache
     args = ["--with", "greeter", "-c", "greet", "--no-index", "--find-links", greeter_wheels]
-    env = bundle_env(BUNDLER_BUILD_CACHE=str(cache))
     victim = subprocess.Popen(
         [sys.executable, "-m", "bundler", "build", *map(str, args), "-o", str(tmp_path / "a.pyz")],
         stderr=subprocess.DEVNULL,
-        env=env,
+        env=bundle_env(),
         cwd=tmp_path,
         start_new_session=True,  # so that pip, its child, dies with it
     )
@@ -295,7 +326,7 @@ def test_killed_build_leaves_no_entry_and_the_next_build_works(
     victim.wait()
     assert [n for n in entries(cache, "staging") if not n.startswith(".")] == []
     assert not (tmp_path / "a.pyz").exists()
-    again = run_bundle("build", *args, "-o", tmp_path / "a.pyz", cwd=tmp_path, env=env)
+    again = run_bundle("build", *args, "-o", tmp_path / "a.pyz", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert [n for n in entries(cache, "staging") if n.startswith(".")] == []
     assert run_app(tmp_path / "a.pyz", "you").stdout == "Hello, you! greetlib 2.0\n"
@@ -307,18 +338,8 @@ def test_killed_build_leaves_no_entry_and_the_next_build_works(
 def test_console_script_of_a_distribution_without_a_project(
     tmp_path: Path, greeter_wheels: Path, run_app: Runner
 ) -> None:
-    result = run_bundle(
-        "build",
-        "--with",
-        "greeter==1.5",
-        "-c",
-        "greet-loud",
-        "-o",
-        "loud.pyz",
-        "--no-index",
-        "--find-links",
-        greeter_wheels,
-        cwd=tmp_path,
+    result = build_with_greeter_wheels(
+        tmp_path, greeter_wheels, "--with", "greeter==1.5", "-c", "greet-loud", "-o", "loud.pyz"
     )
     assert result.returncode == 0, result.stderr
     assert run_app(tmp_path / "loud.pyz", "world").stdout == "HELLO, WORLD!\n"
@@ -334,32 +355,32 @@ def test_requirements_file_and_constraints(
 ) -> None:
     (tmp_path / "reqs.txt").write_text("greeter\n")
     (tmp_path / "pins.txt").write_text("greetlib<2\n")
-    index = ("--no-index", "--find-links", str(greeter_wheels))
-    args = ("build", "-r", "reqs.txt", "--constraint", "pins.txt", "-c", "greet", *index)
-    pinned = run_bundle(*args, "-o", "app.pyz", cwd=tmp_path)
+    args = ("-r", "reqs.txt", "--constraint", "pins.txt", "-c", "greet", "-o", "app.pyz")
+    pinned = build_with_greeter_wheels(tmp_path, greeter_wheels, *args)
     assert pinned.returncode == 0, pinned.stderr
     assert run_app(tmp_path / "app.pyz", "a").stdout == "Hello, a! greetlib 1.0\n"
     (tmp_path / "pins.txt").write_text("greetlib>=2\n")  # new contents: a new staging entry
-    repinned = run_bundle(*args, "-o", "app.pyz", cwd=tmp_path)
-    assert "installing the requirements in reqs.txt" in repinned.stderr, repinned.stderr
+    repinned = build_with_greeter_wheels(tmp_path, greeter_wheels, *args)
+    assert repinned.returncode == 0, repinned.stderr
+    assert report_lines(repinned)[0] == (
+        "bundle: installing the requirements in reqs.txt and its dependencies with pip for "
+        f"Python {THIS_PYTHON}"
+    )
     assert run_app(tmp_path / "app.pyz", "a").stdout == "Hello, a! greetlib 2.0\n"
 
 
 def test_the_only_script_of_a_requested_distribution_needs_no_c(
     tmp_path: Path, greeter_wheels: Path
 ) -> None:
-    result = run_bundle(
-        "build",
-        "--with",
-        "greeter",
-        "-o",
-        "app.pyz",
-        "--no-index",
-        "--find-links",
-        greeter_wheels,
-        cwd=tmp_path,
+    result = build_with_greeter_wheels(
+        tmp_path, greeter_wheels, "--with", "greeter", "-o", "app.pyz"
     )
-    assert_failure_explained(result, "ambiguous entry point", "greet, greet-loud", "-c NAME")
+    assert_failure_explained(
+        result,
+        [installing("greeter")],
+        "ambiguous entry point: the scripts of the distributions given with --with has greet, "
+        "greet-loud; choose one with -c NAME or pass -e MODULE:FUNC",
+    )
 
 
 def test_project_can_run_a_script_of_its_dependency(
@@ -397,7 +418,8 @@ def test_staging_hides_the_target_interpreters_site_packages(
     out = tmp_path / "app.pyz"
     staged = run_bundle("build", project, "-o", out, "--python", deps_python, *offline)
     assert staged.returncode == 0, staged.stderr
-    assert "'tallyho' not found (imported by undeclared.extra" in staged.stderr
+    missing = "import 'tallyho' not found (imported by undeclared.extra, line 1)"
+    assert f"bundle: warning: {missing}" in report_lines(staged)
     as_is = run_bundle("build", project, "-o", out, "--python", deps_python, "--no-install")
     assert as_is.returncode == 0, as_is.stderr
     assert "tallyho" not in as_is.stderr
@@ -410,14 +432,21 @@ def test_pip_installs_for_the_target_interpreter(
     python = find_python("3.12") or find_python("3.13")
     if python is None:
         pytest.skip("neither Python 3.12 nor 3.13 is installed here")
-    args = ("build", "--with", 'greeter; python_version >= "3.12"', "--with", "greetlib")
-    args += ("-c", "greet", "-o", "a.pyz", "--no-index", "--find-links", str(greeter_wheels))
-    for_target = run_bundle(*args, "--python", python, cwd=tmp_path)
+    requirements = ('greeter; python_version >= "3.12"', "greetlib")
+    args = ("--with", requirements[0], "--with", requirements[1], "-c", "greet", "-o", "a.pyz")
+    for_target = build_with_greeter_wheels(tmp_path, greeter_wheels, *args, "--python", python)
     assert for_target.returncode == 0, for_target.stderr
-    assert "with pip for Python 3.1" in for_target.stderr
+    target_version = python_version(python)
+    assert report_lines(for_target)[0] == installing(*requirements, python=target_version)
     assert run_app(tmp_path / "a.pyz", "py", python=python).stdout == "Hello, py! greetlib 2.0\n"
-    for_this = run_bundle(*args, "--python", sys.executable, cwd=tmp_path)
-    assert_failure_explained(for_this, "no script named 'greet'")
+    for_this = build_with_greeter_wheels(
+        tmp_path, greeter_wheels, *args, "--python", sys.executable
+    )
+    assert_failure_explained(
+        for_this,
+        [installing(*requirements)],
+        "no script named 'greet' in the environment; available: none",
+    )
 
 
 def test_no_build_isolation_uses_the_target_interpreters_backend(
@@ -431,7 +460,11 @@ def test_no_build_isolation_uses_the_target_interpreters_backend(
     assert run_app(tmp_path / "app.pyz").stdout == "hello from inplace 2.3.4\n"
     missing = run_bundle("build", project, "--python", clean_python, "--no-cache", *flags)
     assert_failure_explained(
-        missing, "cannot import setuptools.build_meta", "drop --no-build-isolation"
+        missing,
+        [BUILDING],
+        "cannot import setuptools.build_meta: ModuleNotFoundError: No module named "
+        "'setuptools'; install the project's build requirements for the target interpreter, "
+        "or drop --no-build-isolation",
     )
 
 
@@ -456,49 +489,33 @@ def test_tool_table_configures_an_offline_build(
 def test_unknown_script_of_a_with_distribution_lists_the_scripts(
     tmp_path: Path, greeter_wheels: Path
 ) -> None:
-    result = run_bundle(
-        "build",
-        "--with",
-        "greeter",
-        "-c",
-        "greeet",
-        "-o",
-        "app.pyz",
-        "--no-index",
-        "--find-links",
-        greeter_wheels,
-        cwd=tmp_path,
+    result = build_with_greeter_wheels(
+        tmp_path, greeter_wheels, "--with", "greeter", "-c", "greeet", "-o", "app.pyz"
     )
-    assert_failure_explained(result, "no script named 'greeet'", "available: greet, greet-loud")
+    assert_failure_explained(
+        result,
+        [installing("greeter")],
+        "no script named 'greeet' in the environment; available: greet, greet-loud",
+    )
     assert not (tmp_path / "app.pyz").exists()
 
 
-def test_unresolvable_requirement(tmp_path: Path, greeter_wheels: Path) -> None:
-    cache = tmp_path / "cache"
-    result = run_bundle(
-        "build",
-        "--with",
-        "greeter",
-        "--with",
-        "greetlib>=3",
-        "-c",
-        "greet",
-        "-o",
-        "app.pyz",
-        "--no-index",
-        "--find-links",
-        greeter_wheels,
-        cwd=tmp_path,
-        env={"BUNDLER_BUILD_CACHE": str(cache)},
+def test_unresolvable_requirement(tmp_path: Path, greeter_wheels: Path, build_cache: Path) -> None:
+    args = ("--with", "greeter", "--with", "greetlib>=3", "-c", "greet", "-o", "app.pyz")
+    result = build_with_greeter_wheels(tmp_path, greeter_wheels, *args)
+    assert_failure_explained(
+        result,
+        [installing("greeter", "greetlib>=3")],
+        "pip could not install 'greeter', 'greetlib>=3' and their dependencies: No matching "
+        f"distribution found for greetlib>=3; with --no-index pip only looks in {greeter_wheels}: "
+        "add it there",
     )
-    assert_failure_explained(result, "pip could not install", "greetlib>=3")
-    assert "  | ERROR:" in result.stderr
+    assert "  | ERROR: No matching distribution found for greetlib>=3" in result.stderr.splitlines()
     assert not (tmp_path / "app.pyz").exists()
-    assert entries(cache, "staging") == []
+    assert entries(build_cache, "staging") == []
 
 
-def test_failing_build_backend(tmp_path: Path) -> None:
-    cache = tmp_path / "cache"
+def test_failing_build_backend(tmp_path: Path, build_cache: Path) -> None:
     project = write_project(
         tmp_path / "proj",
         {
@@ -514,20 +531,18 @@ def test_failing_build_backend(tmp_path: Path) -> None:
             "demo/__init__.py": "def main():\n    pass\n",
         },
     )
-    result = run_bundle(
-        "build",
-        project,
-        "-o",
-        tmp_path / "app.pyz",
-        "--no-index",
-        env={"BUNDLER_BUILD_CACHE": str(cache)},
-    )
+    result = run_bundle("build", project, "-o", tmp_path / "app.pyz", "--no-index")
     assert_failure_explained(
-        result, "the build backend failed", "RuntimeError: libfrob is missing: install libfrob-dev"
+        result,
+        [BUILDING],
+        "the build backend failed to build the project's wheel: RuntimeError: libfrob is "
+        "missing: install libfrob-dev; fix the error above (-v shows all of the backend's output)",
     )
-    assert "  | RuntimeError: libfrob is missing" in result.stderr  # the backend's own lines
+    # The backend's own lines, above the summary.
+    backend_error = "  | RuntimeError: libfrob is missing: install libfrob-dev"
+    assert backend_error in result.stderr.splitlines()
     assert not (tmp_path / "app.pyz").exists()
-    assert entries(cache, "wheels") == [] and entries(cache, "staging") == []
+    assert (entries(build_cache, "wheels"), entries(build_cache, "staging")) == ([], [])
 
 
 def test_no_network_and_no_wheelhouse(tmp_path: Path) -> None:
@@ -537,17 +552,27 @@ def test_no_network_and_no_wheelhouse(tmp_path: Path) -> None:
     result = run_bundle(
         "build", project, "-o", tmp_path / "app.pyz", "--no-index", "--find-links", empty
     )
+    cannot_install = (
+        "pip could not install the project's build requirements: No matching distribution "
+        "found for setuptools>=61"
+    )
     assert_failure_explained(
         result,
-        "pip could not install the project's build requirements",
-        "No matching distribution found for setuptools",
-        f"with --no-index pip only looks in {empty}",
+        [BUILDING],
+        f"{cannot_install}; with --no-index pip only looks in {empty}: add it there",
     )
     assert not (tmp_path / "app.pyz").exists()
     nowhere = run_bundle("build", project, "-o", tmp_path / "app.pyz", "--no-index")
-    assert_failure_explained(nowhere, "--no-index leaves pip nowhere to look")
+    assert_failure_explained(
+        nowhere,
+        [BUILDING],
+        f"{cannot_install}; --no-index leaves pip nowhere to look: add --find-links DIR with "
+        "the wheels",
+    )
 
 
 def test_no_install_conflicts_with_with(tmp_path: Path) -> None:
     result = run_bundle("build", "--with", "x", "--no-install", "-o", "a.pyz", cwd=tmp_path)
-    assert_failure_explained(result, "--with needs an install, which --no-install turns off")
+    assert_failure_explained(
+        result, [], "--with needs an install, which --no-install turns off: drop one or the other"
+    )

@@ -8,7 +8,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-__all__ = ["SUPPORTED", "clean_env", "find_python", "find_pythons"]
+__all__ = ["SUPPORTED", "clean_env", "find_python", "find_pythons", "python_version"]
 
 SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13")
 
@@ -41,6 +41,18 @@ def find_pythons() -> dict[str, Path]:
 def find_python(minor: str) -> Path | None:
     """The interpreter for ``minor`` (e.g. "3.13"), or None when absent."""
     return find_pythons().get(minor)
+
+
+@cache
+def python_version(python: Path) -> str:
+    """The full version of the interpreter ``python``, e.g. "3.12.1" (it is run once)."""
+    return subprocess.run(
+        [str(python), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout.strip()
 
 
 def _from_pyenv(minor: str) -> Path | None:

@@ -1,0 +1,16 @@
+"""What the archive's tests share: the description of a small app."""
+
+from __future__ import annotations
+
+from bundler.archive.index import ArchiveInfo
+
+INFO = ArchiveInfo(
+    name="app",
+    version="1.0",
+    entry_module="app.main",
+    entry_function="main",
+    requires_python=">=3.9",
+    shebang="#!/usr/bin/env python3",
+    inherit_path=False,
+    compile=True,
+)

@@ -1,0 +1,323 @@
+"""pip for the target interpreter: the command lines we build, and a failure turned into
+one line with a hint (pip's last lines as details)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from bundler.errors import StagingError
+from bundler.staging import pip
+from bundler.staging.pip import IndexOptions, install_into_directory, install_into_environment
+from bundler.staging.tools import ToolOutput
+from tests.helpers.wheels import write_wheel
+
+QUIET = [
+    "--no-input",
+    "--disable-pip-version-check",
+    "--no-compile",
+    "--no-warn-script-location",
+    "--root-user-action=ignore",
+    "--progress-bar=off",
+]
+PIP = [sys.executable, "-m", "pip"]
+OFFLINE = IndexOptions(("/wheels", "/more"), no_index=True)
+
+
+@dataclass
+class FakePip:
+    """Records each command instead of running it, and answers with ``output``."""
+
+    output: ToolOutput = field(default_factory=lambda: ToolOutput(0, ()))
+    commands: list[list[str]] = field(default_factory=list)
+    verbose: list[bool] = field(default_factory=list)
+    listings: list[str] = field(default_factory=list)
+
+    def __call__(self, command: Sequence[str], *, verbose: bool) -> ToolOutput:
+        self.commands.append(list(command))
+        self.verbose.append(verbose)
+        if "-r" in command:
+            self.listings.append(Path(command[command.index("-r") + 1]).read_text())
+        return self.output
+
+
+@pytest.fixture
+def fake_pip(monkeypatch: pytest.MonkeyPatch) -> FakePip:
+    fake = FakePip()
+    monkeypatch.setattr(pip, "run_tool", fake)
+    return fake
+
+
+def _fail(fake: FakePip, *lines: str) -> None:
+    fake.output = ToolOutput(1, lines)
+
+
+def _install(target: Path, index: IndexOptions = OFFLINE, verbose: bool = False) -> None:
+    install_into_directory(
+        target,
+        python=sys.executable,
+        requirements=["nosuch"],
+        index=index,
+        verbose=verbose,
+        what="'nosuch' and its dependencies",
+    )
+
+
+# ---------------------------------------------------------------- command lines
+
+
+@pytest.mark.parametrize(
+    ("index", "arguments"),
+    [
+        (IndexOptions(), []),
+        (IndexOptions(no_index=True), ["--no-index"]),
+        (IndexOptions(("/w",)), ["--find-links", "/w"]),
+        (OFFLINE, ["--no-index", "--find-links", "/wheels", "--find-links", "/more"]),
+    ],
+)
+def test_index_options_as_pip_arguments(index: IndexOptions, arguments: list[str]) -> None:
+    assert index.arguments() == arguments
+
+
+def test_install_into_directory_command_line(fake_pip: FakePip, tmp_path: Path) -> None:
+    install_into_directory(
+        tmp_path / "site",
+        python=sys.executable,
+        requirements=["/w/demo-1.0-py3-none-any.whl", "--looks-like-an-option"],
+        requirement_files=[tmp_path / "a.txt", tmp_path / "b.txt"],
+        constraint_files=[tmp_path / "pins.txt"],
+        index=OFFLINE,
+        verbose=True,
+        what="the project",
+    )
+    assert fake_pip.commands == [
+        [
+            *PIP, "install", *QUIET, "--target", str(tmp_path / "site"),
+            "--no-index", "--find-links", "/wheels", "--find-links", "/more",
+            "--constraint", str(tmp_path / "pins.txt"),
+            "--requirement", str(tmp_path / "a.txt"), "--requirement", str(tmp_path / "b.txt"),
+            "--", "/w/demo-1.0-py3-none-any.whl", "--looks-like-an-option",
+        ]
+    ]  # fmt: skip
+    assert fake_pip.verbose == [True]
+
+
+def test_another_interpreter_is_named_with_python_and_no_requirements_need_no_separator(
+    fake_pip: FakePip, tmp_path: Path
+) -> None:
+    install_into_directory(
+        tmp_path / "site",
+        python="/opt/python3.12/bin/python3.12",
+        requirements=[],
+        requirement_files=[tmp_path / "reqs.txt"],
+        index=IndexOptions(),
+        verbose=False,
+        what="the requirements in reqs.txt",
+    )
+    assert fake_pip.commands == [
+        [
+            *PIP, "--python", "/opt/python3.12/bin/python3.12", "install", *QUIET,
+            "--target", str(tmp_path / "site"), "--requirement", str(tmp_path / "reqs.txt"),
+        ]
+    ]  # fmt: skip
+
+
+def test_install_into_environment_passes_requirements_in_a_file_it_removes(
+    fake_pip: FakePip,
+) -> None:
+    requirements = ["setuptools>=61", "tomli; python_version < '3.11'"]
+    install_into_environment(
+        "/tmp/env/bin/python", requirements, index=OFFLINE, verbose=False, what="x"
+    )
+    [command] = fake_pip.commands
+    listing = command[-1]
+    assert command == [
+        *PIP, "--python", "/tmp/env/bin/python", "install", *QUIET,
+        "--no-index", "--find-links", "/wheels", "--find-links", "/more", "-r", listing,
+    ]  # fmt: skip
+    assert fake_pip.listings == ["setuptools>=61\ntomli; python_version < '3.11'\n"]
+    assert not Path(listing).exists()
+
+
+def test_install_into_environment_removes_its_file_after_a_failure(fake_pip: FakePip) -> None:
+    _fail(fake_pip, "ERROR: No matching distribution found for setuptools>=61")
+    with pytest.raises(StagingError):
+        install_into_environment(
+            sys.executable, ["setuptools>=61"], index=OFFLINE, verbose=False, what="x"
+        )
+    assert not Path(fake_pip.commands[0][-1]).exists()
+
+
+# ---------------------------------------------------------------- failures
+
+
+NO_MATCH = (
+    "Looking in links: /wheels, /more",
+    "ERROR: Could not find a version that satisfies the requirement nosuch (from versions: none)",
+    "ERROR: No matching distribution found for nosuch",
+)
+
+
+def test_no_matching_distribution_offline_names_where_pip_looked(
+    fake_pip: FakePip, tmp_path: Path
+) -> None:
+    _fail(fake_pip, *NO_MATCH)
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path)
+    assert str(caught.value) == (
+        "pip could not install 'nosuch' and its dependencies: No matching distribution found "
+        "for nosuch; with --no-index pip only looks in /wheels, /more: add it there"
+    )
+    assert caught.value.details == NO_MATCH
+
+
+@pytest.mark.parametrize(
+    ("index", "hint"),
+    [
+        (
+            IndexOptions(no_index=True),
+            "--no-index leaves pip nowhere to look: add --find-links DIR with the wheels",
+        ),
+        (
+            IndexOptions(),
+            "check the name and version, and that the index is reachable "
+            "(build offline with --no-index --find-links DIR)",
+        ),
+        (
+            IndexOptions(("/wheels",)),
+            "check the name and version, and that the index is reachable "
+            "(build offline with --no-index --find-links DIR)",
+        ),
+    ],
+    ids=["no-index-nowhere", "index", "index-and-links"],
+)
+def test_no_matching_distribution_hint_follows_the_index_options(
+    fake_pip: FakePip, tmp_path: Path, index: IndexOptions, hint: str
+) -> None:
+    _fail(fake_pip, *NO_MATCH)
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path, index)
+    assert str(caught.value).endswith(f"No matching distribution found for nosuch; {hint}")
+
+
+def test_conflict_names_the_conflict_not_pips_help_link(fake_pip: FakePip, tmp_path: Path) -> None:
+    _fail(
+        fake_pip,
+        "ERROR: Cannot install a==1.0 and b==1.0 because these package versions have "
+        "conflicting dependencies.",
+        "",
+        "The conflict is caused by:",
+        "    a 1.0 depends on c==1.0",
+        "    b 1.0 depends on c==2.0",
+        "ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/",
+    )
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path)
+    assert str(caught.value) == (
+        "pip could not install 'nosuch' and its dependencies: Cannot install a==1.0 and b==1.0 "
+        "because these package versions have conflicting dependencies.; relax the conflicting "
+        "requirements or constraints"
+    )
+    assert caught.value.details[-3:] == (
+        "    a 1.0 depends on c==1.0",
+        "    b 1.0 depends on c==2.0",
+        "ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/",
+    )
+
+
+def test_requires_python_hint_suggests_another_version_or_interpreter(
+    fake_pip: FakePip, tmp_path: Path
+) -> None:
+    _fail(fake_pip, "ERROR: Package 'demo' requires a different Python: 3.11.7 not in '>=3.12'")
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path)
+    assert str(caught.value) == (
+        "pip could not install 'nosuch' and its dependencies: Package 'demo' requires a "
+        "different Python: 3.11.7 not in '>=3.12'; pick a version that supports the target, "
+        "or another interpreter with --python"
+    )
+
+
+def test_other_failure_points_at_pips_last_lines(fake_pip: FakePip, tmp_path: Path) -> None:
+    _fail(fake_pip, "ERROR: Could not install packages due to an OSError: [Errno 28] No space")
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path)
+    assert str(caught.value) == (
+        "pip could not install 'nosuch' and its dependencies: Could not install packages due to "
+        "an OSError: [Errno 28] No space; pip's last lines are above; -v shows all of its output"
+    )
+
+
+def test_verbose_failure_has_no_details_since_pips_output_was_shown(
+    fake_pip: FakePip, tmp_path: Path
+) -> None:
+    _fail(fake_pip, *NO_MATCH)
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path, verbose=True)
+    assert caught.value.details == ()
+
+
+@pytest.mark.usefixtures("pip_free")
+def test_real_pips_failure_offline_is_one_line(tmp_path: Path) -> None:
+    write_wheel(tmp_path / "wheels", "present", "1.0", {"present.py": ""})
+    index = IndexOptions((str(tmp_path / "wheels"),), no_index=True)
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path / "site", index)
+    assert str(caught.value) == (
+        "pip could not install 'nosuch' and its dependencies: No matching distribution found "
+        f"for nosuch; with --no-index pip only looks in {tmp_path / 'wheels'}: add it there"
+    )
+    assert caught.value.details[-1] == "ERROR: No matching distribution found for nosuch"
+
+
+# ---------------------------------------------------------------- pip itself
+
+
+def _pip_version(monkeypatch: pytest.MonkeyPatch, version: str | None) -> None:
+    def fake_version(name: str) -> str:
+        assert name == "pip"
+        if version is None:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return version
+
+    monkeypatch.setattr(importlib.metadata, "version", fake_version)
+
+
+def test_pip_older_than_22_3_is_refused_before_running(
+    monkeypatch: pytest.MonkeyPatch, fake_pip: FakePip, tmp_path: Path
+) -> None:
+    _pip_version(monkeypatch, "22.2.2")
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path)
+    assert str(caught.value) == (
+        "pip 22.2.2 is too old to install for another interpreter; upgrade it with "
+        f"'{sys.executable} -m pip install -U \"pip>=22.3\"'"
+    )
+    assert fake_pip.commands == []
+
+
+def test_missing_pip_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, fake_pip: FakePip, tmp_path: Path
+) -> None:
+    _pip_version(monkeypatch, None)
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path)
+    assert str(caught.value) == (
+        f"pip is not installed for {sys.executable}, which runs bundle; install it with "
+        f"'{sys.executable} -m ensurepip', or build with --no-install"
+    )
+    assert fake_pip.commands == []
+
+
+@pytest.mark.parametrize("version", ["22.3", "24.0", "not-a-version"])
+def test_pip_that_is_new_enough_or_unreadable_runs(
+    monkeypatch: pytest.MonkeyPatch, fake_pip: FakePip, tmp_path: Path, version: str
+) -> None:
+    _pip_version(monkeypatch, version)
+    _install(tmp_path)
+    assert len(fake_pip.commands) == 1
