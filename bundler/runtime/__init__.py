@@ -318,7 +318,8 @@ class RuntimeFinder:
     """Finder and loader of ``_bundler_runtime.*`` (but this module).
 
     On another Python, compiled bytecode waits in ``pending`` until ``bootstrap`` (which
-    may use the cache module) stores it in the app's cache directory for the next start.
+    may use the cache module) hands over a way to store it in the app's cache directory
+    (``store_with``); from then on each module compiled is stored at once.
     """
 
     def __init__(self, zip_loader: "Any") -> None:
@@ -330,6 +331,9 @@ class RuntimeFinder:
         self._compiled: dict[str, bytes] = compiled if usable else {}
         self._app: tuple[str, str] | None = None  # (name, content hash), from the index
         self.pending: list[tuple[str, bytes]] = []  # (file name, pyc) not yet stored
+        self._write: Callable[[str, bytes], None] | None = None
+        # Whether this start compiles runtime modules and wants them kept for the next.
+        self.compiles = not usable and not sys.dont_write_bytecode
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> "Any":
         if fullname not in self._names:
@@ -361,8 +365,10 @@ class RuntimeFinder:
         data: bytes = self._zip.get_data(path)
         return data
 
-    def store_pending(self, write: "Callable[[str, bytes], None]") -> None:
-        """Hand the bytecode compiled at this start to ``write(file name, pyc)``."""
+    def store_with(self, write: "Callable[[str, bytes], None]") -> None:
+        """Store compiled bytecode with ``write(file name, pyc)``: what is pending now,
+        and what later imports compile."""
+        self._write = write
         pending, self.pending = self.pending, []
         for filename, pyc in pending:
             write(filename, pyc)
@@ -380,7 +386,11 @@ class RuntimeFinder:
         source = self._zip.get_data(path)
         code = compile(source, path, "exec", dont_inherit=True)
         if not sys.dont_write_bytecode:
-            self.pending.append((filename, pyc_bytes(source, code)))
+            pyc = pyc_bytes(source, code)
+            if self._write is not None:
+                self._write(filename, pyc)
+            else:
+                self.pending.append((filename, pyc))
         return code
 
     def _path(self, *parts: str) -> str:

@@ -58,15 +58,15 @@ def read_index(archive: str) -> "Index":
 
 
 def _store_runtime_bytecode(importer: "ArchiveImporter") -> None:
-    """Keep the runtime modules that the first stage compiled at this start (on a Python
-    other than the build's) in the per-user cache, for the next start."""
-    finder: Any = next((f for f in sys.meta_path if hasattr(f, "store_pending")), None)
-    if finder is None or not finder.pending:
+    """On a Python other than the build's, keep the runtime modules that the first stage
+    compiles in the per-user cache, for the next start."""
+    finder: Any = next((f for f in sys.meta_path if hasattr(f, "store_with")), None)
+    if finder is None or not finder.compiles:
         return
     from .cache import BytecodeStore
 
     store = BytecodeStore(importer.cache(), importer.index["name"], importer.index["hash"])
-    finder.store_pending(lambda name, pyc: store.store_pyc(f"{PACKAGE_NAME}/{name}", pyc))
+    finder.store_with(lambda name, pyc: store.store_pyc(f"{PACKAGE_NAME}/{name}", pyc))
 
 
 def check_python(index: "Index") -> None:

@@ -521,7 +521,7 @@ def test_runtime_module_runs_the_members_bytecode_on_the_build_python(
     reader = _execute(finder, "reader")
     path = os.path.join(demo_archive.path, PACKAGE_NAME, "reader.py")
     assert (hasattr(reader, "MARK"), reader.Archive.read.__code__.co_filename) == (False, path)
-    assert finder.pending == []
+    assert (finder.pending, finder.compiles) == ([], False)
 
 
 def test_runtime_finder_gives_sources_and_members(
@@ -549,16 +549,18 @@ def test_foreign_runtime_bytecode_is_compiled_and_kept_pending(
     assert code.co_filename == os.path.join(finder.archive, PACKAGE_NAME, "reader.py")
 
 
-def test_store_pending_hands_the_bytecode_over_once(
+def test_store_with_hands_over_what_is_pending_then_stores_at_once(
     demo_archive: BuiltArchive, runtime_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     finder = _finder(_foreign_runtime(demo_archive, tmp_path / "foreign.pyz"), monkeypatch)
+    assert finder.compiles
     _execute(finder, "reader")
-    _execute(finder, "resources")
     pending = list(finder.pending)
     written: list[tuple[str, bytes]] = []
-    finder.store_pending(lambda name, pyc: written.append((name, pyc)))
+    finder.store_with(lambda name, pyc: written.append((name, pyc)))
     assert (written, finder.pending) == (pending, [])
+    _execute(finder, "resources")  # a module imported later, lazily, by the app
+    assert finder.pending == []
     assert [name for name, _ in written] == ["reader.pyc", "resources.pyc"]
 
 
@@ -569,7 +571,7 @@ def test_next_start_runs_the_runtime_bytecode_stored_as_bootstrap_stores_it(
     first = _finder(archive, monkeypatch)
     _execute(first, "reader")
     store = BytecodeStore(UserCache(), "demo", demo_archive.index["hash"])
-    first.store_pending(lambda name, pyc: store.store_pyc(f"{PACKAGE_NAME}/{name}", pyc))
+    first.store_with(lambda name, pyc: store.store_pyc(f"{PACKAGE_NAME}/{name}", pyc))
     assert sorted(p.name for p in runtime_cache.iterdir()) == ["reader.pyc"]
     second = _finder(archive, monkeypatch)
     reader = _execute(second, "reader")
