@@ -15,10 +15,9 @@ from bundler.plan.payload import Payload
 from bundler.runtime import (
     FORMAT_VERSION,
     file_record,
-    member_chunk,
-    module_chunk,
     module_record,
 )
+from bundler.runtime.reader import member_chunk, module_chunk
 
 if TYPE_CHECKING:
     from bundler.runtime import Chunk, Extraction, FileRecord, Index, ModuleRecord

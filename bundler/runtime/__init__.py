@@ -2,29 +2,16 @@
 
 It imports only the standard library and nothing from the rest of ``bundler``: the builder
 copies these files into the archive, where they run on Python 3.9 to 3.13. The modules are
-layered; each imports only the layers below it:
+layered, each importing only those below it (README, "How it works"): this module, the
+contract (format, member names, index records, errors, where the per-user cache lives)
+and the first stage; then trust, cache, reader; resources, metadata, extract, patches;
+importer; bootstrap; child. The builder imports this module too: the constants and record
+layouts below are the one definition of the archive format that both sides use.
 
-    __init__    the build/runtime contract: format, member names, index records, kinds,
-                errors, where the per-user cache lives; and the first stage (below)
-    cache       the per-user cache: private directories, atomic writes, locks
-    reader      reading the archive: members by offset, the chunked index
-    resources   importlib.resources over the archive (given a reader)
-    metadata    importlib.metadata over the archive (given a reader)
-    extract     native code and zip-unsafe packages, extracted on first import
-    patches     small corrections to stdlib modules, given callables
-    importer    the meta path finder and loader
-    bootstrap   reads the index, installs the importer, runs the entry point
-    child       what a multiprocessing child runs instead of the entry point
-
-The builder imports this module too: the constants and record layouts below are the one
-definition of the archive format that both sides use.
-
-First stage: the archive's ``__main__.py`` loads this module with zipimport, then
+First stage: the archive's ``__main__.py`` checks this module's CRC and runs it, then
 ``install_runtime_finder`` serves the others from one member holding their bytecode
-(``RUNTIME_MEMBER``), which costs one read instead of one zipimport lookup each. On a
-Python other than the build's that bytecode is useless, and compiling the start-up modules
-would cost milliseconds at every start, so they are compiled once and kept in the per-user
-cache.
+(``RUNTIME_MEMBER``, CRC-checked too): one read instead of one zipimport lookup each. On a
+Python other than the build's they are compiled once and kept in the per-user cache.
 """
 
 import _frozen_importlib as _bootstrap
@@ -34,6 +21,7 @@ import marshal
 import os
 import stat
 import sys
+import zlib  # already imported by zipimport to inflate this module
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at every start
@@ -44,7 +32,7 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 # -- the archive format ----------------------------------------------------------------
 
 # Bump when the shape of the index, its chunks or its records changes.
-FORMAT_VERSION: "Final" = 3
+FORMAT_VERSION: "Final" = 4
 PACKAGE_NAME: "Final" = "_bundler_runtime"
 MAIN_MEMBER: "Final" = "__main__.py"
 INDEX_MEMBER: "Final" = ".bundle/index"
@@ -69,10 +57,10 @@ MODULE_KIND: "Final" = 3
 FILE_SIZE: "Final" = 2
 DEFLATED: "Final" = 8  # the zip compression method of deflated members (else stored)
 
-# The extraction table (index key "extract", ``Extraction``), read by extract.py, has
-# units (``UnitRecord``: members, keys of the units they need first, distribution or None)
-# and the native code of each distribution (``NativeRecord``: name and version, what it
-# was built for, platforms as (os, machine, libc) triples, oldest Python of abi3 code).
+# The extraction table (index key "extract", ``Extraction``, read by extract.py): units
+# (``UnitRecord``: members, keys of the units needed first, distribution or None) and
+# each distribution's native code (``NativeRecord``: name and version, built for what,
+# platforms as (os, machine, libc), oldest Python of abi3 code).
 
 if TYPE_CHECKING:
     ModuleRecord = tuple[str | None, str | None, bool, int]
@@ -80,7 +68,7 @@ if TYPE_CHECKING:
     UnitRecord = tuple[tuple[str, ...], tuple[str, ...], str | None]
     NativeRecord = tuple[str, str, tuple[tuple[str, str, str], ...], tuple[int, int] | None]
     # What one chunk of the index holds: the modules of one package directory and the
-    # files of one payload directory (see module_chunk and member_chunk).
+    # files of one payload directory (see reader.module_chunk and member_chunk).
     Chunk = tuple[dict[str, ModuleRecord], dict[str, FileRecord]]
 
     class Extraction(TypedDict):
@@ -104,7 +92,7 @@ if TYPE_CHECKING:
         hash: str  # the payload's content hash: it names the app's cache directory
         magic: bytes  # the build Python's bytecode magic number
         dists: "tuple[str, ...]"  # the payload's *.dist-info directories
-        chunks: "dict[str, tuple[int, int]]"  # chunk key -> (offset, size) in the file
+        chunks: "dict[str, tuple[int, int, int]]"  # chunk key -> (offset, size, CRC)
         extract: "Extraction"
 
 
@@ -135,21 +123,6 @@ def native_record(
 ) -> "NativeRecord":
     """A distribution's native-code record, with its fields in the order NATIVE_* names."""
     return (title, built_for, platforms, abi3_floor)
-
-
-def member_chunk(member: str) -> str:
-    """The chunk holding a member's file record: its directory (bytecode joins its
-    source's, so that one chunk serves a module's import)."""
-    directory = member.rpartition("/")[0]
-    if directory == "__pycache__" or directory.endswith("/__pycache__"):
-        directory = directory[: -len("__pycache__")].rstrip("/")
-    return directory
-
-
-def module_chunk(name: str) -> str:
-    """The chunk holding module ``name``'s record: its parent package's directory, so
-    that one chunk lists every module of a package (``pkgutil.iter_modules``)."""
-    return name.rpartition(".")[0].replace(".", "/")
 
 
 # Stdlib modules that patches.py adjusts when the app imports them -> the function there.
@@ -228,6 +201,28 @@ def is_private_dir(info: "os.stat_result") -> bool:
     return stat.S_ISDIR(info.st_mode) and is_owned(info) and not info.st_mode & 0o022
 
 
+def is_private_file(info: "os.stat_result") -> bool:
+    """A regular file (``lstat``/``fstat`` result), ours, that nobody else may write to."""
+    return stat.S_ISREG(info.st_mode) and is_owned(info) and not info.st_mode & 0o022
+
+
+def private_path(base: str, parts: "list[str]", verified: "set[str]") -> "str | None":
+    """``base/parts...`` if ``base`` and each directory below it on the way is private
+    (``lstat``, top-down), else None. A directory that passed can change by our hand only:
+    ``verified`` remembers it for the rest of the process."""
+    path = base
+    for part in ("", *parts):
+        path = os.path.join(path, part) if part else path
+        if path not in verified:
+            try:
+                if not is_private_dir(os.lstat(path)):
+                    return None
+            except (OSError, ValueError):
+                return None
+            verified.add(path)
+    return path
+
+
 # -- bytecode ----------------------------------------------------------------------------
 
 
@@ -253,41 +248,32 @@ def load_pyc(data: bytes) -> "CodeType | None":
 
 
 def read_trusted(path: str) -> "bytes | None":
-    """The bytes of ``path`` if it is a regular file of ours, reached without following a
-    symlink at its last component; None otherwise."""
+    """The bytes of ``path`` if it is a private file of ours (``is_private_file``), reached
+    without following a symlink at its last component; None otherwise."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     # O_NONBLOCK: a FIFO put there must be refused at once, not waited on.
     flags |= getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
-    except OSError:
+    except (OSError, ValueError):
         return None
-    try:
-        info = os.fstat(fd)
-        if not (stat.S_ISREG(info.st_mode) and is_owned(info)):
-            return None
-        chunks: list[bytes] = []
-        while True:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def read_cached_pyc(relative: str) -> "CodeType | None":
-    """Bytecode at ``relative`` under the first cache root that is ours and private; None
-    if absent or not trusted (only bytecode we wrote ourselves is ever executed)."""
-    for root in cache_roots():
+    with open(fd, "rb") as stream:  # closes fd
         try:
-            if not is_private_dir(os.lstat(root)):
-                continue
+            return stream.read() if is_private_file(os.fstat(fd)) else None
         except OSError:
+            return None
+
+
+def read_cached_pyc(relative: str, verified: "set[str]") -> "CodeType | None":
+    """Bytecode at ``relative`` under the first cache root that is ours and private; None
+    if absent or not trusted: every directory from the root down and the file must be
+    ours and writable by nobody else (only bytecode we wrote ourselves is executed)."""
+    for root in cache_roots():
+        if private_path(root, [], verified) is None:
             continue
-        data = read_trusted(os.path.join(root, relative))
+        *parts, name = relative.split(os.sep)
+        directory = private_path(root, parts, verified)
+        data = read_trusted(os.path.join(directory, name)) if directory else None
         return load_pyc(data) if data is not None else None
     return None
 
@@ -303,12 +289,14 @@ def install_runtime_finder() -> None:
     """Serve the runtime's other modules: from the runtime member on the build's Python,
     else from bytecode cached per user (compiling the sources from the archive once).
 
-    Any problem here leaves zipimport in charge: the runtime must start even when the
-    member is damaged or the cache cannot be used.
+    A damaged member is ArchiveDamaged (the stub reports it); any other problem leaves
+    zipimport in charge, so that the runtime starts even where the cache cannot be used.
     """
     loader = globals()["__loader__"]  # the zipimporter of the archive
     try:
         finder = RuntimeFinder(loader)
+    except ArchiveDamaged:
+        raise
     except Exception:
         return
     sys.meta_path.insert(0, finder)
@@ -325,7 +313,8 @@ class RuntimeFinder:
     def __init__(self, zip_loader: "Any") -> None:
         self.archive: str = zip_loader.archive
         self._zip = zip_loader
-        magic, compiled = marshal.loads(zip_loader.get_data(self._path(RUNTIME_MEMBER)))
+        self._verified: set[str] = set()  # cache directories checked private
+        magic, compiled = marshal.loads(self.get_data(self._path(RUNTIME_MEMBER)))
         self._names = frozenset(f"{__name__}.{module}" for module in compiled)
         usable = magic == _bootstrap_external.MAGIC_NUMBER
         self._compiled: dict[str, bytes] = compiled if usable else {}
@@ -358,11 +347,22 @@ class RuntimeFinder:
 
     def get_source(self, fullname: str) -> "str | None":
         path = self._path(*fullname.split(".")) + ".py"
-        return _bootstrap_external.decode_source(self._zip.get_data(path))
+        return _bootstrap_external.decode_source(self.get_data(path))
 
     def get_data(self, path: str) -> bytes:
-        """Archive members, as zipimport reads them (bootstrap reads the index this way)."""
+        """Archive members, as zipimport reads them (bootstrap reads the index this way),
+        checked against the CRC of the zip's directory: zipimport checks none."""
         data: bytes = self._zip.get_data(path)
+        files = getattr(self._zip, "_files", None)  # Python 3.13: _get_files()
+        entry = (files if files is not None else self._zip._get_files()).get(
+            path[len(self.archive) + 1 :]
+        )
+        if entry is None or zlib.crc32(data) != entry[7]:
+            member = path[len(self.archive) + 1 :].replace(os.sep, "/")
+            raise ArchiveDamaged(
+                f"{self.archive} is corrupt ({member} does not match its checksum); "
+                "rebuild or re-download it"
+            )
         return data
 
     def store_with(self, write: "Callable[[str, bytes], None]") -> None:
@@ -377,13 +377,13 @@ class RuntimeFinder:
         filename = name + ".pyc"
         if not sys.dont_write_bytecode:
             if self._app is None:
-                index = marshal.loads(self._zip.get_data(self._path(INDEX_MEMBER)))
+                index = marshal.loads(self.get_data(self._path(INDEX_MEMBER)))
                 self._app = (index["name"], index["hash"])
             relative = os.path.join(bytecode_subdir(*self._app), PACKAGE_NAME, filename)
-            code = read_cached_pyc(relative)
+            code = read_cached_pyc(relative, self._verified)
             if code is not None:
                 return code
-        source = self._zip.get_data(path)
+        source = self.get_data(path)
         code = compile(source, path, "exec", dont_inherit=True)
         if not sys.dont_write_bytecode:
             pyc = pyc_bytes(source, code)

@@ -24,10 +24,7 @@ def run(main_name: str, main_file: str) -> None:
     """
     archive = os.path.dirname(os.path.abspath(main_file))
     try:
-        index = read_index(archive)
-        check_python(index)
-        importer = install(archive, index)
-        _store_runtime_bytecode(importer)
+        index = _prepare(archive)
         if main_name != "__main__":
             return
         _show_app_frames_only(archive)
@@ -39,6 +36,22 @@ def run(main_name: str, main_file: str) -> None:
     sys.exit(status)
 
 
+def _prepare(archive: str) -> "Index":
+    """Read the index, check the Python, install the importer: before the app runs, any
+    error is the archive's (a crafted or damaged index), said in one line."""
+    try:
+        index = read_index(archive)
+        check_python(index)
+        _store_runtime_bytecode(install(archive, index))
+    except BootError:
+        raise
+    except Exception as exc:
+        raise BootError(
+            f"{archive} is damaged ({type(exc).__name__} in its index); rebuild or re-download it"
+        ) from None
+    return index
+
+
 def read_index(archive: str) -> "Index":
     """Load the module index that the builder stored next to ``__main__.py``."""
     loader = globals()["__loader__"]  # the zipimporter that loaded this module
@@ -46,8 +59,13 @@ def read_index(archive: str) -> "Index":
         # zipimport knows the archive by the path it was given, relative or not.
         data = loader.get_data(os.path.join(loader.archive, INDEX_MEMBER))
         index = marshal.loads(data)
+    except BootError:
+        raise  # its CRC did not match: the message says so
     except Exception as exc:  # any failure here means a damaged archive
-        raise BootError(f"{archive} is damaged or incomplete ({exc}); rebuild it") from None
+        raise BootError(
+            f"{archive} is damaged ({exc.__class__.__name__} in its index); "
+            "rebuild or re-download it"
+        ) from None
     version = index.get("format") if isinstance(index, dict) else None
     if version != FORMAT_VERSION:
         raise BootError(
@@ -194,17 +212,24 @@ def _isolated_path(path: "list[str]", archive: str) -> "list[str]":
     return kept
 
 
+# Set to "full" to see the runtime's own frames in tracebacks too (for bug reports).
+TRACEBACK_ENV = "BUNDLER_TRACEBACK"
+
+
 def _show_app_frames_only(archive: str) -> None:
     """Print uncaught exceptions like a virtualenv's console script would.
 
     The default hook of Python 3.9-3.12 reads source lines from disk, so lines of
     archived modules would be missing; ``traceback`` goes through linecache, which asks
-    our loader. The frames of runpy, the stub and this runtime are left out.
+    our loader. The frames before the app's first (runpy, the stub, this runtime) are left
+    out, and so are the runtime's frames between the app's (reading a resource on its
+    behalf, say); every frame of the app is kept. BUNDLER_TRACEBACK=full keeps them all.
     """
     if sys.excepthook is not sys.__excepthook__:
         return
+    full = os.environ.get(TRACEBACK_ENV) == "full"
     # Runtime bytecode loaded by zipimport keeps the relative name it was compiled with.
-    boot_files = (
+    ours = (
         os.path.join(archive, MAIN_MEMBER),
         os.path.join(archive, PACKAGE_NAME),
         PACKAGE_NAME,
@@ -213,14 +238,48 @@ def _show_app_frames_only(archive: str) -> None:
     def excepthook(
         kind: "type[BaseException]", value: "BaseException", tb: "TracebackType | None"
     ) -> None:
-        # Start after the last runtime frame: what precedes it is runpy and the stub.
-        first = tb
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename.startswith(boot_files):
-                first = tb.tb_next
-            tb = tb.tb_next
         import traceback
 
-        traceback.print_exception(kind, value, first)
+        if not full:
+            tb = _app_frames(tb, ours)
+            for linked in _chained(value):
+                linked.__traceback__ = _app_frames(linked.__traceback__, ours)
+        traceback.print_exception(kind, value, tb)
 
     sys.excepthook = excepthook
+
+
+def _app_frames(tb: "TracebackType | None", ours: "tuple[str, ...]") -> "TracebackType | None":
+    """``tb`` without the frames of the runtime, nor those that led to the app's first."""
+    frames = []
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    names = [entry.tb_frame.f_code.co_filename for entry in frames]
+    start = next((i for i, name in enumerate(names) if not _is_boot(name, ours)), len(frames))
+    kept = [
+        entry for entry in frames[start:] if not entry.tb_frame.f_code.co_filename.startswith(ours)
+    ]
+    rebuilt = None
+    for entry in reversed(kept):
+        rebuilt = type(entry)(rebuilt, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return rebuilt
+
+
+def _is_boot(filename: str, ours: "tuple[str, ...]") -> bool:
+    """A frame that comes before the app's: the stub, the runtime, runpy, importlib."""
+    return (
+        filename.startswith(ours)
+        or filename.startswith("<frozen")
+        or filename.endswith(("runpy.py", "importlib/__init__.py"))
+    )
+
+
+def _chained(value: "BaseException") -> "list[BaseException]":
+    """The exceptions chained to ``value`` (causes and contexts), each once."""
+    found: list[BaseException] = []
+    current = value.__cause__ or value.__context__
+    while current is not None and current is not value and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found

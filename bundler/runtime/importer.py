@@ -57,10 +57,10 @@ class ArchiveLoader:
     def create_module(self, spec: "ModuleSpec") -> None:
         return None
 
-    def exec_module(self, module: "ModuleType") -> None:
-        spec = module.__spec__
-        code = self.get_code(spec.name if spec is not None else module.__name__)
-        exec(code, module.__dict__)
+    # importlib's own: get_code, then exec through _call_with_frames_removed, so that
+    # Python drops the import machinery's frames from tracebacks as it does for a
+    # virtualenv's modules (a frame of ours in between would keep them all).
+    exec_module = _bootstrap_external._LoaderBasics.exec_module
 
     def is_package(self, fullname: str) -> bool:
         return self._entry(fullname)[MODULE_PACKAGE]

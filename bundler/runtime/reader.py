@@ -1,19 +1,22 @@
 """Reading the archive: payload members by byte offset, and the index in chunks.
 
 The builder records, for every payload member, where its bytes start in the archive file
-and how they are compressed; reading a member is one ``pread`` and one bounded inflate.
+and how they are compressed; reading a member is one ``pread`` and one bounded inflate,
+and its CRC is checked before any byte is handed out. Members larger than
+``STREAM_THRESHOLD`` are streamed instead (``open``, ``blocks``): memory stays flat.
 The zip's central directory is never parsed at start, so start-up does not grow with the
 number of files in the archive. The index is split into chunks (one per directory, see
 ``module_chunk`` and ``member_chunk``), each read the first time something asks about its
 directory: an archive of 70,000 modules starts like one of 50.
 """
 
+import io  # imported by Python at start: costs nothing
 import marshal
 import os
 import zlib
 from _collections_abc import Mapping  # already imported by os: costs nothing at start
 
-from . import DEFLATED, ArchiveDamaged, member_chunk, module_chunk
+from . import DEFLATED, FILE_SIZE, ArchiveDamaged
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,11 +29,30 @@ if TYPE_CHECKING:
 else:
     _Table = Mapping
 
+# Members up to this size are read whole; larger ones are read in blocks of _BLOCK bytes.
+STREAM_THRESHOLD = 8 << 20
+_BLOCK = 1 << 20
+
+
+def member_chunk(member: str) -> str:
+    """The chunk holding a member's file record: its directory (bytecode joins its
+    source's, so that one chunk serves a module's import)."""
+    directory = member.rpartition("/")[0]
+    if directory == "__pycache__" or directory.endswith("/__pycache__"):
+        directory = directory[: -len("__pycache__")].rstrip("/")
+    return directory
+
+
+def module_chunk(name: str) -> str:
+    """The chunk holding module ``name``'s record: its parent package's directory, so
+    that one chunk lists every module of a package (``pkgutil.iter_modules``)."""
+    return name.rpartition(".")[0].replace(".", "/")
+
 
 class Archive:
     """One archive file: its payload members, read by offset, and its chunked index."""
 
-    def __init__(self, path: str, chunks: "dict[str, tuple[int, int]]") -> None:
+    def __init__(self, path: str, chunks: "dict[str, tuple[int, int, int]]") -> None:
         self.path = path
         self._file = _ArchiveFile(path)
         self._pending = dict(chunks)
@@ -50,6 +72,26 @@ class Archive:
         if record is None:
             raise FileNotFoundError(2, "No such file in archive", self.path_of(member))
         return self._file.read(record, member)
+
+    def open(self, member: str) -> "io.BufferedIOBase":
+        """A binary stream of ``member``. A large member is checked in a first pass, then
+        streamed: its bytes are never all in memory, and never handed out unchecked."""
+        record = self.files.get(member)
+        if record is None:
+            raise FileNotFoundError(2, "No such file in archive", self.path_of(member))
+        if _size(record, self.path) <= STREAM_THRESHOLD:
+            return io.BytesIO(self._file.read(record, member))
+        for _block in self._file.blocks(record, member):
+            pass  # the last block raises ArchiveDamaged if the CRC does not match
+        return io.BufferedReader(_BlockStream(self._file.blocks(record, member)), _BLOCK)
+
+    def blocks(self, member: str) -> "Iterator[bytes]":
+        """The bytes of ``member`` in blocks; the last step raises ArchiveDamaged if they
+        do not match its CRC (a caller that writes them out discards what it wrote)."""
+        record = self.files[member]
+        if _size(record, self.path) <= STREAM_THRESHOLD:
+            return iter((self._file.read(record, member),))
+        return self._file.blocks(record, member)
 
     def path_of(self, member: "str | None") -> str:
         """The path that stands for ``member`` in ``__file__`` and tracebacks."""
@@ -113,13 +155,16 @@ class Archive:
         where = self._pending.get(key)
         if where is None:
             return
-        offset, size = where
         try:
-            chunk: Chunk = marshal.loads(self._file.read_at(offset, size))
+            offset, size, crc = where
+            data = self._file.read_at(offset, size)
+            if zlib.crc32(data) != crc:
+                raise ValueError("CRC")
+            chunk: Chunk = marshal.loads(data)
             modules, files = chunk
             self._modules.update(modules)
             self._files.update(files)
-        except (EOFError, ValueError, TypeError, OSError):
+        except (EOFError, ValueError, TypeError, OSError, MemoryError):
             # Left pending, so every later lookup in it says so too, not "not found".
             raise ArchiveDamaged(
                 f"{self.path} is corrupt (index of {key!r}); rebuild or re-download it"
@@ -190,24 +235,53 @@ class _ArchiveFile:
 
     def read(self, record: "FileRecord", member: str) -> bytes:
         """A member's bytes, inflated to no more than its recorded size and checked."""
-        offset, compressed, size, method, crc = record
-        raw = self.read_at(offset, compressed)
-        if method == DEFLATED:
-            inflater = zlib.decompressobj(-15)
-            try:
+        try:
+            offset, compressed, size, method, crc = record
+            raw = self.read_at(offset, compressed)
+            if method == DEFLATED:
+                inflater = zlib.decompressobj(-15)
                 data = inflater.decompress(raw, size)
                 whole = inflater.eof and not inflater.unconsumed_tail
-            except zlib.error:
-                data, whole = b"", False
-        else:
-            data, whole = raw, True
+            else:
+                data, whole = raw, True
+        except (zlib.error, TypeError, ValueError, OverflowError, MemoryError):
+            data, whole = b"", False
         # The CRC costs microseconds and turns silent corruption into a clear error.
         if not whole or len(data) != size or zlib.crc32(data) != crc:
-            raise ArchiveDamaged(
-                f"{self.path} is corrupt ({member} does not match its checksum); "
-                "rebuild or re-download it"
-            )
+            raise self.damaged(member)
         return data
+
+    def blocks(self, record: "FileRecord", member: str) -> "Iterator[bytes]":
+        """A member's bytes in blocks of at most _BLOCK bytes, inflated with the same
+        bound; the last step checks the size and the CRC."""
+        offset, compressed, size, method, crc = record
+        inflater = zlib.decompressobj(-15) if method == DEFLATED else None
+        end, produced, running = offset + compressed, 0, 0
+        while offset < end or (inflater is not None and inflater.unconsumed_tail):
+            if inflater is None or not inflater.unconsumed_tail:
+                raw = self.read_at(offset, min(_BLOCK, end - offset))
+                offset += len(raw)
+            else:
+                raw = inflater.unconsumed_tail
+            try:
+                data = raw if inflater is None else inflater.decompress(raw, _BLOCK)
+            except zlib.error:
+                raise self.damaged(member) from None
+            produced += len(data)
+            if produced > size:
+                raise self.damaged(member)
+            running = zlib.crc32(data, running)
+            yield data
+        complete = inflater is None or (inflater.eof and not inflater.unused_data)
+        if not complete or produced != size or running != crc:
+            raise self.damaged(member)
+
+    def damaged(self, member: str) -> "ArchiveDamaged":
+        """The error for a member whose bytes do not match the index."""
+        return ArchiveDamaged(
+            f"{self.path} is corrupt ({member} does not match its checksum); "
+            "rebuild or re-download it"
+        )
 
     def read_at(self, offset: int, size: int) -> bytes:
         """``size`` bytes at ``offset``; ArchiveDamaged if the file is shorter."""
@@ -222,3 +296,34 @@ class _ArchiveFile:
         if len(data) != size:
             raise ArchiveDamaged(f"{self.path} is truncated; rebuild or re-download it")
         return data
+
+
+class _BlockStream(io.RawIOBase):
+    """A raw, read-only stream over an iterator of blocks (``_ArchiveFile.blocks``)."""
+
+    def __init__(self, blocks: "Iterator[bytes]") -> None:
+        self._blocks = blocks
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: "Any") -> int:
+        while not self._pending:
+            block = next(self._blocks, None)
+            if block is None:
+                return 0
+            self._pending = memoryview(block)
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+def _size(record: "FileRecord", path: str) -> int:
+    """A file record's size, or ArchiveDamaged if the record is not one."""
+    try:
+        size: int = record[FILE_SIZE]
+        return size
+    except (TypeError, IndexError, KeyError):
+        raise ArchiveDamaged(f"{path} is corrupt (index); rebuild or re-download it") from None
