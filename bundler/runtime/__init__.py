@@ -55,6 +55,7 @@ MODULE_KIND: "Final" = 3
 # A file record, for every payload member: ``(offset, compressed size, size, method,
 # crc)``, where offset is that of its first data byte in the archive file (``FileRecord``).
 FILE_SIZE: "Final" = 2
+FILE_CRC: "Final" = 4
 DEFLATED: "Final" = 8  # the zip compression method of deflated members (else stored)
 
 # The extraction table (index key "extract", ``Extraction``, read by extract.py): units
@@ -225,7 +226,6 @@ def private_path(base: str, parts: "list[str]", verified: "set[str]") -> "str | 
 
 # -- bytecode ----------------------------------------------------------------------------
 
-
 _CODE_TYPE = type(normalise_name.__code__)  # types.CodeType, without importing types
 
 
@@ -257,11 +257,15 @@ def read_trusted(path: str) -> "bytes | None":
         fd = os.open(path, flags)
     except (OSError, ValueError):
         return None
-    with open(fd, "rb") as stream:  # closes fd
-        try:
-            return stream.read() if is_private_file(os.fstat(fd)) else None
-        except OSError:
+    try:
+        if not is_private_file(os.fstat(fd)):
             return None
+        with open(fd, "rb", closefd=False) as stream:
+            return stream.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def read_cached_pyc(relative: str, verified: "set[str]") -> "CodeType | None":
@@ -350,8 +354,7 @@ class RuntimeFinder:
         return _bootstrap_external.decode_source(self.get_data(path))
 
     def get_data(self, path: str) -> bytes:
-        """Archive members, as zipimport reads them (bootstrap reads the index this way),
-        checked against the CRC of the zip's directory: zipimport checks none."""
+        """Members of the outer zip (the index), checked against their CRC, unlike zipimport."""
         data: bytes = self._zip.get_data(path)
         files = getattr(self._zip, "_files", None)  # Python 3.13: _get_files()
         entry = (files if files is not None else self._zip._get_files()).get(
@@ -366,8 +369,7 @@ class RuntimeFinder:
         return data
 
     def store_with(self, write: "Callable[[str, bytes], None]") -> None:
-        """Store compiled bytecode with ``write(file name, pyc)``: what is pending now,
-        and what later imports compile."""
+        """Store what is pending, and what later imports compile, with ``write``."""
         self._write = write
         pending, self.pending = self.pending, []
         for filename, pyc in pending:

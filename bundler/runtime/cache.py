@@ -7,9 +7,11 @@ than the build's is worth keeping between starts. Both go under one private dire
     <root>/apps/<name>-<first 16 hex digits of the archive's content hash>/
 
 keyed by content, so two versions of an app never mix and nothing is ever invalidated.
-Safety rules: directories we create are ``0700``; a directory that is a symlink or owned by
-another user is refused, never followed; files are written under a temporary name in the
-same directory and renamed into place, so concurrent starts never see half a file.
+Safety rules (``trust.py``): directories we create are ``0700``; a cache root that is a
+symlink or owned by another user is refused, never followed; an app directory, or
+anything below it, that is not ours and private is removed and written again; files are
+written under a temporary name in the same directory and renamed into place, so
+concurrent starts never see half a file.
 
 The builder uses the same ``AtomicFile``, ``write_atomic`` and ``FileLock`` for its own
 caches and for the archive it writes.
@@ -22,12 +24,19 @@ import sys
 from . import (
     CACHE_ENV,
     app_dir_name,
-    bytecode_subdir,
     cache_roots,
     is_owned,
     load_pyc,
     pyc_bytes,
     read_trusted,
+)
+from .trust import (
+    TEMPORARY_SUFFIX,
+    Untrusted,
+    make_private_dirs,
+    private_tree,
+    safe_member_path,
+    unlink_quietly,
 )
 
 TYPE_CHECKING = False
@@ -59,6 +68,8 @@ class UserCache:
     def __init__(self) -> None:
         self._root: str | None = None
         self._used: set[str] = set()
+        # Directories found private (trust.private_tree): only we can change them now.
+        self.verified: set[str] = set()
 
     def root(self) -> str:
         """The user's cache root, created on first use; falls back to a private temp dir."""
@@ -72,9 +83,14 @@ class UserCache:
         Its modification time is refreshed once per process, so ``bundle cache`` can tell
         when each build was last used.
         """
-        path = os.path.join(self.root(), "apps", app_dir_name(name, content_hash))
+        apps = os.path.join(self.root(), "apps")
+        path = os.path.join(apps, app_dir_name(name, content_hash))
         if path not in self._used:
-            ensure_private_dir(path, parents=False)
+            ensure_private_dir(apps, parents=False)  # a container: made private if open
+            try:
+                private_tree(apps, (os.path.basename(path),), self.verified, fix=True)
+            except (OSError, Untrusted) as exc:
+                raise CacheError(f"cannot use {path}: {_reason(exc)}") from None
             try:
                 os.utime(path)
             except OSError:
@@ -84,8 +100,12 @@ class UserCache:
 
     def bytecode_dir(self, name: str, content_hash: str) -> str:
         """Where bytecode compiled for this Python is kept for one build of one app."""
-        self.app_dir(name, content_hash)
-        return os.path.join(self.root(), bytecode_subdir(name, content_hash))
+        app = self.app_dir(name, content_hash)
+        tag = sys.implementation.cache_tag
+        try:
+            return private_tree(app, ("bytecode", tag), self.verified, fix=True)
+        except (OSError, Untrusted) as exc:
+            raise CacheError(f"cannot use {app}: {_reason(exc)}") from None
 
 
 class BytecodeStore:
@@ -103,8 +123,9 @@ class BytecodeStore:
         self._usable = not sys.dont_write_bytecode
 
     def load(self, member: str) -> "CodeType | None":
-        """The cached code of source ``member``, if we stored it before."""
-        path = self._path(member)
+        """The cached code of source ``member``, if we stored it before: a private file
+        of ours in private directories (trust.py), never reached through a symlink."""
+        path = self._path(member, fix=False)
         data = read_trusted(path) if path is not None else None
         return load_pyc(data) if data is not None else None
 
@@ -114,7 +135,7 @@ class BytecodeStore:
 
     def store_pyc(self, relative: str, pyc: bytes) -> None:
         """Keep a pyc under ``relative`` in the bytecode directory."""
-        path = self._path(relative, suffix="")
+        path = self._path(relative, suffix="", fix=True)
         if path is None:
             return
         try:
@@ -122,14 +143,19 @@ class BytecodeStore:
         except OSError:
             self._usable = False
 
-    def _path(self, member: str, suffix: str = "c") -> "str | None":
+    def _path(self, member: str, *, fix: bool, suffix: str = "c") -> "str | None":
         if not self._usable:
             return None
         try:
             if self._directory is None:
                 self._directory = self._cache.bytecode_dir(*self._app)
-            return safe_member_path(self._directory, member + suffix)
-        except CacheError:
+            path = safe_member_path(self._directory, member + suffix)
+            *parts, _name = (member + suffix).split("/")
+            private_tree(self._directory, parts, self._cache.verified, fix=fix)
+            return path
+        except Untrusted:
+            return None  # not ours to trust: compiled again, and stored over it (fix)
+        except (CacheError, OSError, ValueError):
             self._usable = False
             return None
 
@@ -158,22 +184,6 @@ def ensure_private_dir(path: str, *, parents: bool = True) -> str:
     return path
 
 
-def make_private_dirs(directory: str) -> None:
-    """Create ``directory`` and its missing parents, each ``0700``.
-
-    ``os.makedirs`` gives the parents it creates the default mode, not the one asked for.
-    """
-    if os.path.isdir(directory):
-        return
-    parent = os.path.dirname(directory)
-    if parent and parent != directory:
-        make_private_dirs(parent)
-    try:
-        os.mkdir(directory, 0o700)
-    except FileExistsError:
-        pass
-
-
 class AtomicFile:
     """A file that appears at ``path`` whole, or not at all.
 
@@ -185,7 +195,8 @@ class AtomicFile:
     def __init__(self, path: str, mode: int = 0o600, *, sync: bool = True) -> None:
         self.path = path
         directory, name = os.path.split(path)
-        self.temporary = os.path.join(directory, f".{name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        suffix = f"{os.getpid()}.{os.urandom(4).hex()}{TEMPORARY_SUFFIX}"
+        self.temporary = os.path.join(directory, f".{name}.{suffix}")
         self._mode = mode
         self._sync = sync
         self._stream: IO[bytes] | None = None
@@ -300,39 +311,17 @@ else:
         fcntl.flock(fd, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
 
 
-def safe_member_path(base: str, member: str) -> str:
-    """``base/member`` for an archive member name; refuses names that escape ``base``."""
-    if (
-        not member
-        or member.startswith(("/", "\\"))
-        or "\\" in member
-        or "\0" in member
-        or ":" in member.split("/")[0]
-        or any(part in ("", ".", "..") for part in member.split("/"))
-    ):
-        raise CacheError(f"refusing to extract unsafe member name {member!r}")
-    return os.path.join(base, *member.split("/"))
-
-
-def unlink_quietly(path: str) -> None:
-    """Remove a file if it is there; any error is ignored (it is cleanup)."""
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
 def _find_root() -> str:
     candidates = cache_roots()
     if os.environ.get(CACHE_ENV):
         # The user named it: use it or say why not, rather than quietly go elsewhere.
-        root = ensure_private_dir(candidates[0])
+        root = _writable(ensure_private_dir(candidates[0]))
         _tag(root)
         return root
     problems = []
     for candidate in candidates:
         try:
-            return _default_root(candidate)
+            return _writable(_default_root(candidate))
         except CacheError as exc:
             problems.append(str(exc))
     raise CacheError(
@@ -354,6 +343,26 @@ def _default_root(path: str) -> str:
     ensure_private_dir(path)
     _tag(path)
     return path
+
+
+def _writable(root: str) -> str:
+    """``root``, if this user may create files in it: an existing cache on a read-only
+    file system (a read-only home) must not be chosen over the fallback."""
+    if hasattr(os, "geteuid") and not os.access(root, os.W_OK | os.X_OK):
+        reason = "read-only file system" if _read_only(root) else "permission denied"
+        raise CacheError(f"cannot use {root}: {reason}")
+    return root
+
+
+def _read_only(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & getattr(os, "ST_RDONLY", 1))
+    except (OSError, AttributeError):
+        return False
+
+
+def _reason(exc: BaseException) -> str:
+    return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
 
 
 def _tag(root: str) -> None:

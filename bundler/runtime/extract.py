@@ -15,32 +15,51 @@ imported (never at start):
 Inside the app's cache directory (``UserCache.app_dir``, keyed by the content hash)::
 
     site/           members at their payload paths, so relative RPATHs keep working
-    site.done/KEY   written after every file of unit KEY is in place
+    site.done/KEY   written after every file of unit KEY is in place (and fsynced): for
+                    each file, the size and CRC of its member and the stamp of the file
+                    written (trust.stamp: size, inode, modification and change times)
     site.lock       held while extracting, so concurrent first starts do the work once
 
-Correctness never depends on the lock: every file is written under a temporary name and
-renamed into place, and a unit is used only once its marker exists (or once this process
-has written all of it), so no process ever loads half a file. Files are not fsynced one
-by one, which would dominate a first start on a slow disk; the marker is, and an
-extension whose size does not match the index is extracted again before it is loaded.
+Before a unit is used, in each process, every file of it is checked against its marker:
+a private file of ours (trust.py), in private directories, with the stamp recorded, for
+the member of this archive. Anything else (a truncated or edited file, a missing one, a
+symlink, another user's file, an open directory) is removed and extracted again, under
+the lock, which is also when what a killed process left behind is swept. Correctness
+never depends on the lock: every file is written under a temporary name and renamed into
+place, and a unit is used only once its marker matches, so no process loads half a file.
 """
 
 import _frozen_importlib as _bootstrap
 import _frozen_importlib_external as _bootstrap_external
 import _imp
+import marshal
 import os
 import sys
 
 from . import (
     EXTENSION,
+    FILE_CRC,
     FILE_SIZE,
     MODULE_KIND,
     MODULE_PACKAGE,
     MODULE_SOURCE,
     NAMESPACE,
     BootError,
+    is_private_dir,
+    is_private_file,
+    read_trusted,
 )
-from .cache import CacheError, FileLock, safe_member_path, unlink_quietly, write_atomic
+from .cache import AtomicFile, CacheError, FileLock, write_atomic
+from .trust import (
+    UnsafeName,
+    Untrusted,
+    discard,
+    private_tree,
+    safe_member_path,
+    stamp,
+    sweep,
+    unlink_quietly,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -89,6 +108,7 @@ class Extractor:
         self._app_dir = app_dir
         self._ready: set[str] = set()
         self._platform: Platform | None = None
+        self._dirs: set[str] = set()  # directories found private (trust.private_tree)
 
     def fallback(self, fullname: str) -> "tuple[str, str | None] | None":
         """The (source, bytecode) members of an extension's pure-Python twin, if any."""
@@ -123,8 +143,6 @@ class Extractor:
             raise ExtractionError(problem, name=fullname)
         self._ensure_or_fail("native code", key, fullname)
         location = safe_member_path(self.site(), member)
-        if not self._intact(location, member):
-            self._ensure_or_fail("native code", key, fullname, repair=True)
         loader = _bootstrap_external.ExtensionFileLoader(fullname, location)
         is_package = record[MODULE_PACKAGE]
         spec = _bootstrap.ModuleSpec(fullname, loader, origin=location, is_package=is_package)
@@ -134,23 +152,26 @@ class Extractor:
             spec.submodule_search_locations = [self._archive.path_of(fullname.replace(".", "/"))]
         return spec
 
-    def ensure(self, key: str, *, repair: bool = False) -> None:
-        """Make every file of unit ``key`` (and of the units it needs) a real file."""
-        if key in self._ready and not repair:
+    def ensure(self, key: str) -> None:
+        """Make every file of unit ``key`` (and of the units it needs) a real file, as
+        the archive has it: checked, and extracted (again) unless it passes."""
+        if key in self._ready:
             return
         members, needs, _distribution = self._table["units"][key]
         for dependency in needs:
             self.ensure(dependency)
         app = self._app_dir()
         marker = os.path.join(app, "site.done", key.replace("/", "+"))
-        if repair:
-            unlink_quietly(marker)
-        if not os.path.exists(marker):
-            with FileLock(os.path.join(app, "site.lock")):
+        if not _verified(self._archive, self._dirs, app, marker, members):
+            with FileLock(os.path.join(app, "site.lock")) as lock:
                 # Another process may have finished the unit while we waited.
-                if not os.path.exists(marker):
-                    self._write(members)
-                    write_atomic(marker, b"")
+                if not _verified(self._archive, self._dirs, app, marker, members):
+                    unlink_quietly(marker)
+                    if lock.held:  # no other writer: what is there was left by the dead
+                        sweep(app)
+                    records = _write(self._archive, self._dirs, app, members, sweeping=lock.held)
+                    private_tree(app, ("site.done",), self._dirs, fix=True)
+                    write_atomic(marker, marshal.dumps(records))
         self._ready.add(key)
 
     def site(self) -> str:
@@ -177,12 +198,12 @@ class Extractor:
             "app with a matching Python, or rebuild it with --python naming this interpreter"
         )
 
-    def _ensure_or_fail(self, what: str, key: str, fullname: str, *, repair: bool = False) -> None:
+    def _ensure_or_fail(self, what: str, key: str, fullname: str) -> None:
         try:
-            self.ensure(key, repair=repair)
+            self.ensure(key)
         except BootError:
             raise  # a damaged archive says so itself
-        except (OSError, CacheError) as exc:
+        except (OSError, CacheError, Untrusted, UnsafeName) as exc:
             native = self._native_of(key)
             owner = fullname
             if native is not None:
@@ -195,19 +216,79 @@ class Extractor:
         _members, _needs, dist = self._table["units"][key]
         return self._table["native"].get(dist) if dist is not None else None
 
-    def _write(self, members: "Sequence[str]") -> None:
-        site = self.site()
-        for member in members:
-            path = safe_member_path(site, member)
-            mode = 0o700 if is_native(member) else 0o600
-            write_atomic(path, self._archive.read(member), mode, sync=False)
 
-    def _intact(self, location: str, member: str) -> bool:
-        """A cheap check that an extracted extension is whole: its size, from one stat."""
+def _verified(
+    archive: "Archive", dirs: "set[str]", app: str, marker: str, members: "Sequence[str]"
+) -> bool:
+    """Whether every file of a unit is what its marker recorded for this archive."""
+    try:
+        private_tree(app, ("site.done",), dirs, fix=False)
+        data = read_trusted(marker)
+        recorded = marshal.loads(data) if data is not None else {}
+        site = private_tree(app, ("site",), dirs, fix=False)
+        for member in members:
+            *parts, name = _parts(site, member)
+            directory = private_tree(site, parts, dirs, fix=False)
+            info = os.lstat(os.path.join(directory, name))
+            file = archive.files[member]
+            expected = (file[FILE_SIZE], file[FILE_CRC], *stamp(info))
+            if not is_private_file(info) or recorded.get(member) != expected:
+                return False
+            if name.endswith(".py") and not _pycache_trusted(directory):
+                return False
+    except (Untrusted, OSError, ValueError, EOFError, TypeError):
+        return False
+    return True
+
+
+def _write(
+    archive: "Archive", dirs: "set[str]", app: str, members: "Sequence[str]", *, sweeping: bool
+) -> "dict[str, tuple[int, ...]]":
+    """Extract ``members``; returns what the marker records. ``sweeping`` (the lock
+    is held) removes the temporary files that killed extractions left."""
+    site = private_tree(app, ("site",), dirs, fix=True)
+    records: dict[str, tuple[int, ...]] = {}
+    swept: set[str] = set()
+    for member in members:
+        *parts, name = _parts(site, member)
+        directory = private_tree(site, parts, dirs, fix=True)
+        if sweeping and directory not in swept:
+            sweep(directory)
+            if not _pycache_trusted(directory):
+                discard(os.path.join(directory, "__pycache__"), app)
+            swept.add(directory)
+        path = os.path.join(directory, name)
         try:
-            return bool(os.stat(location).st_size == self._archive.files[member][FILE_SIZE])
-        except OSError:
+            with AtomicFile(path, 0o700 if is_native(member) else 0o600) as stream:
+                for block in archive.blocks(member):
+                    stream.write(block)
+        except OSError as exc:
+            if exc.filename or isinstance(exc, BootError):
+                raise
+            raise OSError(exc.errno, exc.strerror, path) from None  # a full disk: where
+        file = archive.files[member]
+        records[member] = (file[FILE_SIZE], file[FILE_CRC], *stamp(os.lstat(path)))
+    return records
+
+
+def _parts(site: str, member: str) -> "list[str]":
+    safe_member_path(site, member)  # UnsafeName if it would escape
+    return member.split("/")
+
+
+def _pycache_trusted(directory: str) -> bool:
+    """Whether the ``__pycache__`` that Python's own loader keeps in an extracted package
+    is absent, or private with only private files of ours in it."""
+    path = os.path.join(directory, "__pycache__")
+    try:
+        if not is_private_dir(os.lstat(path)):
             return False
+        with os.scandir(path) as entries:
+            return all(is_private_file(entry.stat(follow_symlinks=False)) for entry in entries)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def loadable(suffix: str, native: "NativeRecord | None", platform: "Platform") -> bool:

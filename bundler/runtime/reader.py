@@ -21,7 +21,7 @@ from . import DEFLATED, FILE_SIZE, ArchiveDamaged
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from typing import Any
+    from typing import Any, BinaryIO
 
     from . import Chunk, FileRecord, ModuleRecord
 
@@ -73,7 +73,7 @@ class Archive:
             raise FileNotFoundError(2, "No such file in archive", self.path_of(member))
         return self._file.read(record, member)
 
-    def open(self, member: str) -> "io.BufferedIOBase":
+    def open(self, member: str) -> "BinaryIO":
         """A binary stream of ``member``. A large member is checked in a first pass, then
         streamed: its bytes are never all in memory, and never handed out unchecked."""
         record = self.files.get(member)

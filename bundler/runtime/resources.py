@@ -77,7 +77,9 @@ class ArchivePath(Traversable):
     def open(self, mode: str = "r", *args: "Any", **kwargs: "Any") -> "IO[Any]":
         if "w" in mode or "a" in mode or "+" in mode:
             raise PermissionError(f"{self} is inside an archive and cannot be written")
-        stream = io.BytesIO(self.read_bytes())
+        if not self.is_file() and self.is_dir():
+            raise IsADirectoryError(str(self))
+        stream = self._archive.open(self._at)  # streamed when large: memory stays flat
         return stream if "b" in mode else io.TextIOWrapper(stream, *args, **kwargs)
 
     def read_bytes(self) -> bytes:

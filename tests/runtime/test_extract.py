@@ -6,12 +6,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bundler.runtime import cache, extract
+from bundler.runtime import cache, extract, trust
 from bundler.runtime.extract import describe_interpreter, detect_platform
 
 # -- extraction -------------------------------------------------------------------------
@@ -22,7 +23,9 @@ class FakeArchive:
 
     def __init__(self, members: dict[str, bytes], log: Path | None = None) -> None:
         self.members = members
-        self.files = {name: (0, 0, len(data), 0, 0) for name, data in members.items()}
+        self.files = {
+            name: (0, 0, len(data), 0, zlib.crc32(data)) for name, data in members.items()
+        }
         self.log = log
 
     def read(self, member: str) -> bytes:
@@ -30,6 +33,9 @@ class FakeArchive:
             with open(self.log, "a") as stream:
                 stream.write(f"{os.getpid()} {member}\n")
         return self.members[member]
+
+    def blocks(self, member: str) -> Any:
+        return iter((self.read(member),))
 
     def path_of(self, member: str) -> str:
         return f"/archive.pyz/{member}"
@@ -121,7 +127,7 @@ def test_unit_with_an_escaping_member_writes_nothing_outside(
 ) -> None:
     monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
     extractor = _extractor(members={"pkg/../../../outside.txt": b"x"})
-    with pytest.raises(cache.CacheError, match="unsafe member name"):
+    with pytest.raises(trust.UnsafeName, match="unsafe member name"):
         extractor.ensure("pkg")
     assert [p.name for p in tmp_path.iterdir()] == ["cache"]
     assert not any(p.name == "outside.txt" for p in tmp_path.rglob("*"))

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from bundler.archive.bytecode import bytecode_member
 from bundler.runtime import (
     FILE_SIZE,
     INDEX_MEMBER,
@@ -36,8 +35,6 @@ from bundler.runtime import (
     is_owned,
     is_private_dir,
     load_pyc,
-    member_chunk,
-    module_chunk,
     module_record,
     native_record,
     normalise_name,
@@ -88,39 +85,6 @@ def test_other_records_keep_their_fields_in_order() -> None:
         platforms,
         (3, 9),
     )
-
-
-@pytest.mark.parametrize(
-    ("member", "chunk"),
-    [
-        ("top.py", ""),
-        ("a/b/c.py", "a/b"),
-        ("a/b/data/x.txt", "a/b/data"),
-        ("a/__pycache__/c.cpython-311.pyc", "a"),
-        ("__pycache__/top.cpython-311.pyc", ""),
-        ("a/my__pycache__/x.pyc", "a/my__pycache__"),
-    ],
-)
-def test_member_chunk_is_the_directory_with_bytecode_joining_its_source(
-    member: str, chunk: str
-) -> None:
-    assert member_chunk(member) == chunk
-
-
-@pytest.mark.parametrize(("name", "chunk"), [("top", ""), ("a.b", "a"), ("a.b.c", "a/b")])
-def test_module_chunk_is_the_parent_package_directory(name: str, chunk: str) -> None:
-    assert module_chunk(name) == chunk
-
-
-def test_one_chunk_serves_a_modules_import() -> None:
-    """Its record, its source's file record and its bytecode's file record."""
-    source = "pkg/sub/mod.py"
-    keys = {
-        module_chunk("pkg.sub.mod"),
-        member_chunk(source),
-        member_chunk(bytecode_member(source)),
-    }
-    assert keys == {"pkg/sub"}
 
 
 @pytest.mark.parametrize(
@@ -394,7 +358,7 @@ def test_cached_pyc_is_read_from_the_named_cache(
 ) -> None:
     _plant(cache_environment / "named", "named")
     monkeypatch.setenv("BUNDLER_CACHE", str(cache_environment / "named"))
-    assert _run(read_cached_pyc(RELATIVE))["VALUE"] == "named"
+    assert _run(read_cached_pyc(RELATIVE, set()))["VALUE"] == "named"
 
 
 def test_cached_pyc_in_a_root_others_may_write_is_not_trusted(
@@ -402,7 +366,7 @@ def test_cached_pyc_in_a_root_others_may_write_is_not_trusted(
 ) -> None:
     _plant(cache_environment / "named", "named", mode=0o777)
     monkeypatch.setenv("BUNDLER_CACHE", str(cache_environment / "named"))
-    assert read_cached_pyc(RELATIVE) is None
+    assert read_cached_pyc(RELATIVE, set()) is None
 
 
 def test_cached_pyc_behind_a_symlinked_root_is_not_trusted(
@@ -411,12 +375,12 @@ def test_cached_pyc_behind_a_symlinked_root_is_not_trusted(
     _plant(cache_environment / "real", "real")
     (cache_environment / "link").symlink_to(cache_environment / "real")
     monkeypatch.setenv("BUNDLER_CACHE", str(cache_environment / "link"))
-    assert read_cached_pyc(RELATIVE) is None
+    assert read_cached_pyc(RELATIVE, set()) is None
 
 
 def test_cached_pyc_comes_from_the_first_root_that_exists(cache_environment: Path) -> None:
     _plant(Path(_temp_root(cache_environment / "tmp")), "temporary")
-    assert _run(read_cached_pyc(RELATIVE))["VALUE"] == "temporary"
+    assert _run(read_cached_pyc(RELATIVE, set()))["VALUE"] == "temporary"
 
 
 def test_cached_pyc_is_not_looked_for_beyond_the_first_usable_root(
@@ -424,7 +388,7 @@ def test_cached_pyc_is_not_looked_for_beyond_the_first_usable_root(
 ) -> None:
     (cache_environment / "home" / ".cache" / "bundler").mkdir(parents=True, mode=0o700)
     _plant(Path(_temp_root(cache_environment / "tmp")), "temporary")
-    assert read_cached_pyc(RELATIVE) is None
+    assert read_cached_pyc(RELATIVE, set()) is None
 
 
 def test_cached_pyc_for_another_python_is_ignored(
@@ -433,7 +397,7 @@ def test_cached_pyc_for_another_python_is_ignored(
     _plant(cache_environment / "named", "named")
     (cache_environment / "named" / RELATIVE).write_bytes(FOREIGN_MAGIC + bytes(12))
     monkeypatch.setenv("BUNDLER_CACHE", str(cache_environment / "named"))
-    assert read_cached_pyc(RELATIVE) is None
+    assert read_cached_pyc(RELATIVE, set()) is None
 
 
 # -- the first stage ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 
 from bundler.archive.bytecode import bytecode_member
 from bundler.runtime import DEFLATED, PAYLOAD_MEMBER, ArchiveDamaged, file_record, reader
-from bundler.runtime.reader import Archive, LazyTable
+from bundler.runtime.reader import Archive, LazyTable, member_chunk, module_chunk
 from tests.runtime.conftest import DEMO_CHUNKS, DEMO_FILES, BuiltArchive
 
 WORDS = "demo/data/words.txt"
@@ -271,7 +271,7 @@ def _with_chunk_blob(built: BuiltArchive, directory: Path, key: str, blob: bytes
     with open(copy.path, "ab") as stream:
         offset = stream.tell()
         stream.write(blob)
-    copy.index["chunks"][key] = (offset, len(blob))
+    copy.index["chunks"][key] = (offset, len(blob), zlib.crc32(blob))
     return copy
 
 
@@ -279,7 +279,7 @@ def _with_records(
     built: BuiltArchive, directory: Path, key: str, change: Callable[[dict[str, Any]], None]
 ) -> BuiltArchive:
     """A copy whose chunk ``key`` has its file records changed by ``change``."""
-    offset, size = built.index["chunks"][key]
+    offset, size, _crc = built.index["chunks"][key]
     modules, files = marshal.loads(built.path.read_bytes()[offset : offset + size])
     change(files)
     return _with_chunk_blob(built, directory, key, marshal.dumps((modules, files)))
@@ -423,9 +423,9 @@ def test_negative_compressed_size_is_reported_as_truncated(
     assert _one_line(str(raised.value), copy.path) == TRUNCATED
 
 
-@pytest.mark.parametrize("where", [(-1, 10), (1 << 40, 10), (0, -1)])
+@pytest.mark.parametrize("where", [(-1, 10, 0), (1 << 40, 10, 0), (0, -1, 0), (0, 10)])
 def test_chunk_outside_the_file_is_reported_as_damaged(
-    demo_archive: BuiltArchive, tmp_path: Path, where: tuple[int, int]
+    demo_archive: BuiltArchive, tmp_path: Path, where: tuple[int, ...]
 ) -> None:
     copy = _copy(demo_archive, tmp_path)
     copy.index["chunks"]["demo"] = where
@@ -450,9 +450,42 @@ def test_damaged_chunk_is_reported_at_every_lookup(
     demo_archive: BuiltArchive, tmp_path: Path
 ) -> None:
     copy = _copy(demo_archive, tmp_path)
-    copy.index["chunks"]["demo"] = (-1, 10)
+    copy.index["chunks"]["demo"] = (-1, 10, 0)
     archive = copy.open()
     with pytest.raises(ArchiveDamaged):
         archive.modules.get("demo.cli")
     with pytest.raises(ArchiveDamaged):
         archive.modules.get("demo.cli")
+
+
+@pytest.mark.parametrize(
+    ("member", "chunk"),
+    [
+        ("top.py", ""),
+        ("a/b/c.py", "a/b"),
+        ("a/b/data/x.txt", "a/b/data"),
+        ("a/__pycache__/c.cpython-311.pyc", "a"),
+        ("__pycache__/top.cpython-311.pyc", ""),
+        ("a/my__pycache__/x.pyc", "a/my__pycache__"),
+    ],
+)
+def test_member_chunk_is_the_directory_with_bytecode_joining_its_source(
+    member: str, chunk: str
+) -> None:
+    assert member_chunk(member) == chunk
+
+
+@pytest.mark.parametrize(("name", "chunk"), [("top", ""), ("a.b", "a"), ("a.b.c", "a/b")])
+def test_module_chunk_is_the_parent_package_directory(name: str, chunk: str) -> None:
+    assert module_chunk(name) == chunk
+
+
+def test_one_chunk_serves_a_modules_import() -> None:
+    """Its record, its source's file record and its bytecode's file record."""
+    source = "pkg/sub/mod.py"
+    keys = {
+        module_chunk("pkg.sub.mod"),
+        member_chunk(source),
+        member_chunk(bytecode_member(source)),
+    }
+    assert keys == {"pkg/sub"}

@@ -1,0 +1,161 @@
+"""What the runtime may use from the per-user cache, and how it removes what it may not.
+
+The cache's trust model (README, "Security"): a directory or a file is used only if it is
+ours, is not a symlink, and nobody else may write to it. Directories are checked with
+``lstat`` from the cache root down, so once one has passed, only this user can change
+what is in it; files are checked the same way and, before they are loaded, against what
+was recorded when they were extracted (``stamp``). What fails a check is never repaired in
+place (a ``chmod`` after the fact would bless whatever another user put there meanwhile):
+it is moved aside, removed without following any symlink, and written again.
+
+The cache root and its ``apps`` directory hold nothing that is trusted for being inside
+them (every entry is checked on its own), so those two are made private when they are
+too open; nothing below them is.
+"""
+
+import os
+import stat
+
+from . import is_private_dir
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    Stamp = tuple[int, int, int, int]
+
+# Names of what is being removed (a directory moved aside) and of files being written
+# (cache.AtomicFile): both start with a dot, so that no member name of a unit is either.
+TRASH_PREFIX = ".trash-"
+TEMPORARY_SUFFIX = ".tmp"
+
+
+class Untrusted(Exception):
+    """Something in the cache failed a check: it must be removed and written again."""
+
+
+class UnsafeName(ValueError):
+    """A member name that would escape the directory it is extracted into."""
+
+
+def private_tree(base: str, parts: "Sequence[str]", verified: "set[str]", *, fix: bool) -> str:
+    """``base/parts...``, each directory below ``base`` private (``base`` must be).
+
+    Missing directories are created ``0700``. One that is not private is Untrusted, or,
+    with ``fix``, moved aside and removed (``discard``) and created afresh. ``verified``
+    remembers the directories that passed, for the rest of the process.
+    """
+    path = base
+    for part in parts:
+        path = os.path.join(path, part)
+        if path in verified:
+            continue
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            info = None
+        if info is not None and not is_private_dir(info):
+            if not fix:
+                raise Untrusted(f"{path} is not a private directory of ours")
+            discard(path, base)
+            info = None
+        if info is None:
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:
+                pass  # another process made it meanwhile: checked below
+            if not is_private_dir(os.lstat(path)):
+                raise Untrusted(f"{path} is not a private directory of ours")
+        verified.add(path)
+    return path
+
+
+def discard(path: str, trash_dir: str) -> None:
+    """Remove ``path`` (a file, a symlink or a whole tree) without following symlinks.
+
+    It is first renamed into ``trash_dir`` (a private directory on the same file system),
+    so that it disappears at once for every process; then its contents are removed.
+    Whatever cannot be removed (files of another user) stays in the trash, out of use.
+    """
+    trash = os.path.join(trash_dir, f"{TRASH_PREFIX}{os.getpid()}-{os.urandom(4).hex()}")
+    try:
+        os.rename(path, trash)
+    except FileNotFoundError:
+        return  # already gone: another process discarded it
+    remove_tree(trash)
+
+
+def remove_tree(path: str) -> None:
+    """Remove a tree that nothing uses any more, never following a symlink: errors are
+    ignored (it is cleanup)."""
+    import shutil  # only when something is removed: never at start
+
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):  # a real directory, not a symlink to one
+            # shutil.rmtree walks with directory descriptors where the platform has them
+            # (``rmtree.avoids_symlink_attacks``): a symlink inside is removed, not followed.
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def sweep(directory: str) -> None:
+    """Remove what a killed process left in ``directory``: temporary files and trash.
+
+    Call it only while holding the lock that every writer of ``directory`` holds, so that
+    no temporary file in it can be one that a live process is still writing.
+    """
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return
+    for name in entries:
+        if name.startswith(".") and (name.endswith(TEMPORARY_SUFFIX) or TRASH_PREFIX in name):
+            remove_tree(os.path.join(directory, name))
+
+
+def stamp(info: "os.stat_result") -> "Stamp":
+    """What identifies the bytes of a file we wrote: size, inode, modification and change
+    times. Any write, truncation, rename over it or ``chmod`` changes one of them (the
+    change time cannot be set back), so an equal stamp means the same bytes."""
+    return (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def safe_member_path(base: str, member: str) -> str:
+    """``base/member`` for an archive member name; refuses names that escape ``base``."""
+    if (
+        not member
+        or member.startswith(("/", "\\"))
+        or "\\" in member
+        or "\0" in member
+        or ":" in member.split("/")[0]
+        or any(part in ("", ".", "..") for part in member.split("/"))
+    ):
+        raise UnsafeName(f"refusing to extract unsafe member name {member!r}")
+    return os.path.join(base, *member.split("/"))
+
+
+def unlink_quietly(path: str) -> None:
+    """Remove a file if it is there; any error is ignored (it is cleanup)."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def make_private_dirs(directory: str) -> None:
+    """Create ``directory`` and its missing parents, each ``0700``.
+
+    ``os.makedirs`` gives the parents it creates the default mode, not the one asked for.
+    """
+    if os.path.isdir(directory):
+        return
+    parent = os.path.dirname(directory)
+    if parent and parent != directory:
+        make_private_dirs(parent)
+    try:
+        os.mkdir(directory, 0o700)
+    except FileExistsError:
+        pass
