@@ -199,3 +199,115 @@ def test_extension_without_wheel_metadata_is_described_by_its_suffix() -> None:
     assert problem.startswith(
         "pkg._ext contains native code built for CPython 3.9 (x86_64-linux-gnu), which "
     )
+
+
+# -- damage and repair ------------------------------------------------------------------
+
+SMALL = {"pkg/lib.so": b"\x7fELF" + bytes(range(256)) * 8, "pkg/data/table.bin": b"t" * 64}
+
+
+def _extracted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Any, Path]:
+    monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
+    extractor = _extractor(members=SMALL)
+    extractor.ensure("pkg")
+    return extractor, Path(extractor.site())
+
+
+def _fresh_start() -> Any:
+    """What the next start of the app makes: a new extractor over the same cache."""
+    extractor = _extractor(members=SMALL)
+    extractor.ensure("pkg")
+    return extractor
+
+
+@pytest.mark.parametrize("damage", ["truncate", "same-size edit", "remove", "chmod"])
+def test_damaged_file_is_extracted_again_before_use(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, damage: str
+) -> None:
+    site = _extracted(monkeypatch, tmp_path)[1]
+    target = site / "pkg" / "lib.so"
+    before = target.stat()
+    if damage == "truncate":
+        os.truncate(target, 100)
+    elif damage == "same-size edit":
+        with open(target, "r+b") as stream:
+            stream.seek(10)
+            stream.write(b"\x00\x00")
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))  # hide the edit
+    elif damage == "remove":
+        target.unlink()
+    else:
+        target.chmod(0o777)
+    _fresh_start()
+    assert target.read_bytes() == SMALL["pkg/lib.so"]
+    assert target.stat().st_mode & 0o777 == 0o700
+
+
+def test_intact_unit_is_not_written_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    site = _extracted(monkeypatch, tmp_path)[1]
+    inode = (site / "pkg" / "lib.so").stat().st_ino
+    _fresh_start()
+    assert (site / "pkg" / "lib.so").stat().st_ino == inode
+
+
+def test_symlinked_site_is_replaced_and_nothing_is_written_through_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    site = _extracted(monkeypatch, tmp_path)[1]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.rename(site, tmp_path / "old-site")
+    site.symlink_to(elsewhere)
+    _fresh_start()
+    assert (site.is_symlink(), list(elsewhere.iterdir())) == (False, [])
+    assert (site / "pkg" / "lib.so").read_bytes() == SMALL["pkg/lib.so"]
+
+
+def test_temporaries_of_a_killed_extraction_are_swept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    site = _extracted(monkeypatch, tmp_path)[1]
+    leftover = site / "pkg" / ".lib.so.4242.deadbeef.tmp"
+    leftover.write_bytes(bytes(1 << 20))
+    (site / "pkg" / "lib.so").unlink()  # the killed process never finished the unit
+    _fresh_start()
+    assert sorted(p.name for p in (site / "pkg").iterdir()) == ["data", "lib.so"]
+
+
+def test_every_file_is_fsynced_before_the_marker(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).split(".")[1])
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    _extracted(monkeypatch, tmp_path)
+    assert synced[-1] == "pkg"  # the marker, named after the unit, last
+    assert sorted(synced[:-1]) == ["CACHEDIR", "lib", "table"]
+
+
+def test_full_disk_names_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
+    extractor = _extractor(members=SMALL)
+
+    class FullDisk(cache.AtomicFile):
+        def __enter__(self) -> Any:
+            stream = super().__enter__()
+
+            def write(data: bytes) -> int:
+                raise OSError(28, "No space left on device")
+
+            stream.write = write  # type: ignore[method-assign]
+            return stream
+
+    monkeypatch.setattr(extract, "AtomicFile", FullDisk)
+    with pytest.raises(extract.ExtractionError) as raised:
+        extractor._ensure_or_fail("native code", "pkg", "pkg._ext")
+    path = Path(extractor.site()) / "pkg" / "lib.so"
+    assert str(raised.value) == (
+        f"cannot extract the native code of pkg._ext: No space left on device ({path})"
+    )
