@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -32,8 +33,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    # SIGTERM unwinds like Ctrl-C, so that temporary files (the output's) are removed.
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.handler(args))
+    except _Terminated:
+        print("bundle: terminated", file=sys.stderr)
+        return 143
     except BundleError as exc:
         for line in exc.details:
             print(f"  | {line}", file=sys.stderr)
@@ -42,6 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bundle: interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Terminated(BaseException):
+    """Raised by the SIGTERM handler: not an Exception, so nothing swallows it."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,6 +101,12 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         help="the interpreter the archive is for: pip installs for it (default: this one)",
     )
     sub.add_argument("--shebang", metavar="LINE", help="first line of the archive")
+    sub.add_argument(
+        "--force",
+        action="store_true",
+        default=False,
+        help="replace the output even if it is not an archive bundle wrote",
+    )
     for flag, help_text in (
         ("--include", "also bundle MODULE and what it imports (repeatable)"),
         ("--exclude", "leave MODULE and its submodules out (repeatable)"),

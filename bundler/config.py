@@ -93,6 +93,7 @@ class Overrides:
     no_index: bool | None = None
     build_isolation: bool | None = None
     use_cache: bool = True
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ class Config:
     # must not extract: module names, from [tool.bundle] extract / zip-safe.
     extract: tuple[str, ...] = ()
     zip_safe: tuple[str, ...] = ()
+    # --force: replace an output that is not an archive bundle wrote.
+    force: bool = False
 
     @property
     def source_root(self) -> Path:
@@ -215,7 +218,9 @@ def _read_project_table(data: Mapping[str, Any], path: Path) -> ProjectMetadata 
         gui_scripts=_string_table(table.get("gui-scripts", {}), "[project.gui-scripts]", path),
         entry_points={
             group: _string_table(items, f"[project.entry-points.{group}]", path)
-            for group, items in dict(table.get("entry-points", {})).items()
+            for group, items in _table(
+                table.get("entry-points", {}), "[project.entry-points]", path
+            ).items()
         },
         summary=str(table.get("description", "")),
         dynamic=tuple(_string_list(table.get("dynamic", []), "[project] dynamic", path)),
@@ -223,7 +228,7 @@ def _read_project_table(data: Mapping[str, Any], path: Path) -> ProjectMetadata 
 
 
 def _read_tool_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    tool = data.get("tool", {}).get("bundle", {})
+    tool = _table(data.get("tool", {}), "[tool]", path).get("bundle", {})
     if not isinstance(tool, dict):
         raise ConfigError(f"{path}: [tool.bundle] must be a table")
     for key, value in tool.items():
@@ -254,7 +259,7 @@ def _merge(
         )
     output = cli.output
     if output is None and "output" in tool:
-        output = project_dir / str(tool["output"])
+        output = _configured_output(project_dir, tool["output"], path)
     if output is None:
         raise ConfigError("no output file: pass -o OUT (or set output in [tool.bundle])")
     entry = cli.entry if cli.entry is not None else tool.get("entry")
@@ -281,6 +286,7 @@ def _merge(
         has_project=path is not None,
         extract=tuple(tool.get("extract", ())),
         zip_safe=tuple(tool.get("zip-safe", ())),
+        force=cli.force,
     )
 
 
@@ -359,6 +365,29 @@ def _normalise_shebang(line: str) -> str:
 def _string_list(value: Any, what: str, path: Path) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ConfigError(f"{path}: {what} must be a list of strings")
+    return value
+
+
+def _configured_output(project_dir: Path, value: str, path: Path | None) -> Path:
+    """``output`` from [tool.bundle]: a downloaded project's configuration alone must not
+    make a build write outside it, so the path must be relative and stay inside."""
+    inside = not Path(value).is_absolute()
+    if inside:
+        resolved = (project_dir / value).resolve()
+        inside = resolved != project_dir.resolve() and resolved.is_relative_to(
+            project_dir.resolve()
+        )
+    if not inside:
+        raise ConfigError(
+            f"{path}: [tool.bundle] output must be a relative path inside the project, "
+            f"not {value!r}: pass -o to write elsewhere"
+        )
+    return project_dir / value
+
+
+def _table(value: Any, what: str, path: Path) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {what} must be a table")
     return value
 
 

@@ -54,7 +54,7 @@ def build(
     ``progress`` gets details for ``-v``; ``status`` the slow steps a user should see
     (building the wheel, running pip); ``verbose`` echoes pip's and the backend's output.
     """
-    check_output_path(config.output)
+    check_output_path(config.output, force=config.force)
     check_entry_point(config)
     progress(f"inspecting {config.python or 'the current interpreter'}")
     interpreter = query_interpreter(config.python)
@@ -85,7 +85,7 @@ def build(
             inherit_path=config.inherit_path,
             compile=config.compile,
         )
-        archive = write_archive(payload, info, config.output, extraction)
+        archive = write_archive(payload, info, config.output, extraction, force=config.force)
     return BuildResult(entry, env, graph, payload, archive, staging, extraction)
 
 

@@ -145,14 +145,17 @@ def write_archive(
     info: ArchiveInfo,
     output: Path,
     extraction: ExtractionPlan | None = None,
+    *,
+    force: bool = False,
 ) -> ArchiveResult:
     """Write the archive to a temporary file beside ``output`` and rename it into place.
 
     ``extraction`` lists what the runtime extracts at first import (native code,
-    zip-unsafe packages); it goes into the index and the manifest.
+    zip-unsafe packages); it goes into the index and the manifest. ``force`` replaces
+    an output that is not an archive bundle wrote (``check_output_path``).
     """
     extraction = extraction or ExtractionPlan()
-    check_output_path(output)
+    check_output_path(output, force=force)
     stamp = _timestamp()
     warnings: list[str] = []
     with tempfile.TemporaryFile() as inner:

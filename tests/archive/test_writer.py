@@ -100,7 +100,7 @@ def test_manifest_describes_the_build(project: Path, tmp_path: Path) -> None:
 
 def test_rebuild_replaces_the_output_atomically(project: Path, tmp_path: Path) -> None:
     output = tmp_path / "app.pyz"
-    output.write_bytes(b"old")
+    build(project, output, SOURCE_DATE_EPOCH="1700000000")
     inode_before = output.stat().st_ino
     build(project, output)
     assert output.read_bytes().startswith(b"#!")

@@ -189,7 +189,9 @@ def test_output_in_unwritable_directory(good_project: Path, out_dir: Path) -> No
 def test_failed_build_keeps_previous_output(good_project: Path, out_dir: Path) -> None:
     """A failure after the output existed leaves the old archive untouched."""
     previous = out_dir / "app.pyz"
-    previous.write_bytes(b"previous build")
+    first = run_bundle("build", good_project, "-o", previous, "-q", "--no-install")
+    assert (first.returncode, first.stderr) == (0, "")
+    before = previous.read_bytes()
     result = run_bundle(
         "build", good_project, "-o", previous, "-e", "demo.cli:nope", "--no-install"
     )
@@ -197,7 +199,7 @@ def test_failed_build_keeps_previous_output(good_project: Path, out_dir: Path) -
         result,
         f"entry function 'nope' is not defined in module 'demo.cli' ({good_project}/demo/cli.py)",
     )
-    assert previous.read_bytes() == b"previous build"
+    assert previous.read_bytes() == before
     assert leftovers(out_dir) == ["app.pyz"]
 
 
