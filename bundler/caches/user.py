@@ -2,8 +2,10 @@
 
 The runtime (``bundler/runtime/cache.py``) owns the layout: ``<root>/apps/<name>-<hash>/``
 for each build of each app. Listing never creates anything; clearing removes only
-directories of that shape, owned by the current user, under a root that is a real
-directory of ours: never a symlink's target, never someone else's files.
+directories of that shape, owned by the current user, in an ``apps`` directory that is a
+real directory of ours under a root that is one too: never a symlink's target, never
+someone else's files. An entry is first renamed aside in ``apps`` (so no app starts from
+half of it), then removed by a walk that never follows a symlink.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from bundler.errors import CacheDirError
 from bundler.runtime import cache_roots, is_owned
+from bundler.runtime.trust import TRASH_PREFIX, remove_tree
 
 __all__ = ["AppCacheEntry", "cache_locations", "clear_entries", "list_entries"]
 
@@ -55,6 +58,8 @@ def list_entries(roots: Iterable[Path] | None = None) -> list[AppCacheEntry]:
         if not _is_our_directory(root):
             continue
         apps = root / "apps"
+        if not _is_our_directory(apps):
+            continue  # a symlink to elsewhere is never listed, so never cleared
         try:
             names = sorted(os.listdir(apps))
         except OSError:
@@ -85,14 +90,37 @@ def clear_entries(
     for entry in list_entries(roots):
         if older_than_days is not None and entry.age_days(now) < older_than_days:
             continue
+        trash = entry.path.parent / f"{TRASH_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
         try:
-            shutil.rmtree(entry.path)
+            if not _is_our_directory(entry.path.parent):
+                continue
+            os.rename(entry.path, trash)
         except FileNotFoundError:
             continue  # removed meanwhile, by another `bundle cache --clear`
         except OSError as exc:
             raise CacheDirError(f"cannot remove {entry.path}: {exc.strerror or exc}") from None
+        _remove(trash, entry.path)
         removed.append(entry)
+    for root in cache_locations() if roots is None else roots:
+        _sweep_trash(root / "apps")
     return removed
+
+
+def _remove(trash: Path, entry: Path) -> None:
+    """Remove a renamed-aside entry; never follows a symlink inside it (``shutil.rmtree``
+    walks with directory descriptors here: ``rmtree.avoids_symlink_attacks``)."""
+    shutil.rmtree(trash, ignore_errors=True)
+    if os.path.lexists(trash):
+        raise CacheDirError(f"cannot remove {entry}: some of its files are not ours to remove")
+
+
+def _sweep_trash(apps: Path) -> None:
+    """Remove what earlier removals left aside (a killed `--clear`, a runtime repair)."""
+    if not _is_our_directory(apps):
+        return
+    for name in os.listdir(apps):
+        if name.startswith(TRASH_PREFIX):
+            remove_tree(str(apps / name))
 
 
 def _is_our_directory(path: Path) -> bool:

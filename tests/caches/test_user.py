@@ -62,3 +62,27 @@ def test_entries_of_another_user_are_neither_listed_nor_removed(tmp_path: Path) 
     assert cachedir.list_entries([root]) == []
     assert cachedir.clear_entries(roots=[root]) == []
     assert theirs.is_dir()
+
+
+def test_clearing_never_leaves_the_cache_through_a_symlinked_apps(tmp_path: Path) -> None:
+    """Finding 3 of issue 10: an ``apps`` symlink had its target's contents removed."""
+    root = tmp_path / "cache"
+    root.mkdir()
+    victim = tmp_path / "victim"
+    precious = _entry(victim.parent / "victim-root", f"precious-{'4' * 16}")
+    (root / "apps").symlink_to(precious.parent)
+    assert cachedir.list_entries([root]) == []
+    assert cachedir.clear_entries(roots=[root]) == []
+    assert (precious / "site" / "f").is_file()
+
+
+def test_clearing_removes_links_inside_an_entry_not_their_targets(tmp_path: Path) -> None:
+    root = tmp_path / "cache"
+    ours = _entry(root, f"demo-{'1' * 16}")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep").write_text("x")
+    (ours / "site" / "escape").symlink_to(outside)
+    assert [entry.path for entry in cachedir.clear_entries(roots=[root])] == [ours]
+    assert sorted(p.name for p in (root / "apps").iterdir()) == []
+    assert (outside / "keep").read_text() == "x"
