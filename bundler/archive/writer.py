@@ -178,24 +178,42 @@ def write_archive(
 def _write_payload(
     stream: IO[bytes], payload: Payload, compile_bytecode: bool, stamp: Stamp, warnings: list[str]
 ) -> dict[str, str]:
-    """Write the payload zip; returns source member -> bytecode member."""
-    members: dict[str, bytes] = {}
-    bytecode: dict[str, str] = {}
+    """Write the payload zip, one member at a time (a large file is copied in blocks, so
+    memory does not grow with the payload); returns source member -> bytecode member."""
     compiled = BytecodeCache.open(_build_cache()) if compile_bytecode else None
-    for member, source in payload.files.items():
-        data = read_file(source)
-        members[member] = data
-        if compiled is not None and member.endswith(".py"):
-            pyc = compiled.bytecode(data, member, warnings)
-            if pyc is not None:
-                bytecode[member] = bytecode_member(member)
-                members[bytecode[member]] = pyc
+    sources = {
+        bytecode_member(member): member
+        for member in payload.files
+        if compiled is not None and member.endswith(".py")
+    }
+    bytecode: dict[str, str] = {}
     with zipfile.ZipFile(stream, "w") as archive:
-        for member in sorted(members):
-            archive.writestr(
-                _zip_info(member, stamp), members[member], compresslevel=_PAYLOAD_LEVEL
-            )
+        for member in sorted({*payload.files, *sources}):
+            if member in payload.files:
+                _copy_file(archive, member, payload.files[member], stamp)
+                continue
+            source = sources[member]
+            assert compiled is not None
+            pyc = compiled.bytecode(read_file(payload.files[source]), source, warnings)
+            if pyc is not None:
+                bytecode[source] = member
+                archive.writestr(_zip_info(member, stamp), pyc, compresslevel=_PAYLOAD_LEVEL)
     return bytecode
+
+
+def _copy_file(archive: zipfile.ZipFile, member: str, source: Path | bytes, stamp: Stamp) -> None:
+    """Deflate one payload file into ``archive``, reading a file on disk in blocks."""
+    info = _zip_info(member, stamp)
+    # What writestr(compresslevel=) sets: compress_level since Python 3.13.
+    level = "compress_level" if hasattr(info, "compress_level") else "_compresslevel"
+    setattr(info, level, _PAYLOAD_LEVEL)
+    if isinstance(source, bytes):
+        archive.writestr(info, source, compresslevel=_PAYLOAD_LEVEL)
+        return
+    info.file_size = source.stat().st_size  # decides zip64, as writestr would
+    with source.open("rb") as reader, archive.open(info, "w") as target:
+        while block := reader.read(1 << 20):
+            target.write(block)
 
 
 def _write_outer(

@@ -233,6 +233,7 @@ def _show_app_frames_only(archive: str) -> None:
         os.path.join(archive, MAIN_MEMBER),
         os.path.join(archive, PACKAGE_NAME),
         PACKAGE_NAME,
+        MAIN_MEMBER,
     )
 
     def excepthook(
