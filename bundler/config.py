@@ -369,15 +369,10 @@ def _string_list(value: Any, what: str, path: Path) -> list[str]:
 
 
 def _configured_output(project_dir: Path, value: str, path: Path | None) -> Path:
-    """``output`` from [tool.bundle]: a downloaded project's configuration alone must not
-    make a build write outside it, so the path must be relative and stay inside."""
-    inside = not Path(value).is_absolute()
-    if inside:
-        resolved = (project_dir / value).resolve()
-        inside = resolved != project_dir.resolve() and resolved.is_relative_to(
-            project_dir.resolve()
-        )
-    if not inside:
+    """``output`` from [tool.bundle]: relative and inside the project, so that a
+    downloaded project's configuration alone never makes a build write elsewhere."""
+    resolved, root = (project_dir / value).resolve(), project_dir.resolve()
+    if Path(value).is_absolute() or resolved == root or not resolved.is_relative_to(root):
         raise ConfigError(
             f"{path}: [tool.bundle] output must be a relative path inside the project, "
             f"not {value!r}: pass -o to write elsewhere"

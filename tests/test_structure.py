@@ -116,6 +116,7 @@ def test_runtime_layers_import_only_layers_below() -> None:
         {"bundler.runtime"},
         {"bundler.runtime.trust"},
         {"bundler.runtime.cache", "bundler.runtime.reader"},
+        {"bundler.runtime.stream"},
         {
             "bundler.runtime.resources",
             "bundler.runtime.metadata",

@@ -63,6 +63,7 @@ _RUNTIME_DIR = Path(runtime.__file__).parent
 # Runtime modules that zipimport loads (the rest come from RUNTIME_MEMBER): the first
 # stage, and what a multiprocessing child imports before the first stage has run.
 _ZIPIMPORTED = ("__init__", "child")
+_STORED_RUNTIME = (RUNTIME_MEMBER, f"{PACKAGE_NAME}/__init__.pyc")
 
 # zlib's default level: level 9 saves about 1% on typical payloads but takes several times
 # longer on large shared libraries (numpy.libs), and decompression speed is the same.
@@ -240,7 +241,11 @@ def _write_outer(
         manifest = manifest_document(payload, info, content_hash, len(files), extraction)
         archive.writestr(_zip_info(MANIFEST_MEMBER, stamp), manifest, compresslevel=9)
         for member, data in sorted(_runtime_members()):
-            archive.writestr(_zip_info(member, stamp), data, compresslevel=9)
+            # What every start reads is stored: no inflate before the CRC check. The
+            # runtime member holds each module's bytecode deflated on its own, so a start
+            # inflates only the modules it imports.
+            stored = member in _STORED_RUNTIME
+            archive.writestr(_zip_info(member, stamp, compress=not stored), data, compresslevel=9)
     return len(modules)
 
 
@@ -290,7 +295,7 @@ def _runtime_members() -> Iterator[tuple[str, bytes]]:
         if path.stem in _ZIPIMPORTED:
             yield member + "c", _pyc(source, member)
         else:
-            compiled[path.stem] = _pyc(source, member)
+            compiled[path.stem] = zlib.compress(_pyc(source, member), 9)
     table = (importlib.util.MAGIC_NUMBER, compiled)
     yield RUNTIME_MEMBER, marshal.dumps(table, MARSHAL_VERSION)
 

@@ -342,8 +342,8 @@ class RuntimeFinder:
     def exec_module(self, module: "ModuleType") -> None:
         name = module.__name__.rpartition(".")[2]
         path = self._path(PACKAGE_NAME, name + ".py")
-        pyc = self._compiled.get(name)
-        code = load_pyc(pyc) if pyc is not None else self._cached_or_compiled(name, path)
+        pyc = self._compiled.get(name)  # deflated one by one: inflate what is imported
+        code = load_pyc(zlib.decompress(pyc)) if pyc else self._cached_or_compiled(name, path)
         if code is None:
             raise ImportError(f"no usable code for {module.__name__}", name=module.__name__)
         _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]

@@ -50,6 +50,7 @@ from . import (
     read_trusted,
 )
 from .cache import AtomicFile, CacheError, FileLock, write_atomic
+from .stream import member_blocks
 from .trust import (
     UnsafeName,
     Untrusted,
@@ -260,7 +261,7 @@ def _write(
         path = os.path.join(directory, name)
         try:
             with AtomicFile(path, 0o700 if is_native(member) else 0o600) as stream:
-                for block in archive.blocks(member):
+                for block in member_blocks(archive, member):
                     stream.write(block)
         except OSError as exc:
             if exc.filename or isinstance(exc, BootError):

@@ -2,36 +2,30 @@
 
 The builder records, for every payload member, where its bytes start in the archive file
 and how they are compressed; reading a member is one ``pread`` and one bounded inflate,
-and its CRC is checked before any byte is handed out. Members larger than
-``STREAM_THRESHOLD`` are streamed instead (``open``, ``blocks``): memory stays flat.
+and its CRC is checked before any byte is handed out (resources.py streams large ones).
 The zip's central directory is never parsed at start, so start-up does not grow with the
 number of files in the archive. The index is split into chunks (one per directory, see
 ``module_chunk`` and ``member_chunk``), each read the first time something asks about its
 directory: an archive of 70,000 modules starts like one of 50.
 """
 
-import io  # imported by Python at start: costs nothing
 import marshal
 import os
 import zlib
 from _collections_abc import Mapping  # already imported by os: costs nothing at start
 
-from . import DEFLATED, FILE_SIZE, ArchiveDamaged
+from . import DEFLATED, ArchiveDamaged
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from typing import Any, BinaryIO
+    from typing import Any
 
     from . import Chunk, FileRecord, ModuleRecord
 
     _Table = Mapping[str, Any]
 else:
     _Table = Mapping
-
-# Members up to this size are read whole; larger ones are read in blocks of _BLOCK bytes.
-STREAM_THRESHOLD = 8 << 20
-_BLOCK = 1 << 20
 
 
 def member_chunk(member: str) -> str:
@@ -54,7 +48,7 @@ class Archive:
 
     def __init__(self, path: str, chunks: "dict[str, tuple[int, int, int]]") -> None:
         self.path = path
-        self._file = _ArchiveFile(path)
+        self.file = _ArchiveFile(path)
         self._pending = dict(chunks)
         self._keys = tuple(chunks)
         self._directories: frozenset[str] | None = None
@@ -71,27 +65,7 @@ class Archive:
         record = self.files.get(member)
         if record is None:
             raise FileNotFoundError(2, "No such file in archive", self.path_of(member))
-        return self._file.read(record, member)
-
-    def open(self, member: str) -> "BinaryIO":
-        """A binary stream of ``member``. A large member is checked in a first pass, then
-        streamed: its bytes are never all in memory, and never handed out unchecked."""
-        record = self.files.get(member)
-        if record is None:
-            raise FileNotFoundError(2, "No such file in archive", self.path_of(member))
-        if _size(record, self.path) <= STREAM_THRESHOLD:
-            return io.BytesIO(self._file.read(record, member))
-        for _block in self._file.blocks(record, member):
-            pass  # the last block raises ArchiveDamaged if the CRC does not match
-        return io.BufferedReader(_BlockStream(self._file.blocks(record, member)), _BLOCK)
-
-    def blocks(self, member: str) -> "Iterator[bytes]":
-        """The bytes of ``member`` in blocks; the last step raises ArchiveDamaged if they
-        do not match its CRC (a caller that writes them out discards what it wrote)."""
-        record = self.files[member]
-        if _size(record, self.path) <= STREAM_THRESHOLD:
-            return iter((self._file.read(record, member),))
-        return self._file.blocks(record, member)
+        return self.file.read(record, member)
 
     def path_of(self, member: "str | None") -> str:
         """The path that stands for ``member`` in ``__file__`` and tracebacks."""
@@ -157,7 +131,7 @@ class Archive:
             return
         try:
             offset, size, crc = where
-            data = self._file.read_at(offset, size)
+            data = self.file.read_at(offset, size)
             if zlib.crc32(data) != crc:
                 raise ValueError("CRC")
             chunk: Chunk = marshal.loads(data)
@@ -251,31 +225,6 @@ class _ArchiveFile:
             raise self.damaged(member)
         return data
 
-    def blocks(self, record: "FileRecord", member: str) -> "Iterator[bytes]":
-        """A member's bytes in blocks of at most _BLOCK bytes, inflated with the same
-        bound; the last step checks the size and the CRC."""
-        offset, compressed, size, method, crc = record
-        inflater = zlib.decompressobj(-15) if method == DEFLATED else None
-        end, produced, running = offset + compressed, 0, 0
-        while offset < end or (inflater is not None and inflater.unconsumed_tail):
-            if inflater is None or not inflater.unconsumed_tail:
-                raw = self.read_at(offset, min(_BLOCK, end - offset))
-                offset += len(raw)
-            else:
-                raw = inflater.unconsumed_tail
-            try:
-                data = raw if inflater is None else inflater.decompress(raw, _BLOCK)
-            except zlib.error:
-                raise self.damaged(member) from None
-            produced += len(data)
-            if produced > size:
-                raise self.damaged(member)
-            running = zlib.crc32(data, running)
-            yield data
-        complete = inflater is None or (inflater.eof and not inflater.unused_data)
-        if not complete or produced != size or running != crc:
-            raise self.damaged(member)
-
     def damaged(self, member: str) -> "ArchiveDamaged":
         """The error for a member whose bytes do not match the index."""
         return ArchiveDamaged(
@@ -296,34 +245,3 @@ class _ArchiveFile:
         if len(data) != size:
             raise ArchiveDamaged(f"{self.path} is truncated; rebuild or re-download it")
         return data
-
-
-class _BlockStream(io.RawIOBase):
-    """A raw, read-only stream over an iterator of blocks (``_ArchiveFile.blocks``)."""
-
-    def __init__(self, blocks: "Iterator[bytes]") -> None:
-        self._blocks = blocks
-        self._pending = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: "Any") -> int:
-        while not self._pending:
-            block = next(self._blocks, None)
-            if block is None:
-                return 0
-            self._pending = memoryview(block)
-        count = min(len(buffer), len(self._pending))
-        buffer[:count] = self._pending[:count]
-        self._pending = self._pending[count:]
-        return count
-
-
-def _size(record: "FileRecord", path: str) -> int:
-    """A file record's size, or ArchiveDamaged if the record is not one."""
-    try:
-        size: int = record[FILE_SIZE]
-        return size
-    except (TypeError, IndexError, KeyError):
-        raise ArchiveDamaged(f"{path} is corrupt (index); rebuild or re-download it") from None

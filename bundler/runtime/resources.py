@@ -8,6 +8,8 @@ import io
 import posixpath
 import sys
 
+from .stream import open_member
+
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable, TraversableResources
 else:
@@ -79,7 +81,7 @@ class ArchivePath(Traversable):
             raise PermissionError(f"{self} is inside an archive and cannot be written")
         if not self.is_file() and self.is_dir():
             raise IsADirectoryError(str(self))
-        stream = self._archive.open(self._at)  # streamed when large: memory stays flat
+        stream = open_member(self._archive, self._at)  # streamed when large: memory stays flat
         return stream if "b" in mode else io.TextIOWrapper(stream, *args, **kwargs)
 
     def read_bytes(self) -> bytes:

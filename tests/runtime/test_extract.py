@@ -21,6 +21,8 @@ from bundler.runtime.extract import describe_interpreter, detect_platform
 class FakeArchive:
     """The part of reader.Archive that extraction uses, over a dict of members."""
 
+    path = "/archive.pyz"
+
     def __init__(self, members: dict[str, bytes], log: Path | None = None) -> None:
         self.members = members
         self.files = {
