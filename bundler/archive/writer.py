@@ -63,7 +63,7 @@ _RUNTIME_DIR = Path(runtime.__file__).parent
 # Runtime modules that zipimport loads (the rest come from RUNTIME_MEMBER): the first
 # stage, and what a multiprocessing child imports before the first stage has run.
 _ZIPIMPORTED = ("__init__", "child")
-_STORED_RUNTIME = (RUNTIME_MEMBER, f"{PACKAGE_NAME}/__init__.pyc")
+_STORED_RUNTIME = (RUNTIME_MEMBER, f"{PACKAGE_NAME}/__init__.pyc", MAIN_MEMBER + "c")
 
 # zlib's default level: level 9 saves about 1% on typical payloads but takes several times
 # longer on large shared libraries (numpy.libs), and decompression speed is the same.

@@ -43,6 +43,10 @@ def module_chunk(name: str) -> str:
     return name.rpartition(".")[0].replace(".", "/")
 
 
+# Members up to this size are read whole; larger ones are streamed (stream.py).
+STREAM_THRESHOLD = 8 << 20
+
+
 class Archive:
     """One archive file: its payload members, read by offset, and its chunked index."""
 

@@ -8,7 +8,8 @@ import io
 import posixpath
 import sys
 
-from .stream import open_member
+from . import FILE_SIZE
+from .reader import STREAM_THRESHOLD
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable, TraversableResources
@@ -81,7 +82,13 @@ class ArchivePath(Traversable):
             raise PermissionError(f"{self} is inside an archive and cannot be written")
         if not self.is_file() and self.is_dir():
             raise IsADirectoryError(str(self))
-        stream = open_member(self._archive, self._at)  # streamed when large: memory stays flat
+        record = self._archive.files.get(self._at)
+        if record is not None and record[FILE_SIZE] > STREAM_THRESHOLD:
+            from .stream import open_member  # streamed: memory stays flat
+
+            stream = open_member(self._archive, self._at)
+        else:
+            stream = io.BytesIO(self._archive.read(self._at))
         return stream if "b" in mode else io.TextIOWrapper(stream, *args, **kwargs)
 
     def read_bytes(self) -> bytes:

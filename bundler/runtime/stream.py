@@ -8,6 +8,7 @@ import io
 import zlib
 
 from . import DEFLATED, FILE_SIZE, ArchiveDamaged
+from .reader import STREAM_THRESHOLD
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,9 +18,7 @@ if TYPE_CHECKING:
     from . import FileRecord
     from .reader import Archive, _ArchiveFile
 
-# Members up to this size are read whole; larger ones are read in blocks of _BLOCK bytes.
-STREAM_THRESHOLD = 8 << 20
-_BLOCK = 1 << 20
+_BLOCK = 1 << 20  # what a large member is read and inflated in
 
 
 def open_member(archive: "Archive", member: str) -> "BinaryIO":
