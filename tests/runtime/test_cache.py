@@ -115,6 +115,25 @@ def test_unusable_home_falls_back_to_a_private_temporary_root(
     assert cache.UserCache().root() == str(tmp_path / f"bundler-cache-{os.getuid()}")
 
 
+def test_read_only_home_with_an_existing_cache_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 8 of issue 10: an existing ~/.cache/bundler on a read-only home was chosen,
+    and every extraction failed. (A read-only mount needs privileges: access() stands in.)"""
+    home = tmp_path / "home"
+    existing = home / ".cache" / "bundler"
+    existing.mkdir(parents=True, mode=0o700)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    real_access = os.access
+    read_only = str(existing)
+    monkeypatch.setattr(
+        os, "access", lambda path, mode: path != read_only and real_access(path, mode)
+    )
+    assert cache.UserCache().root() == str(tmp_path / f"bundler-cache-{os.getuid()}")
+
+
 def test_no_usable_root_is_one_error_naming_the_way_out(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HOME", os.devnull)
     monkeypatch.setenv("TMPDIR", os.devnull)
