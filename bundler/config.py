@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bundler.errors import ConfigError, ProjectError
+from bundler.errors import ConfigError, ProjectError, did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,6 +50,7 @@ _TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "build-isolation": bool,
     "extract": list,
     "zip-safe": list,
+    "ignore-missing": list,
 }
 
 _ENTRY_RE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
@@ -93,6 +94,7 @@ class Overrides:
     no_index: bool | None = None
     build_isolation: bool | None = None
     use_cache: bool = True
+    ignore_missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,11 @@ class Config:
     # must not extract: module names, from [tool.bundle] extract / zip-safe.
     extract: tuple[str, ...] = ()
     zip_safe: tuple[str, ...] = ()
+    # Whether the shebang was chosen (--shebang, [tool.bundle] shebang): if not, the build
+    # may name the minor version that the archive's native code needs.
+    shebang_given: bool = False
+    # Modules known to be absent: their imports are neither reported nor fatal (--strict).
+    ignore_missing: tuple[str, ...] = ()
 
     @property
     def source_root(self) -> Path:
@@ -230,7 +237,10 @@ def _read_tool_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
         expected = _TOOL_KEYS.get(key)
         if expected is None:
             known = ", ".join(sorted(_TOOL_KEYS))
-            raise ConfigError(f"{path}: unknown key '{key}' in [tool.bundle] (known keys: {known})")
+            raise ConfigError(
+                f"{path}: unknown key '{key}' in [tool.bundle]{did_you_mean(key, _TOOL_KEYS)} "
+                f"(known keys: {known})"
+            )
         if not isinstance(value, expected):
             kind = expected.__name__ if isinstance(expected, type) else "value"
             raise ConfigError(f"{path}: [tool.bundle] '{key}' must be a {kind}")
@@ -281,6 +291,8 @@ def _merge(
         has_project=path is not None,
         extract=tuple(tool.get("extract", ())),
         zip_safe=tuple(tool.get("zip-safe", ())),
+        shebang_given=cli.shebang is not None or "shebang" in tool,
+        ignore_missing=tuple(tool.get("ignore-missing", ())) + cli.ignore_missing,
     )
 
 
@@ -353,7 +365,15 @@ def _normalise_shebang(line: str) -> str:
     line = line.strip()
     if "\n" in line or "\r" in line:
         raise ConfigError("the shebang must be a single line")
-    return line if line.startswith("#!") else f"#!{line}"
+    line = line if line.startswith("#!") else f"#!{line}"
+    program = line[2:].strip().split(" ")[0]
+    if not program.startswith("/"):
+        # The kernel runs the shebang's program as a path, never through PATH.
+        raise ConfigError(
+            f"shebang '{line}' names '{program}', a relative path that no shell can run: "
+            f"use '#!/usr/bin/env {program or 'python3'}' or an absolute path"
+        )
+    return line
 
 
 def _string_list(value: Any, what: str, path: Path) -> list[str]:
