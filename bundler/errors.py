@@ -86,6 +86,11 @@ class CacheDirError(BundleError):
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean X?)`` for the choice closest to a misspelt ``word``, or ``""``."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """`` (did you mean X?)`` for the choice closest to a misspelt ``word``, or ``""``: a
+    close spelling, else a choice that starts the word or that the word starts."""
+    options = list(choices)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.7)
+    if not close:
+        close = [c for c in options if min(len(c), len(word)) >= 3 and word.startswith(c)]
+        close = close or [c for c in options if len(word) >= 3 and c.startswith(word)]
     return f" (did you mean {close[0]}?)" if close else ""
