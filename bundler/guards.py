@@ -19,7 +19,7 @@ from bundler.resolve import ModuleLocator
 __all__ = [
     "check_configured_entry",
     "check_entry_not_excluded",
-    "check_excludes_exist",
+    "check_modules_exist",
     "output_directory",
     "pinned_shebang",
 ]
@@ -45,17 +45,19 @@ def check_configured_entry(config: Config) -> None:
         check_entry_not_excluded(EntryPoint(*parse_entry(config.entry)), config.exclude)
 
 
-def check_excludes_exist(exclude: Sequence[str], env: Environment) -> None:
-    """An ``--exclude`` that names no module of the environment is a typo: say so."""
+def check_modules_exist(config: Config, env: Environment) -> None:
+    """An ``--include`` or ``--exclude`` that names no module of the environment is a typo
+    (or a path where a module name belongs): say so before resolving."""
     locator = ModuleLocator(env.search_path, env.interpreter.extension_suffixes)
-    for name in exclude:
-        if name in env.interpreter.builtin_modules or locator.find(name) is not None:
-            continue
-        hint = did_you_mean(name.split(".")[0], _top_level_names(env.search_path))
-        raise ConfigError(
-            f"--exclude {name} names no module of the environment{hint}: check the spelling "
-            "(it takes module names such as mypkg.tests, not paths)"
-        )
+    for flag, names in (("--include", config.include), ("--exclude", config.exclude)):
+        for name in names:
+            if name in env.interpreter.builtin_modules or locator.find(name) is not None:
+                continue
+            hint = did_you_mean(name.split(".")[0], _top_level_names(env.search_path))
+            raise ConfigError(
+                f"{flag} {name} names no module of the environment{hint}: check the spelling "
+                "(it takes module names such as mypkg.tests, not paths)"
+            )
 
 
 def pinned_shebang(config: Config, plan: ExtractionPlan, interpreter: Interpreter) -> str:

@@ -23,7 +23,7 @@ from bundler.errors import ResolveError
 from bundler.guards import (
     check_configured_entry,
     check_entry_not_excluded,
-    check_excludes_exist,
+    check_modules_exist,
     output_directory,
     pinned_shebang,
 )
@@ -73,7 +73,7 @@ def build(
         with _environment(config, interpreter, shown, verbose) as (env, staging):
             entry = choose_entry_point(config, env)
             check_entry_not_excluded(entry, config.exclude)
-            check_excludes_exist(config.exclude, env)
+            check_modules_exist(config, env)
             graph = _resolve(config, entry, env, shown)
             app = _app_metadata(config, env, graph)
             shown.step("planning the archive: native code, files read by path")

@@ -8,16 +8,19 @@ from pathlib import Path
 
 import pytest
 
+from bundler.report import SILENCE_HINT
 from tests.conftest import (
     assert_user_error,
     leftovers,
     pyproject,
     report_lines,
     run_bundle,
+    step_lines,
     write_project,
     wrote_line,
 )
 
+SILENCE_HINT_LINE = f"bundle: {SILENCE_HINT}"
 CLI = {"demo/__init__.py": "", "demo/cli.py": "def main():\n    return 0\n"}
 
 
@@ -34,9 +37,13 @@ def build(project: Path, out_dir: Path, *extra: str | Path) -> subprocess.Comple
     return run_bundle("build", project, "-o", out_dir / "app.pyz", "--no-install", *extra)
 
 
-def assert_refused(result: subprocess.CompletedProcess[str], out_dir: Path, message: str) -> None:
-    """One ``bundle: error:`` line, exit status 1, and nothing written to ``out_dir``."""
-    assert_user_error(result, message)
+def assert_refused(
+    result: subprocess.CompletedProcess[str], out_dir: Path, message: str, status: int = 2
+) -> None:
+    """One ``bundle: error:`` line, exit ``status`` (2: bad input), nothing on stdout and
+    nothing written to ``out_dir``."""
+    assert_user_error(result, message, status)
+    assert result.stdout == ""
     assert leftovers(out_dir) == []
 
 
@@ -81,8 +88,8 @@ def test_ambiguous_entry_point_lists_scripts(tmp_path: Path, out_dir: Path) -> N
     assert_refused(
         build(project, out_dir),
         out_dir,
-        "ambiguous entry point: [project.scripts] has one, two; choose one with -c NAME or "
-        "pass -e MODULE:FUNC",
+        "ambiguous entry point: 2 scripts in [project.scripts]: one, two; choose one with -c "
+        "NAME or pass -e MODULE:FUNC",
     )
 
 
@@ -133,6 +140,7 @@ def test_syntax_error_in_project_names_file_and_line(tmp_path: Path, out_dir: Pa
         result,
         out_dir,
         f"syntax error in {project}/demo/broken.py:2: invalid syntax (module demo.broken)",
+        status=1,
     )
 
 
@@ -142,10 +150,10 @@ def test_unknown_tool_bundle_key_is_named(tmp_path: Path, out_dir: Path) -> None
     assert_refused(
         build(project, out_dir),
         out_dir,
-        f"{project}/pyproject.toml: unknown key 'entrypoint' in [tool.bundle] (known keys: "
-        "build-isolation, compile, constraints, entry, exclude, extract, find-links, include, "
-        "inherit-path, install, no-index, output, python, requirements, script, shebang, "
-        "strict, with, zip-safe)",
+        f"{project}/pyproject.toml: unknown key 'entrypoint' in [tool.bundle] (did you mean "
+        "entry?) (known keys: build-isolation, compile, constraints, entry, exclude, extract, "
+        "find-links, ignore-missing, include, inherit-path, install, no-index, output, python, "
+        "requirements, script, shebang, strict, with, zip-safe)",
     )
 
 
@@ -155,11 +163,32 @@ def good_project(tmp_path: Path) -> Path:
     return write_project(tmp_path / "p", {**CLI, "pyproject.toml": toml})
 
 
-def test_output_in_missing_directory(good_project: Path, tmp_path: Path) -> None:
-    result = run_bundle("build", good_project, "-o", tmp_path / "no" / "such" / "app.pyz")
-    missing = tmp_path / "no" / "such"
-    assert_user_error(result, f"output directory {missing} does not exist: create it first")
+def test_output_in_missing_directory_is_created(good_project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "no" / "such" / "app.pyz"
+    result = run_bundle("build", good_project, "-o", output, "--no-install")
+    assert (result.returncode, result.stdout) == (0, f"{output}\n"), result.stderr
+    assert output.is_file()
+
+
+def test_output_directory_created_for_a_failed_build_is_removed(
+    good_project: Path, tmp_path: Path
+) -> None:
+    output = tmp_path / "no" / "such" / "app.pyz"
+    result = run_bundle("build", good_project, "-o", output, "--no-install", "-e", "demo.cli:x")
+    message = f"entry function 'x' is not defined in module 'demo.cli' ({good_project}/demo/cli.py)"
+    assert_user_error(result, message, status=2)
     assert not (tmp_path / "no").exists()
+
+
+def test_output_directory_under_a_file_says_why_not(good_project: Path, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    result = run_bundle("build", good_project, "-o", tmp_path / "file" / "sub" / "app.pyz")
+    assert_user_error(
+        result,
+        f"cannot create the output directory {tmp_path}/file/sub: {tmp_path}/file is not a "
+        "directory",
+    )
+    assert (tmp_path / "file").read_text() == ""
 
 
 def test_output_that_is_a_directory(good_project: Path, out_dir: Path) -> None:
@@ -196,6 +225,7 @@ def test_failed_build_keeps_previous_output(good_project: Path, out_dir: Path) -
     assert_user_error(
         result,
         f"entry function 'nope' is not defined in module 'demo.cli' ({good_project}/demo/cli.py)",
+        status=2,
     )
     assert previous.read_bytes() == b"previous build"
     assert leftovers(out_dir) == ["app.pyz"]
@@ -211,7 +241,9 @@ def test_strict_makes_missing_imports_fatal(tmp_path: Path, out_dir: Path) -> No
     lenient = build(project, out_dir)
     assert lenient.returncode == 0, lenient.stderr
     assert report_lines(lenient) == [
+        *step_lines("demo.cli:main", out_dir / "app.pyz"),
         "bundle: warning: import 'not_installed_anywhere' not found (imported by demo.cli, line 1)",
+        SILENCE_HINT_LINE,
         wrote_line(out_dir / "app.pyz", 2, 1),
     ]
     (out_dir / "app.pyz").unlink()
@@ -221,4 +253,5 @@ def test_strict_makes_missing_imports_fatal(tmp_path: Path, out_dir: Path) -> No
         out_dir,
         "import 'not_installed_anywhere' not found (imported by demo.cli, line 1); install it, "
         "--exclude it, or drop --strict",
+        status=1,
     )
