@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -14,12 +15,13 @@ from bundler.entrypoint import EntryPoint
 from bundler.environment import Environment, Interpreter
 from bundler.errors import ConfigError, OutputError, did_you_mean
 from bundler.plan.extraction import ExtractionPlan
-from bundler.resolve import ModuleLocator
+from bundler.resolve import Graph, ModuleLocator
 
 __all__ = [
     "check_configured_entry",
     "check_entry_not_excluded",
-    "check_modules_exist",
+    "check_excludes_matter",
+    "check_includes_exist",
     "output_directory",
     "pinned_shebang",
 ]
@@ -45,19 +47,25 @@ def check_configured_entry(config: Config) -> None:
         check_entry_not_excluded(EntryPoint(*parse_entry(config.entry)), config.exclude)
 
 
-def check_modules_exist(config: Config, env: Environment) -> None:
-    """An ``--include`` or ``--exclude`` that names no module of the environment is a typo
-    (or a path where a module name belongs): say so before resolving."""
+def check_includes_exist(config: Config, env: Environment) -> None:
+    """An ``--include`` that names no module of the environment is a typo (or a path where
+    a module name belongs): say so before resolving."""
     locator = ModuleLocator(env.search_path, env.interpreter.extension_suffixes)
-    for flag, names in (("--include", config.include), ("--exclude", config.exclude)):
-        for name in names:
-            if name in env.interpreter.builtin_modules or locator.find(name) is not None:
-                continue
-            hint = did_you_mean(name.split(".")[0], _top_level_names(env.search_path))
-            raise ConfigError(
-                f"{flag} {name} names no module of the environment{hint}: check the spelling "
-                "(it takes module names such as mypkg.tests, not paths)"
-            )
+    for name in config.include:
+        if name not in env.interpreter.builtin_modules and locator.find(name) is None:
+            raise _names_nothing("--include", name, env)
+
+
+def check_excludes_matter(config: Config, env: Environment, graph: Graph) -> None:
+    """An ``--exclude`` that names no module of the environment and that no bundled source
+    mentions cannot have changed anything: a typo. (Excluding an optional import that is
+    not installed here is fine: the source mentions it.)"""
+    locator = ModuleLocator(env.search_path, env.interpreter.extension_suffixes)
+    unknown = [name for name in config.exclude if locator.find(name) is None]
+    for name in unknown:
+        word = re.compile(rf"\b{re.escape(name.split('.')[0])}\b".encode())
+        if not any(_mentions(module.path, word) for module in graph.bundled()):
+            raise _names_nothing("--exclude", name, env)
 
 
 def pinned_shebang(config: Config, plan: ExtractionPlan, interpreter: Interpreter) -> str:
@@ -107,6 +115,23 @@ def _remove_empty(directories: Iterable[Path]) -> None:
     for directory in directories:  # deepest first
         with contextlib.suppress(OSError):
             directory.rmdir()
+
+
+_SPELLING = "check the spelling (it takes module names such as mypkg.tests, not paths)"
+
+
+def _names_nothing(flag: str, name: str, env: Environment) -> ConfigError:
+    hint = did_you_mean(re.split(r"[./\\]", name)[0], _top_level_names(env.search_path))
+    return ConfigError(f"{flag} {name} names no module of the environment{hint}: {_SPELLING}")
+
+
+def _mentions(path: Path | None, word: re.Pattern[bytes]) -> bool:
+    if path is None or path.suffix != ".py":
+        return False
+    try:
+        return word.search(path.read_bytes()) is not None
+    except OSError:
+        return False
 
 
 def _top_level_names(search_path: Iterable[Path]) -> list[str]:

@@ -23,7 +23,8 @@ from bundler.errors import ResolveError
 from bundler.guards import (
     check_configured_entry,
     check_entry_not_excluded,
-    check_modules_exist,
+    check_excludes_matter,
+    check_includes_exist,
     output_directory,
     pinned_shebang,
 )
@@ -73,8 +74,9 @@ def build(
         with _environment(config, interpreter, shown, verbose) as (env, staging):
             entry = choose_entry_point(config, env)
             check_entry_not_excluded(entry, config.exclude)
-            check_modules_exist(config, env)
+            check_includes_exist(config, env)
             graph = _resolve(config, entry, env, shown)
+            check_excludes_matter(config, env, graph)
             app = _app_metadata(config, env, graph)
             shown.step("planning the archive: native code, files read by path")
             payload = plan_payload(graph, env, app)

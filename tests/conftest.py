@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import venv
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -186,11 +186,16 @@ def pyproject(
 
 
 def assert_user_error(
-    result: subprocess.CompletedProcess[str], message: str, status: int = 1
+    result: subprocess.CompletedProcess[str],
+    message: str,
+    status: int = 1,
+    before: Sequence[str] = (),
 ) -> None:
     """A user error of ``bundle``: exit ``status`` (1: the build failed; 2: bad input) and
-    ``bundle: error: <message>`` as the only line on stderr."""
-    assert (result.returncode, result.stderr) == (status, f"bundle: error: {message}\n")
+    ``bundle: error: <message>`` as the only line on stderr after the progress lines
+    ``before`` (``bundle: resolving imports from ...``)."""
+    expected = "".join(f"{line}\n" for line in [*before, f"bundle: error: {message}"])
+    assert (result.returncode, result.stderr) == (status, expected)
 
 
 def assert_app_error(result: subprocess.CompletedProcess[str], archive: Path, message: str) -> None:
