@@ -27,6 +27,8 @@ __all__ = [
 
 # Names of missing modules shown on a distribution's line before "and N more".
 _NAMED = 6
+# Required misses of one distribution shown one per line; more are counted on one line.
+_LISTED = 3
 SILENCE_HINT = (
     "hint: to silence a miss the app never needs, add it to ignore-missing in [tool.bundle] "
     "(or pass --ignore-missing MODULE); -v lists where each import is"
@@ -104,7 +106,7 @@ def _misses(result: BuildResult, verbose: bool) -> Iterator[str]:
     required = group_misses(graph, env, optional=False)
     optional = group_misses(graph, env, optional=True)
     for group in required:
-        if verbose or len(group.misses) == 1:
+        if verbose or len(group.misses) <= _LISTED:
             yield from (f"warning: {_owner(group)}{_one(miss, group)}" for miss in group.misses)
         else:
             yield f"warning: {_owner(group)}{_counted(group, 'import', '(-v lists where)')}"

@@ -148,12 +148,22 @@ def test_required_misses_of_a_distribution_are_counted_and_listed_with_v(tmp_pat
     missing = (
         MissingImport("socks", "httpie.core", 3, optional=False),
         MissingImport("zstandard", "httpie.core", 9, optional=False),
+        MissingImport("a1", "httpie.core", 10, optional=False),
+        MissingImport("a2", "httpie.core", 11, optional=False),
     )
     result = _with_distribution(tmp_path, missing)
     assert next(iter(build_report(result, verbose=False, seconds=1.23, sha256=SHA))) == (
-        "warning: httpie 3.2: 2 imports not found (-v lists where): socks (from httpie[socks]), "
-        "zstandard"
+        "warning: httpie 3.2: 4 imports not found (-v lists where): socks (from httpie[socks]), "
+        "zstandard, a1, a2"
     )
+    verbose = list(build_report(result, verbose=True, seconds=1.23, sha256=SHA))
+    assert [line.startswith("warning: httpie 3.2: import '") for line in verbose[:5]] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
     assert list(build_report(result, verbose=True, seconds=1.23, sha256=SHA))[:2] == [
         "warning: httpie 3.2: import 'socks' not found (imported by httpie.core, line 3); "
         "the extra httpie[socks] provides it",
