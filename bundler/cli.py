@@ -375,8 +375,10 @@ def _show_commands(console: Console) -> None:
 
 def _audit(event: str, arguments: tuple[Any, ...]) -> None:
     if event == "subprocess.Popen" and _DEBUGGING:
-        command = [os.fspath(arg) for arg in arguments[1]] if arguments[1] else [arguments[0]]
-        _DEBUGGING[0].say(f"debug: running {shlex.join(map(str, command))}", minimum=0)
+        command = [str(os.fspath(a)) for a in arguments[1]] if arguments[1] else [arguments[0]]
+        # A script given with -c is many lines: its size says enough.
+        shown = [f"<{len(a.splitlines())}-line script>" if "\n" in a else a for a in command]
+        _DEBUGGING[0].say(f"debug: running {shlex.join(shown)}", minimum=0)
 
 
 def _show_traceback(console: Console, error: BaseException) -> None:
