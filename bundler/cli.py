@@ -4,52 +4,82 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
+import shlex
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import bundler
-from bundler.caches.user import cache_locations, clear_entries, list_entries
+from bundler.arguments import DEBUG_ENV, make_parser
+from bundler.caches.user import AREAS, cache_locations, list_entries, remove_entries
 from bundler.config import Overrides, load_config
-from bundler.errors import BundleError, CacheDirError
+from bundler.documents import build_document, cache_document, error_document
+from bundler.errors import BundleError
 from bundler.pipeline import build
-from bundler.report import build_report, cache_listing, mib
-from bundler.runtime import CACHE_ENV
+from bundler.progress import Console, Steps
+from bundler.report import build_report, cache_listing, file_sha256, removal_lines
 
 __all__ = ["main"]
 
-_VERBOSE_HELP = "list every bundled module and why; show pip's and the build backend's output"
-# Options that may be given several times, each adding to a list.
-_REPEATED = {"action": "append", "default": []}
+# The console that --debug shows the commands run on, while ``main`` runs.
+_DEBUGGING: list[Console] = []
+
+
+@dataclass
+class _Session:
+    """One run of ``bundle``: where lines go, the steps timed so far, what was asked."""
+
+    console: Console
+    steps: Steps
+    started: float
+    json: bool
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bundle`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
-    parser = _parser()
+    parser = make_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
+    console = Console.for_stderr(quiet=args.quiet, verbose=args.verbose)
+    session = _Session(console, Steps(console), time.monotonic(), args.json)
+    if debug:
+        _show_commands(console)
     # SIGTERM unwinds like Ctrl-C, so that temporary files (the output's) are removed.
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return int(args.handler(args))
+        return int(_HANDLERS[args.command_name](args, session))
     except _Terminated:
-        print("bundle: terminated", file=sys.stderr)
+        session.steps.finish()
+        console.error("terminated")
         return 143
     except BundleError as exc:
-        for line in exc.details:
-            print(f"  | {line}", file=sys.stderr)
-        print(f"bundle: error: {exc}", file=sys.stderr)
-        return 1
+        session.steps.finish()
+        console.error(str(exc), exc.details)
+        if debug:
+            _show_traceback(console, exc)
+        if args.json:
+            seconds = time.monotonic() - session.started
+            kind = args.command
+            _print_json(
+                error_document(exc, kind=kind, seconds=seconds, steps=session.steps.timings)
+            )
+        return exc.exit_status
     except KeyboardInterrupt:
-        print("bundle: interrupted", file=sys.stderr)
+        session.steps.finish()
+        console.error("interrupted")
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        _DEBUGGING.clear()
+        console.close()
 
 
 class _Terminated(BaseException):
@@ -60,192 +90,87 @@ def _terminate(signum: int, frame: object) -> None:
     raise _Terminated
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bundle", description="Turn a Python project into one self-contained zip app."
-    )
-    parser.add_argument("--version", action="version", version=f"bundle {bundler.__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub = commands.add_parser("build", help="build a .pyz archive from a project")
-    _add_what_arguments(sub)
-    _add_install_arguments(sub)
-    _add_index_arguments(sub)
-    verbosity = sub.add_mutually_exclusive_group()
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    verbosity.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE_HELP)
-    sub.set_defaults(handler=_build)
-    _add_cache_command(commands)
-    return parser
-
-
-def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument(
-        "project",
-        nargs="?",
-        default=None,
-        type=Path,
-        help="project directory (default: the current directory, if it has a pyproject.toml)",
-    )
-    sub.add_argument("-o", "--output", type=Path, help="archive to write, e.g. app.pyz")
-    sub.add_argument("-e", "--entry", metavar="MODULE[:FUNC]", help="entry point to run")
-    sub.add_argument(
-        "-c",
-        "--console-script",
-        dest="script",
-        metavar="SCRIPT",
-        help="run the console script with this name, of the project or an installed distribution",
-    )
-    sub.add_argument(
-        "--python",
-        metavar="INTERPRETER",
-        help="the interpreter the archive is for: pip installs for it (default: this one)",
-    )
-    sub.add_argument("--shebang", metavar="LINE", help="first line of the archive")
-    sub.add_argument(
-        "--force",
-        action="store_true",
-        default=False,
-        help="replace the output even if it is not an archive bundle wrote",
-    )
-    for flag, help_text in (
-        ("--include", "also bundle MODULE and what it imports (repeatable)"),
-        ("--exclude", "leave MODULE and its submodules out (repeatable)"),
-    ):
-        sub.add_argument(flag, **_REPEATED, metavar="MODULE", help=help_text)  # type: ignore[arg-type]
-    for flag, dest, help_text in (
-        ("--strict", "strict", "fail when an import cannot be resolved"),
-        ("--inherit-path", "inherit_path", "let the app see the host's site-packages"),
-    ):
-        sub.add_argument(flag, dest=dest, action="store_true", default=None, help=help_text)
-    _switch(sub, "--no-compile", "compile", "store sources only, no bytecode")
-
-
-def _add_install_arguments(sub: argparse.ArgumentParser) -> None:
-    group = sub.add_argument_group(
-        "installing",
-        "By default the project is built into a wheel and installed, with its dependencies "
-        "and any --with/-r requirements, by pip into a cached staging directory.",
-    )
-    group.add_argument(
-        "--with",
-        dest="requirements",
-        **_REPEATED,  # type: ignore[arg-type]
-        metavar="REQUIREMENT",
-        help="also install this distribution, e.g. 'black==26.10.1' (repeatable)",
-    )
-    for flags, dest, help_text in (
-        (("-r", "--requirement"), "requirement_files", "also install what FILE lists"),
-        (("--constraint",), "constraint_files", "constrain versions with FILE"),
-    ):
-        group.add_argument(
-            *flags,
-            dest=dest,
-            **_REPEATED,  # type: ignore[arg-type]
-            type=Path,
-            metavar="FILE",
-            help=f"{help_text} (repeatable)",
-        )
-    _switch(
-        group,
-        "--no-install",
-        "install",
-        "build and install nothing: resolve against the target interpreter's environment",
-    )
-
-
-def _add_index_arguments(sub: argparse.ArgumentParser) -> None:
-    group = sub.add_argument_group("where pip and the build backend look")
-    group.add_argument(
-        "--find-links",
-        **_REPEATED,  # type: ignore[arg-type]
-        metavar="DIR",
-        help="let pip and the build environment look for wheels here (repeatable)",
-    )
-    group.add_argument(
-        "--no-index",
-        action="store_true",
-        default=None,
-        help="do not use the package index: only --find-links (offline builds)",
-    )
-    _switch(
-        group,
-        "--no-build-isolation",
-        "build_isolation",
-        "run the build backend in the target interpreter's own environment",
-    )
-    group.add_argument(
-        "--no-cache",
-        dest="use_cache",
-        action="store_false",
-        help="build the wheel and install afresh, replacing the cached staging directory",
-    )
-
-
-def _switch(group: argparse._ActionsContainer, flag: str, dest: str, help_text: str) -> None:
-    """A ``--no-X`` flag that turns a setting off; not given, the configuration decides."""
-    group.add_argument(flag, dest=dest, action="store_false", default=None, help=help_text)
-
-
-def _add_cache_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    sub = commands.add_parser(
-        "cache",
-        help="list or clear what archives extracted into the per-user cache",
-        description="List the per-user cache entries that archives extracted native code "
-        f"and zip-unsafe packages into (set {CACHE_ENV} to use another directory).",
-    )
-    sub.add_argument("--clear", action="store_true", help="remove the entries (only bundler's)")
-    sub.add_argument(
-        "--older-than",
-        type=float,
-        metavar="DAYS",
-        help="with --clear: only entries no app has used for DAYS days",
-    )
-    sub.set_defaults(handler=_cache)
-
-
-def _build(args: argparse.Namespace) -> int:
-    started = time.monotonic()
+def _build(args: argparse.Namespace, session: _Session) -> int:
     given = vars(args)
     names = [field.name for field in dataclasses.fields(Overrides) if field.name in given]
     # Repeatable options arrive as lists; the configuration keeps tuples.
     values: dict[str, Any] = {
         name: tuple(v) if isinstance(v := given[name], list) else v for name in names
     }
-    overrides = Overrides(**values)
-    config = load_config(args.project, overrides)
-    result = build(
-        config,
-        progress=_say if args.verbose else _silent,
-        status=_silent if args.quiet else _say,
-        verbose=args.verbose,
-    )
-    if not args.quiet:
-        for line in build_report(result, verbose=args.verbose, seconds=time.monotonic() - started):
-            _say(line)
+    config = load_config(args.project, Overrides(**values))
+    result = build(config, session.steps, verbose=args.verbose)
+    session.steps.finish()
+    seconds = time.monotonic() - session.started
+    sha256 = file_sha256(result.archive.path)
+    for line in build_report(result, verbose=args.verbose, seconds=seconds, sha256=sha256):
+        _show(session.console, line)
+    if args.json:
+        steps = session.steps.timings
+        _print_json(build_document(result, sha256=sha256, seconds=seconds, steps=steps))
+    else:
+        print(result.archive.path, flush=True)
     return 0
 
 
-def _cache(args: argparse.Namespace) -> int:
-    if args.older_than is not None and not args.clear:
-        raise CacheDirError("--older-than only applies to --clear")
-    if args.clear:
-        removed = clear_entries(args.older_than)
-        size = sum(entry.size for entry in removed)
-        print(f"removed {len(removed)} cache entries ({mib(size)})")
+def _cache(args: argparse.Namespace, session: _Session) -> int:
+    if args.older_than is not None and not (args.prune or args.clear):
+        args.usage_error("--older-than needs --prune (or --clear)")
+    if args.prune and args.older_than is None:
+        args.usage_error("--prune needs --older-than DAYS (--clear removes everything)")
+    areas = tuple(args.area or AREAS)
+    removal = None
+    if args.prune or args.clear:
+        removal = remove_entries(args.older_than, areas=areas)
+        lines = list(removal_lines(removal, verbose=args.verbose))
+    entries = list_entries(areas=areas)
+    if args.json:
+        _print_json(cache_document(cache_locations(), entries, removal))
         return 0
-    entries = list_entries()
-    if not entries:
+    if removal is None:
         where = ", ".join(str(root) for root in cache_locations())
-        print(f"no cache entries (looked in {where})")
-        return 0
-    for line in cache_listing(entries):
+        lines = list(cache_listing(entries)) if entries else [f"no cache entries (in {where})"]
+    for line in lines:
         print(line)
     return 0
 
 
-def _say(message: str) -> None:
-    print(f"bundle: {message}", file=sys.stderr)
+def _show(console: Console, line: str) -> None:
+    if line.startswith("warning: "):
+        console.warning(line[len("warning: ") :])
+    else:
+        console.say(line)
 
 
-def _silent(message: str) -> None:
-    """A progress callback for what the chosen verbosity does not show."""
+def _print_json(document: dict[str, Any]) -> None:
+    print(json.dumps(document, indent=2, sort_keys=True), flush=True)
+
+
+def _show_commands(console: Console) -> None:
+    """Show every command bundle runs (pip, the build backend, interpreters) as it starts."""
+    _DEBUGGING.append(console)
+    if not getattr(_show_commands, "hooked", False):
+        sys.addaudithook(_audit)  # cannot be removed: it does nothing once main returns
+        _show_commands.hooked = True  # type: ignore[attr-defined]
+
+
+def _audit(event: str, arguments: tuple[Any, ...]) -> None:
+    if event == "subprocess.Popen" and _DEBUGGING:
+        command = [str(os.fspath(a)) for a in arguments[1]] if arguments[1] else [arguments[0]]
+        # A script given with -c is many lines: its size says enough.
+        shown = [f"<{len(a.splitlines())}-line script>" if "\n" in a else a for a in command]
+        _DEBUGGING[0].say(f"debug: running {shlex.join(shown)}", minimum=0)
+
+
+def _show_traceback(console: Console, error: BaseException) -> None:
+    """The traceback behind a ``bundle: error:`` line, with the exceptions it hides."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for exc in reversed(chain):
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, chain=False))
+        console.raw(text)
+
+
+_HANDLERS = {"build": _build, "cache": _cache}

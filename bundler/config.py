@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bundler.errors import ConfigError, ProjectError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib
+from bundler.pyproject import ProjectMetadata, read_pyproject
 
 __all__ = [
     "DEFAULT_SHEBANG",
@@ -29,46 +24,7 @@ __all__ = [
 
 DEFAULT_SHEBANG = "#!/usr/bin/env python3"
 
-# Every key [tool.bundle] accepts, with the Python type its value must have.
-_TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
-    "entry": str,
-    "script": str,
-    "include": list,
-    "exclude": list,
-    "shebang": str,
-    "output": str,
-    "python": str,
-    "strict": bool,
-    "inherit-path": bool,
-    "compile": bool,
-    "install": bool,
-    "with": list,
-    "requirements": list,
-    "constraints": list,
-    "find-links": list,
-    "no-index": bool,
-    "build-isolation": bool,
-    "extract": list,
-    "zip-safe": list,
-}
-
 _ENTRY_RE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
-
-
-@dataclass(frozen=True)
-class ProjectMetadata:
-    """The parts of the PEP 621 ``[project]`` table that a bundle needs."""
-
-    name: str
-    version: str
-    requires_python: str | None = None
-    dependencies: tuple[str, ...] = ()
-    scripts: Mapping[str, str] = field(default_factory=dict)
-    gui_scripts: Mapping[str, str] = field(default_factory=dict)
-    entry_points: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    summary: str = ""
-    # Fields the build backend fills in (PEP 621 "dynamic"), e.g. ("version", "scripts").
-    dynamic: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -94,6 +50,7 @@ class Overrides:
     build_isolation: bool | None = None
     use_cache: bool = True
     force: bool = False
+    ignore_missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +99,11 @@ class Config:
     zip_safe: tuple[str, ...] = ()
     # --force: replace an output that is not an archive bundle wrote.
     force: bool = False
+    # Whether the shebang was chosen (--shebang, [tool.bundle] shebang): if not, the build
+    # may name the minor version that the archive's native code needs.
+    shebang_given: bool = False
+    # Modules known to be absent: their imports are neither reported nor fatal (--strict).
+    ignore_missing: tuple[str, ...] = ()
 
     @property
     def source_root(self) -> Path:
@@ -173,75 +135,12 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
             f"no pyproject.toml in {project_dir}: run bundle from a project directory, "
             "pass the project's path, or name distributions to bundle with --with"
         )
-    data = _read_toml(pyproject)
-    project = _read_project_table(data, pyproject)
-    tool = _read_tool_table(data, pyproject)
+    project, tool = read_pyproject(pyproject)
     return _merge(project_dir.resolve(), project, tool, overrides, pyproject)
 
 
 def _needs_no_project(cli: Overrides) -> bool:
     return bool(cli.requirements or cli.requirement_files) or cli.install is False
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as stream:
-            data: dict[str, Any] = tomllib.load(stream)
-        return data
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML in {path}: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"cannot read {path}: {exc}") from None
-
-
-def _read_project_table(data: Mapping[str, Any], path: Path) -> ProjectMetadata | None:
-    table = data.get("project")
-    if table is None:
-        return None  # the build backend may know the metadata (e.g. [tool.poetry])
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [project] must be a table")
-    name = table.get("name")
-    if not isinstance(name, str) or not name:
-        raise ConfigError(f"{path}: [project] needs a 'name'")
-    version = table.get("version", "0")
-    if not isinstance(version, str):
-        raise ConfigError(f"{path}: [project] 'version' must be a string")
-    requires_python = table.get("requires-python")
-    if requires_python is not None and not isinstance(requires_python, str):
-        raise ConfigError(f"{path}: [project] 'requires-python' must be a string")
-    return ProjectMetadata(
-        name=name,
-        version=version,
-        requires_python=requires_python,
-        dependencies=tuple(_string_list(table.get("dependencies", []), "dependencies", path)),
-        scripts=_string_table(table.get("scripts", {}), "[project.scripts]", path),
-        gui_scripts=_string_table(table.get("gui-scripts", {}), "[project.gui-scripts]", path),
-        entry_points={
-            group: _string_table(items, f"[project.entry-points.{group}]", path)
-            for group, items in _table(
-                table.get("entry-points", {}), "[project.entry-points]", path
-            ).items()
-        },
-        summary=str(table.get("description", "")),
-        dynamic=tuple(_string_list(table.get("dynamic", []), "[project] dynamic", path)),
-    )
-
-
-def _read_tool_table(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    tool = _table(data.get("tool", {}), "[tool]", path).get("bundle", {})
-    if not isinstance(tool, dict):
-        raise ConfigError(f"{path}: [tool.bundle] must be a table")
-    for key, value in tool.items():
-        expected = _TOOL_KEYS.get(key)
-        if expected is None:
-            known = ", ".join(sorted(_TOOL_KEYS))
-            raise ConfigError(f"{path}: unknown key '{key}' in [tool.bundle] (known keys: {known})")
-        if not isinstance(value, expected):
-            kind = expected.__name__ if isinstance(expected, type) else "value"
-            raise ConfigError(f"{path}: [tool.bundle] '{key}' must be a {kind}")
-        if expected is list:
-            _string_list(value, f"[tool.bundle] {key}", path)
-    return dict(tool)
 
 
 def _merge(
@@ -287,6 +186,8 @@ def _merge(
         extract=tuple(tool.get("extract", ())),
         zip_safe=tuple(tool.get("zip-safe", ())),
         force=cli.force,
+        shebang_given=cli.shebang is not None or "shebang" in tool,
+        ignore_missing=tuple(tool.get("ignore-missing", ())) + cli.ignore_missing,
     )
 
 
@@ -359,13 +260,15 @@ def _normalise_shebang(line: str) -> str:
     line = line.strip()
     if "\n" in line or "\r" in line:
         raise ConfigError("the shebang must be a single line")
-    return line if line.startswith("#!") else f"#!{line}"
-
-
-def _string_list(value: Any, what: str, path: Path) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{path}: {what} must be a list of strings")
-    return value
+    line = line if line.startswith("#!") else f"#!{line}"
+    program = line[2:].strip().split(" ")[0]
+    if not program.startswith("/"):
+        # The kernel runs the shebang's program as a path, never through PATH.
+        raise ConfigError(
+            f"shebang '{line}' names '{program}', a relative path that no shell can run: "
+            f"use '#!/usr/bin/env {program or 'python3'}' or an absolute path"
+        )
+    return line
 
 
 def _configured_output(project_dir: Path, value: str, path: Path | None) -> Path:
@@ -378,18 +281,6 @@ def _configured_output(project_dir: Path, value: str, path: Path | None) -> Path
             f"not {value!r}: pass -o to write elsewhere"
         )
     return project_dir / value
-
-
-def _table(value: Any, what: str, path: Path) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: {what} must be a table")
-    return value
-
-
-def _string_table(value: Any, what: str, path: Path) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise ConfigError(f"{path}: {what} must be a table of strings")
-    return dict(value)
 
 
 def parse_entry(text: str) -> tuple[str, str | None]:

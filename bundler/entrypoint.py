@@ -55,11 +55,11 @@ def choose_entry_point(config: Config, env: Environment) -> EntryPoint:
             )
         return _from_script(config.script, target)
     if project_scripts:
-        return _only_one(project_scripts, "the project's scripts")
+        return _only_one(project_scripts, "the project")
     if not config.has_project and config.install is not None:
         requested = _requested_scripts(config.install.requirements, env)
         if requested:
-            return _only_one(requested, "the scripts of the distributions given with --with")
+            return _only_one(requested, "the distributions given with --with")
     if config.has_project:
         raise _no_entry_point()
     raise EntryPointError(
@@ -96,7 +96,7 @@ def _from_config(config: Config) -> EntryPoint | None:
 def _only_one(scripts: Mapping[str, str], where: str) -> EntryPoint:
     if len(scripts) > 1:
         raise EntryPointError(
-            f"ambiguous entry point: {where} has {_list_or_none(scripts)}; "
+            f"ambiguous entry point: {len(scripts)} scripts in {where}: {_list_or_none(scripts)}; "
             "choose one with -c NAME or pass -e MODULE:FUNC"
         )
     name, target = next(iter(scripts.items()))

@@ -1,6 +1,14 @@
-"""Exceptions whose message is the one line the user sees."""
+"""Exceptions whose message is the one line the user sees, and the exit status it gets.
+
+Exit statuses of ``bundle``: 0 success; 1 the build or a check failed (pip, the build
+backend, imports under ``--strict``, the output file, the cache); 2 a usage or input error
+(the command line, ``pyproject.toml``, the entry point); 130 interrupted.
+"""
 
 from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
 
 __all__ = [
     "BuildCacheError",
@@ -13,6 +21,7 @@ __all__ = [
     "ProjectError",
     "ResolveError",
     "StagingError",
+    "did_you_mean",
 ]
 
 
@@ -26,18 +35,26 @@ class BundleError(Exception):
     # Lines of a failed tool's output (pip, a build backend) that explain the message;
     # the CLI prints them above it.
     details: tuple[str, ...] = ()
+    # What ``bundle`` exits with: 1, the build failed; 2 (input errors), it could not start.
+    exit_status: int = 1
 
 
 class ProjectError(BundleError):
     """The project directory or its ``pyproject.toml`` cannot be used."""
 
+    exit_status = 2
+
 
 class ConfigError(BundleError):
     """A setting in ``pyproject.toml`` or on the command line is invalid."""
 
+    exit_status = 2
+
 
 class EntryPointError(BundleError):
     """The entry point is missing, ambiguous or does not exist."""
+
+    exit_status = 2
 
 
 class InterpreterError(BundleError):
@@ -66,3 +83,14 @@ class BuildCacheError(BundleError):
 
 class CacheDirError(BundleError):
     """The per-user extraction cache cannot be listed or cleared."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean X?)`` for the choice closest to a misspelt ``word``, or ``""``: a
+    close spelling, else a choice that starts the word or that the word starts."""
+    options = list(choices)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.7)
+    if not close:
+        close = [c for c in options if min(len(c), len(word)) >= 3 and word.startswith(c)]
+        close = close or [c for c in options if len(word) >= 3 and c.startswith(word)]
+    return f" (did you mean {close[0]}?)" if close else ""

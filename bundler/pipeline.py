@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bundler.archive import ArchiveInfo, ArchiveResult, check_output_path, write_archive
-from bundler.config import Config, ProjectMetadata
+from bundler.config import DEFAULT_SHEBANG, Config, ProjectMetadata
 from bundler.entrypoint import EntryPoint, check_entry_point, choose_entry_point
 from bundler.environment import (
     Distribution,
@@ -20,9 +20,20 @@ from bundler.environment import (
     staged_environment,
 )
 from bundler.errors import ResolveError
+from bundler.guards import (
+    check_configured_entry,
+    check_entry_not_excluded,
+    check_excludes_matter,
+    check_includes_exist,
+    output_directory,
+    pinned_shebang,
+)
+from bundler.interpreters import find_interpreter
+from bundler.misses import is_ignored
 from bundler.plan.extraction import ExtractionPlan, plan_extraction
-from bundler.plan.payload import Payload, plan_payload
+from bundler.plan.payload import Payload, file_size, plan_payload
 from bundler.plan.unsafe import Overrides
+from bundler.progress import Progress, human_size, quiet_progress
 from bundler.resolve import Graph, resolve_imports
 from bundler.staging import Staging, stage
 
@@ -40,69 +51,107 @@ class BuildResult:
     archive: ArchiveResult
     staging: Staging | None = None  # None with --no-install
     extraction: ExtractionPlan = dataclasses.field(default_factory=ExtractionPlan)
+    shebang: str = DEFAULT_SHEBANG
 
 
 def build(
-    config: Config,
-    progress: Callable[[str], None] = lambda _: None,
-    status: Callable[[str], None] = lambda _: None,
-    *,
-    verbose: bool = False,
+    config: Config, progress: Progress | None = None, *, verbose: bool = False
 ) -> BuildResult:
     """Build ``config.output`` from the project (or the distributions) ``config`` describes.
 
-    ``progress`` gets details for ``-v``; ``status`` the slow steps a user should see
-    (building the wheel, running pip); ``verbose`` echoes pip's and the backend's output.
+    ``progress`` is told each step that may be slow (building the wheel, pip, resolving,
+    planning, writing) and the details ``-v`` shows; ``verbose`` echoes pip's and the
+    backend's output. A missing output directory is created, and removed if the build fails.
     """
-    check_output_path(config.output, force=config.force)
-    check_entry_point(config)
-    progress(f"inspecting {config.python or 'the current interpreter'}")
-    interpreter = query_interpreter(config.python)
-    with _environment(config, interpreter, progress, status, verbose) as (env, staging):
-        entry = choose_entry_point(config, env)
-        progress(f"resolving imports from {entry}")
-        graph = resolve_imports(
-            entry, env, config.source_root, include=config.include, exclude=config.exclude
-        )
-        required = [m for m in graph.missing if not m.optional]
-        if config.strict and required:
-            more = f" and {len(required) - 1} more" if len(required) > 1 else ""
-            raise ResolveError(
-                f"{required[0].describe()}{more}; install it, --exclude it, or drop --strict"
+    shown = progress or quiet_progress()
+    with output_directory(config.output):
+        check_output_path(config.output, force=config.force)
+        check_entry_point(config)
+        check_configured_entry(config)
+        python = find_interpreter(config.python)
+        shown.detail(f"inspecting {python or 'the current interpreter'}")
+        interpreter = query_interpreter(python)
+        with _environment(config, interpreter, shown, verbose) as (env, staging):
+            entry = choose_entry_point(config, env)
+            check_entry_not_excluded(entry, config.exclude)
+            check_includes_exist(config, env)
+            graph = _resolve(config, entry, env, shown)
+            check_excludes_matter(config, env, graph)
+            app = _app_metadata(config, env, graph)
+            shown.step("planning the archive: native code, files read by path")
+            payload = plan_payload(graph, env, app)
+            overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
+            extraction = plan_extraction(graph, payload, env, overrides)
+            info = _archive_info(
+                config, app, entry, pinned_shebang(config, extraction, interpreter)
             )
-        app = _app_metadata(config, env, graph)
-        payload = plan_payload(graph, env, app)
-        overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
-        extraction = plan_extraction(graph, payload, env, overrides)
-        progress(f"writing {config.output}")
-        info = ArchiveInfo(
-            name=app.name,
-            version=app.version,
-            entry_module=entry.module,
-            entry_function=entry.function,
-            requires_python=app.requires_python,
-            shebang=config.shebang,
-            inherit_path=config.inherit_path,
-            compile=config.compile,
+            shown.step(f"writing {config.output} ({_payload_size(payload)})")
+            archive = write_archive(payload, info, config.output, extraction, force=config.force)
+            shown.done(human_size(archive.size))
+    return BuildResult(entry, env, graph, payload, archive, staging, extraction, info.shebang)
+
+
+def _archive_info(
+    config: Config, app: ProjectMetadata, entry: EntryPoint, shebang: str
+) -> ArchiveInfo:
+    return ArchiveInfo(
+        name=app.name,
+        version=app.version,
+        entry_module=entry.module,
+        entry_function=entry.function,
+        requires_python=app.requires_python,
+        shebang=shebang,
+        inherit_path=config.inherit_path,
+        compile=config.compile,
+    )
+
+
+def _resolve(config: Config, entry: EntryPoint, env: Environment, shown: Progress) -> Graph:
+    shown.step(f"resolving imports from {entry}")
+    graph = resolve_imports(
+        entry, env, config.source_root, include=config.include, exclude=config.exclude
+    )
+    if config.ignore_missing:
+        kept = (m for m in graph.missing if not is_ignored(m.name, config.ignore_missing))
+        graph = dataclasses.replace(graph, missing=tuple(kept))
+    shown.done(f"{len(list(graph.bundled()))} modules to bundle")
+    required = [m for m in graph.missing if not m.optional]
+    if config.strict and required:
+        more = f" and {len(required) - 1} more" if len(required) > 1 else ""
+        raise ResolveError(
+            f"{required[0].describe()}{more}; install it, --exclude it, or drop --strict"
         )
-        archive = write_archive(payload, info, config.output, extraction, force=config.force)
-    return BuildResult(entry, env, graph, payload, archive, staging, extraction)
+    return graph
+
+
+def _payload_size(payload: Payload) -> str:
+    size = 0
+    for source in payload.files.values():
+        with contextlib.suppress(OSError):  # the writer names a file that vanished
+            size += file_size(source)
+    return f"{len(payload.files)} files, {human_size(size)}"
 
 
 @contextlib.contextmanager
 def _environment(
-    config: Config,
-    interpreter: Interpreter,
-    progress: Callable[[str], None],
-    status: Callable[[str], None],
-    verbose: bool,
+    config: Config, interpreter: Interpreter, shown: Progress, verbose: bool
 ) -> Iterator[tuple[Environment, Staging | None]]:
     """The staging directory (default), or with --no-install the interpreter's environment."""
     if config.install is None:
         extra = [config.source_root] if config.has_project else []
         yield environment_for(interpreter, extra), None
         return
-    with stage(config, interpreter, verbose=verbose, progress=progress, status=status) as staging:
+
+    def status(message: str) -> None:
+        # Staging says "warning: ..." through the same callback as its slow steps.
+        if message.startswith("warning: "):
+            shown.warn(message[len("warning: ") :])
+        else:
+            shown.step(message)
+
+    with stage(
+        config, interpreter, verbose=verbose, progress=shown.detail, status=status
+    ) as staging:
         yield staged_environment(interpreter, staging.site_dir, staging.project), staging
 
 

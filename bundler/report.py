@@ -1,26 +1,48 @@
-"""What ``bundle`` tells the user about a build and about the cache: lines of text, made
-from the pipeline's records. The CLI decides where they go."""
+"""What ``bundle`` tells the user about a build and about the caches: lines of text, made
+from the pipeline's records. The CLI decides where they go; lines that start with
+``warning: `` are warnings."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
-from bundler.caches.user import AppCacheEntry
+from bundler.caches.user import CacheEntry, Removal
+from bundler.misses import MissGroup, group_misses
 from bundler.pipeline import BuildResult
+from bundler.progress import human_size
+from bundler.resolve import MissingImport
 from bundler.staging import Staging
 
-__all__ = ["build_report", "cache_listing", "mib"]
+__all__ = [
+    "build_report",
+    "cache_listing",
+    "file_sha256",
+    "human_size",
+    "plural",
+    "removal_lines",
+]
+
+# Names of missing modules shown on a distribution's line before "and N more".
+_NAMED = 6
+# Required misses of one distribution shown one per line; more are counted on one line.
+_LISTED = 3
+SILENCE_HINT = (
+    "hint: to silence a miss the app never needs, add it to ignore-missing in [tool.bundle] "
+    "(or pass --ignore-missing MODULE); -v lists where each import is"
+)
 
 
-def build_report(result: BuildResult, *, verbose: bool, seconds: float) -> Iterator[str]:
-    """The lines that follow a successful build: warnings, what is extracted, a summary."""
-    warnings = (*result.graph.warnings, *result.extraction.warnings, *result.archive.warnings)
-    for message in warnings:
+def build_report(
+    result: BuildResult, *, verbose: bool, seconds: float, sha256: str
+) -> Iterator[str]:
+    """The lines that follow a successful build: warnings, what is missing (grouped by
+    distribution), what is extracted, and a summary with the archive's hash."""
+    for message in (*result.graph.warnings, *result.extraction.warnings, *result.archive.warnings):
         yield f"warning: {message}"
-    for missing in result.graph.missing:
-        if verbose or not missing.optional:
-            yield f"warning: {missing.describe()}"
+    yield from _misses(result, verbose)
     if verbose:
         for module in result.graph.bundled():
             via = ", ".join(module.importers) or "-"
@@ -35,28 +57,89 @@ def build_report(result: BuildResult, *, verbose: bool, seconds: float) -> Itera
     if result.staging is not None:
         yield _staging_line(result.staging, len(result.environment.distributions))
     archive = result.archive
-    yield (
-        f"wrote {archive.path} ({archive.size / 1024:.0f} KiB, {archive.modules} modules, "
-        f"{len(result.payload.distributions)} distributions) in {seconds:.1f} s"
+    counts = (
+        f"{human_size(archive.size)}, {plural(archive.modules, 'module')}, "
+        f"{plural(len(result.payload.distributions), 'distribution')}, sha256 {sha256[:16]}"
     )
+    yield f"wrote {archive.path} ({counts}) in {seconds:.1f} s"
 
 
-def cache_listing(entries: Sequence[AppCacheEntry]) -> Iterator[str]:
-    """One line per cache entry, oldest use first, then the total."""
-    width = max((len(entry.app) for entry in entries), default=0)
+def cache_listing(entries: Sequence[CacheEntry]) -> Iterator[str]:
+    """One line per cache entry (area, what it is, size, last use, path), then the total."""
+    width = max((len(entry.label) for entry in entries), default=0)
     for entry in entries:
-        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.last_used))
         yield (
-            f"{entry.app:<{width}}  {entry.build}  {mib(entry.size):>10}  "
-            f"last used {used}  {entry.path}"
+            f"{entry.area:<8}  {entry.label:<{width}}  {human_size(entry.size):>10}  "
+            f"last used {_date(entry.last_used)}  {entry.path}"
         )
     total = sum(entry.size for entry in entries)
-    yield f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, {mib(total)}"
+    yield f"{plural(len(entries), 'entry', 'entries')}, {human_size(total)} ({total:,} bytes)"
 
 
-def mib(size: int) -> str:
-    """A size in MiB, one decimal."""
-    return f"{size / 1024 / 1024:.1f} MiB"
+def removal_lines(removal: Removal, *, verbose: bool) -> Iterator[str]:
+    """What a prune or clear removed (each entry with ``verbose``), what it kept in use."""
+    if verbose:
+        for entry in removal.removed:
+            yield f"removed {entry.path} ({human_size(entry.size)})"
+    for entry in removal.busy:
+        yield f"kept {entry.path}: a running build is using it"
+    count = plural(len(removal.removed), "cache entry", "cache entries")
+    yield f"removed {count}, {human_size(removal.size)} ({removal.size:,} bytes)"
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, as ``sha256sum`` prints it."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``1 module``, ``2 modules``."""
+    return f"{count} {singular if count == 1 else many or singular + 's'}"
+
+
+def _misses(result: BuildResult, verbose: bool) -> Iterator[str]:
+    graph, env = result.graph, result.environment
+    required = group_misses(graph, env, optional=False)
+    optional = group_misses(graph, env, optional=True)
+    for group in required:
+        if verbose or len(group.misses) <= _LISTED:
+            yield from (f"warning: {_owner(group)}{_one(miss, group)}" for miss in group.misses)
+        else:
+            yield f"warning: {_owner(group)}{_counted(group, 'import', '(-v lists where)')}"
+    for group in optional:
+        if verbose:
+            yield from (f"{_owner(group)}{_one(miss, group)}" for miss in group.misses)
+        else:
+            yield f"{_owner(group)}{_counted(group, 'optional import', '(the code runs without)')}"
+    if required or optional:
+        yield SILENCE_HINT
+
+
+def _owner(group: MissGroup) -> str:
+    return f"{group.owner}: " if group.owner else ""
+
+
+def _one(miss: MissingImport, group: MissGroup) -> str:
+    extra = group.extra_for(miss.name)
+    return miss.describe() + (f"; the extra {extra} provides it" if extra else "")
+
+
+def _counted(group: MissGroup, what: str, note: str) -> str:
+    names = []
+    for miss in group.misses[:_NAMED]:
+        extra = group.extra_for(miss.name)
+        names.append(f"{miss.name} (from {extra})" if extra else miss.name)
+    more = len(group.misses) - _NAMED
+    listed = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+    return f"{plural(len(group.misses), what)} not found {note}: {listed}"
+
+
+def _date(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
 
 
 def _staging_line(staging: Staging, distributions: int) -> str:
@@ -69,8 +152,7 @@ def _staging_line(staging: Staging, distributions: int) -> str:
             f"directory was reused (no pip): {where}"
         )
     built = f"built {staging.wheel}, " if staging.wheel_built else ""
-    plural = "" if distributions == 1 else "s"
     return (
-        f"staged {distributions} distribution{plural} ({built}pip install) "
+        f"staged {plural(distributions, 'distribution')} ({built}pip install) "
         f"in {staging.seconds:.1f} s"
     )

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import venv
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -31,8 +31,10 @@ BUILD_BACKENDS = (
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 # What changes between two runs of one build: its sizes and durations (``report_lines``).
-_SIZE = re.compile(r"\b\d+(\.\d+)? [KM]iB\b")
+_SIZE = re.compile(r"\b\d+(\.\d+)? ([KMG]iB|B)\b")
 _DURATION = re.compile(r"\bin \d+\.\d s$", re.MULTILINE)
+_SHA = re.compile(r"\bsha256 [0-9a-f]{16}\b")
+_FILES = re.compile(r"\(\d+ files, <size>\)$", re.MULTILINE)
 
 
 def run_bundle(
@@ -183,10 +185,17 @@ def pyproject(
     return "\n".join(lines) + "\n" + extra
 
 
-def assert_user_error(result: subprocess.CompletedProcess[str], message: str) -> None:
-    """A user error of ``bundle``: exit status 1 and ``bundle: error: <message>`` as the
-    only line on stderr."""
-    assert (result.returncode, result.stderr) == (1, f"bundle: error: {message}\n")
+def assert_user_error(
+    result: subprocess.CompletedProcess[str],
+    message: str,
+    status: int = 1,
+    before: Sequence[str] = (),
+) -> None:
+    """A user error of ``bundle``: exit ``status`` (1: the build failed; 2: bad input) and
+    ``bundle: error: <message>`` as the only line on stderr after the progress lines
+    ``before`` (``bundle: resolving imports from ...``)."""
+    expected = "".join(f"{line}\n" for line in [*before, f"bundle: error: {message}"])
+    assert (result.returncode, result.stderr) == (status, expected)
 
 
 def assert_app_error(result: subprocess.CompletedProcess[str], archive: Path, message: str) -> None:
@@ -211,15 +220,24 @@ def report_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
     """The lines ``bundle`` printed on stderr, with sizes as ``<size>`` and durations as
     ``<seconds>``: what changes from one build to the next."""
     masked = _SIZE.sub("<size>", _DURATION.sub("in <seconds>", result.stderr))
-    return masked.splitlines()
+    return _FILES.sub("(<files>)", _SHA.sub("sha256 <sha>", masked)).splitlines()
+
+
+def step_lines(entry: str, archive: Path) -> list[str]:
+    """The plain progress lines of a build after staging, as ``report_lines`` gives them."""
+    return [
+        f"bundle: resolving imports from {entry}",
+        "bundle: planning the archive: native code, files read by path",
+        f"bundle: writing {archive} (<files>)",
+    ]
 
 
 def wrote_line(archive: Path, modules: int, distributions: int) -> str:
     """The last line of a build's report, as ``report_lines`` gives it."""
-    return (
-        f"bundle: wrote {archive} (<size>, {modules} modules, {distributions} distributions) "
-        "in <seconds>"
+    counts = f"{modules} module{'s' * (modules != 1)}, {distributions} distribution" + (
+        "s" * (distributions != 1)
     )
+    return f"bundle: wrote {archive} (<size>, {counts}, sha256 <sha>) in <seconds>"
 
 
 def leftovers(directory: Path) -> list[str]:

@@ -14,8 +14,10 @@ import pytest
 from bundler.config import DEFAULT_SHEBANG, Config, Overrides, ProjectMetadata, load_config
 from bundler.entrypoint import EntryPoint
 from bundler.environment import Environment, staged_environment
-from bundler.errors import EntryPointError, OutputError, ResolveError
-from bundler.pipeline import _app_metadata, build
+from bundler.errors import EntryPointError, InterpreterError, OutputError, ResolveError
+from bundler.pipeline import BuildResult, _app_metadata, build
+from bundler.plan.payload import file_size
+from bundler.progress import human_size
 from bundler.resolve import Graph, Module, ModuleKind
 from tests.conftest import pyproject, write_project
 from tests.helpers.environments import fake_interpreter, install_distribution
@@ -51,12 +53,16 @@ def _no_install(project: Path, output: Path, **overrides: Any) -> Config:
 
 def test_no_install_build_writes_the_archive_and_consistent_records(tmp_path: Path) -> None:
     output = tmp_path / "app.pyz"
-    said: list[str] = []
-    result = build(_no_install(_project(tmp_path / "proj"), output), progress=said.append)
-    assert said == [
-        "inspecting the current interpreter",
-        "resolving imports from demo.cli:main",
-        f"writing {output}",
+    said = Recorder()
+    result = build(_no_install(_project(tmp_path / "proj"), output), said)
+    size = human_size(output.stat().st_size)
+    assert said.events == [
+        ("detail", "inspecting the current interpreter"),
+        ("step", "resolving imports from demo.cli:main"),
+        ("done", "3 modules to bundle"),
+        ("step", "planning the archive: native code, files read by path"),
+        ("step", f"writing {output} (8 files, {said.payload_size(result)})"),
+        ("done", size),
     ]
     assert result.entry == EntryPoint("demo.cli", "main")
     assert result.staging is None
@@ -101,11 +107,47 @@ def test_strict_build_with_only_optional_misses_succeeds(tmp_path: Path) -> None
 
 
 def test_output_is_checked_before_the_interpreter_runs(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
     config = _no_install(
-        _project(tmp_path / "proj"), tmp_path / "missing" / "app.pyz", python="/no/such/python"
+        _project(tmp_path / "proj"), tmp_path / "file" / "app.pyz", python="/no/such/python"
     )
-    with pytest.raises(OutputError, match="does not exist: create it first"):
+    with pytest.raises(OutputError, match="output directory"):
         build(config)
+
+
+def test_missing_output_directories_are_created_and_removed_if_the_build_fails(
+    tmp_path: Path,
+) -> None:
+    output = tmp_path / "out" / "deeper" / "app.pyz"
+    project = _project(tmp_path / "proj")
+    with pytest.raises(InterpreterError):
+        build(_no_install(project, output, python="/no/such/python"))
+    assert not (tmp_path / "out").exists()
+    result = build(_no_install(project, output))
+    assert result.archive.path == output and output.is_file()
+
+
+class Recorder:
+    """A ``Progress`` that keeps what it was told."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+
+    def step(self, title: str) -> None:
+        self.events.append(("step", title))
+
+    def detail(self, text: str) -> None:
+        self.events.append(("detail", text))
+
+    def done(self, summary: str) -> None:
+        self.events.append(("done", summary))
+
+    def warn(self, text: str) -> None:
+        self.events.append(("warn", text))
+
+    @staticmethod
+    def payload_size(result: BuildResult) -> str:
+        return human_size(sum(file_size(source) for source in result.payload.files.values()))
 
 
 def test_entry_point_is_checked_before_the_interpreter_runs(tmp_path: Path) -> None:

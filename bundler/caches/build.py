@@ -22,15 +22,29 @@ from pathlib import Path
 from typing import Any
 
 from bundler.errors import BuildCacheError
-from bundler.runtime.cache import CacheError, FileLock, UserCache
+from bundler.runtime.cache import CacheError, FileLock, UserCache, write_atomic
 
-__all__ = ["BUILD_CACHE_ENV", "MARKER", "BuildCacheEntry", "build_cache_root", "cached_entry"]
+__all__ = [
+    "BUILD_CACHE_ENV",
+    "MARKER",
+    "BuildCacheEntry",
+    "build_cache_root",
+    "cached_entry",
+    "tag_cache_root",
+]
 
 # Set it to keep built wheels and staging directories somewhere else than the user cache
 # (a CI cache directory, say); the archives' runtime cache follows $BUNDLER_CACHE.
 BUILD_CACHE_ENV = "BUNDLER_BUILD_CACHE"
 MARKER = "bundle-entry.json"
 _FORMAT = 1
+# The standard tag (its first line is fixed by the convention) telling backup tools that
+# what is below can be recreated.
+_CACHEDIR_TAG = (
+    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This directory holds bundler's caches (built wheels, staging directories, bytecode\n"
+    b"# and what archives extracted); `bundle cache --clear` removes them.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,7 @@ def cached_entry(
     """
     try:
         area.mkdir(parents=True, exist_ok=True)
+        tag_cache_root(area.parent)
         lock = FileLock(str(area / f"{key}.lock"), shared=not refresh)
         lock.open()
     except OSError as exc:
@@ -83,6 +98,7 @@ def cached_entry(
         if not refresh:
             info = _read_marker(entry)
             if info is not None:
+                _touch(entry)
                 yield BuildCacheEntry(entry, info, reused=True)
                 return
         lock.acquire(shared=False)
@@ -98,6 +114,20 @@ def cached_entry(
         if info is None:  # pragma: no cover - only if someone edits the cache by hand
             raise BuildCacheError(f"the build cache entry {entry} vanished; run the build again")
         yield BuildCacheEntry(entry, info, reused=reused, repaired=repaired)
+
+
+def tag_cache_root(root: Path) -> None:
+    """Mark ``root`` as a cache for backup tools (https://bford.info/cachedir/), once."""
+    tag = root / "CACHEDIR.TAG"
+    if not tag.exists():
+        with contextlib.suppress(OSError, CacheError):
+            write_atomic(str(tag), _CACHEDIR_TAG, 0o644)
+
+
+def _touch(entry: Path) -> None:
+    # The directory's time says when a build last used it: `bundle cache --prune` reads it.
+    with contextlib.suppress(OSError):
+        os.utime(entry)
 
 
 def _fill_and_publish(area: Path, key: str, fill: Callable[[Path], Mapping[str, Any]]) -> None:

@@ -1,142 +1,284 @@
-"""The per-user cache that archives extract into, as ``bundle cache`` lists and clears it.
+"""Every cache bundler owns, as ``bundle cache`` lists, prunes and clears it.
 
-The runtime (``bundler/runtime/cache.py``) owns the layout: ``<root>/apps/<name>-<hash>/``
-for each build of each app. Listing never creates anything; clearing removes only
-directories of that shape, owned by the current user, in an ``apps`` directory that is a
-real directory of ours under a root that is one too: never a symlink's target, never
-someone else's files. An entry is first renamed aside in ``apps`` (so no app starts from
-half of it), then removed by a walk that never follows a symlink.
+Four areas under each cache root (``$BUNDLER_BUILD_CACHE``, ``$BUNDLER_CACHE`` or the user
+cache directory, and the temporary-directory fallback):
+
+    apps/<name>-<hash>/   what archives extracted at run time (runtime/cache.py's layout)
+    wheels/<key>/         the projects' built wheels             (caches/build.py)
+    staging/<key>/        pip's installs for builds               (caches/build.py)
+    bytecode/<magic>/     the build's compiled bytecode, per Python (archive/bytecode.py)
+
+Listing never creates anything. Deleting never leaves the cache: every directory is opened
+relative to its parent's descriptor with ``O_NOFOLLOW``, so a symlink anywhere (the root,
+an area, an entry, a file inside) is never followed, and only directories owned by this
+user are touched. A build entry in use by a running build (its lock held) is skipped.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import json
 import os
 import re
-import shutil
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bundler.errors import CacheDirError
+from bundler.caches.build import BUILD_CACHE_ENV, MARKER
 from bundler.runtime import cache_roots, is_owned
-from bundler.runtime.trust import TRASH_PREFIX, remove_tree
 
-__all__ = ["AppCacheEntry", "cache_locations", "clear_entries", "list_entries"]
+__all__ = ["AREAS", "CacheEntry", "Removal", "cache_locations", "list_entries", "remove_entries"]
 
-_ENTRY_NAME = re.compile(r"^(?P<app>.+)-(?P<hash>[0-9a-f]{16})$")
+# Each area, with what it holds (for ``bundle cache`` and its --help).
+AREAS = {
+    "apps": "extracted by archives at run time (native code, zip-unsafe packages, bytecode)",
+    "wheels": "the projects' wheels, built by their build backends",
+    "staging": "what pip installed for builds",
+    "bytecode": "bytecode the builds compiled, per Python version",
+}
+_NAMES = {
+    "apps": re.compile(r"^(?P<label>.+)-[0-9a-f]{16}$"),
+    "wheels": re.compile(r"^\.?(?P<key>[0-9a-f]{32})(\.(tmp|old)-.+)?$"),
+    "staging": re.compile(r"^\.?(?P<key>[0-9a-f]{32})(\.(tmp|old)-.+)?$"),
+    "bytecode": re.compile(r"^[0-9a-f]{8}$"),
+}
 _DAY = 24 * 60 * 60
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 
 
 @dataclass(frozen=True)
-class AppCacheEntry:
-    """One build of one app in the cache."""
+class CacheEntry:
+    """One entry of one area: a build of an app, a wheel, a staging directory, the
+    bytecode of one Python, or the leftovers of a killed build."""
 
-    path: Path
-    app: str
-    build: str  # the first 16 hex digits of the archive's content hash
+    root: Path
+    area: str
+    name: str
+    label: str
     size: int
     last_used: float  # seconds since the epoch
 
+    @property
+    def path(self) -> Path:
+        """Where the entry is."""
+        return self.root / self.area / self.name
+
     def age_days(self, now: float | None = None) -> float:
-        """Days since the app last used this entry."""
+        """Days since the entry was last used."""
         return ((time.time() if now is None else now) - self.last_used) / _DAY
 
 
+@dataclass(frozen=True)
+class Removal:
+    """What a prune or a clear did."""
+
+    removed: tuple[CacheEntry, ...]
+    busy: tuple[CacheEntry, ...]  # in use by a running build: kept
+
+    @property
+    def size(self) -> int:
+        """Bytes removed."""
+        return sum(entry.size for entry in self.removed)
+
+
 def cache_locations() -> list[Path]:
-    """The cache roots the runtime would use (``$BUNDLER_CACHE``, else the user cache
-    directory and the temporary-directory fallback), whether or not they exist."""
-    return [Path(root) for root in cache_roots()]
+    """The cache roots bundler may use, whether or not they exist: the build cache
+    (``$BUNDLER_BUILD_CACHE``), then the runtime's (``$BUNDLER_CACHE``, else the user
+    cache directory and the temporary-directory fallback)."""
+    roots = [os.environ[BUILD_CACHE_ENV]] if os.environ.get(BUILD_CACHE_ENV) else []
+    roots += cache_roots()
+    unique: list[Path] = []
+    for root in roots:
+        path = Path(os.path.abspath(root))
+        if path not in unique:
+            unique.append(path)
+    return unique
 
 
-def list_entries(roots: Iterable[Path] | None = None) -> list[AppCacheEntry]:
-    """Every app entry under the cache roots that are ours, oldest use first."""
-    entries = []
+def list_entries(
+    roots: Iterable[Path] | None = None, areas: Sequence[str] = tuple(AREAS)
+) -> list[CacheEntry]:
+    """Every entry of ``areas`` under the roots that are ours, by area, oldest use first."""
+    entries: list[CacheEntry] = []
     for root in cache_locations() if roots is None else roots:
-        if not _is_our_directory(root):
-            continue
-        apps = root / "apps"
-        if not _is_our_directory(apps):
-            continue  # a symlink to elsewhere is never listed, so never cleared
-        try:
-            names = sorted(os.listdir(apps))
-        except OSError:
-            continue
-        for name in names:
-            match = _ENTRY_NAME.match(name)
-            path = apps / name
-            if match is None or not _is_our_directory(path):
-                continue
-            entries.append(
-                AppCacheEntry(
-                    path=path,
-                    app=match.group("app"),
-                    build=match.group("hash"),
-                    size=_tree_size(path),
-                    last_used=path.lstat().st_mtime,
-                )
-            )
-    return sorted(entries, key=lambda entry: (entry.last_used, str(entry.path)))
+        for area in areas:
+            with _opened_area(root, area) as fd:
+                if fd is not None:
+                    entries += _entries_in(root, area, fd)
+    order = list(AREAS)
+    return sorted(entries, key=lambda e: (order.index(e.area), e.last_used, e.name))
 
 
-def clear_entries(
-    older_than_days: float | None = None, roots: Iterable[Path] | None = None
-) -> list[AppCacheEntry]:
-    """Remove our entries (only those unused for ``older_than_days``, if given)."""
+def remove_entries(
+    older_than_days: float | None = None,
+    roots: Iterable[Path] | None = None,
+    areas: Sequence[str] = tuple(AREAS),
+) -> Removal:
+    """Remove our entries (with ``older_than_days``, only those unused that long)."""
     now = time.time()
-    removed = []
-    for entry in list_entries(roots):
+    removed, busy = [], []
+    for entry in list_entries(roots, areas):
         if older_than_days is not None and entry.age_days(now) < older_than_days:
             continue
-        trash = entry.path.parent / f"{TRASH_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
-        try:
-            if not _is_our_directory(entry.path.parent):
+        with _opened_area(entry.root, entry.area) as fd:
+            if fd is None:
                 continue
-            os.rename(entry.path, trash)
-        except FileNotFoundError:
-            continue  # removed meanwhile, by another `bundle cache --clear`
-        except OSError as exc:
-            raise CacheDirError(f"cannot remove {entry.path}: {exc.strerror or exc}") from None
-        _remove(trash, entry.path)
-        removed.append(entry)
-    for root in cache_locations() if roots is None else roots:
-        _sweep_trash(root / "apps")
-    return removed
+            with _unused(fd, entry) as free:
+                if not free:
+                    busy.append(entry)
+                    continue
+                with contextlib.suppress(FileNotFoundError):  # another clear was faster
+                    remove_tree(fd, entry.name)
+                    removed.append(entry)
+    return Removal(tuple(removed), tuple(busy))
 
 
-def _remove(trash: Path, entry: Path) -> None:
-    """Remove a renamed-aside entry; never follows a symlink inside it (``shutil.rmtree``
-    walks with directory descriptors here: ``rmtree.avoids_symlink_attacks``)."""
-    shutil.rmtree(trash, ignore_errors=True)
-    if os.path.lexists(trash):
-        raise CacheDirError(f"cannot remove {entry}: some of its files are not ours to remove")
-
-
-def _sweep_trash(apps: Path) -> None:
-    """Remove what earlier removals left aside (a killed `--clear`, a runtime repair)."""
-    if not _is_our_directory(apps):
+def remove_tree(dir_fd: int, name: str) -> None:
+    """Remove ``name`` in the directory ``dir_fd``: a file, a symlink (not its target) or
+    a directory with everything in it, never following a symlink."""
+    info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    if not stat.S_ISDIR(info.st_mode):
+        os.unlink(name, dir_fd=dir_fd)
         return
-    for name in os.listdir(apps):
-        if name.startswith(TRASH_PREFIX):
-            remove_tree(str(apps / name))
-
-
-def _is_our_directory(path: Path) -> bool:
-    """A real directory (not a symlink to one) owned by this user."""
+    fd = os.open(name, _DIRECTORY, dir_fd=dir_fd)
     try:
-        info = path.lstat()
+        for child in _names(fd):
+            remove_tree(fd, child)
+    finally:
+        os.close(fd)
+    os.rmdir(name, dir_fd=dir_fd)
+
+
+def _entries_in(root: Path, area: str, fd: int) -> Iterator[CacheEntry]:
+    pattern = _NAMES[area]
+    for name in sorted(_names(fd)):
+        match = pattern.match(name)
+        if match is None:
+            continue  # not ours: left alone
+        try:
+            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            continue
+        if not is_owned(info) or stat.S_ISLNK(info.st_mode):
+            continue
+        if area == "apps" and not stat.S_ISDIR(info.st_mode):
+            continue
+        size, newest = _usage(fd, name, info)
+        last = info.st_mtime if area in ("apps", "wheels", "staging") else newest
+        yield CacheEntry(root, area, name, _label(area, fd, name, match), size, last)
+
+
+def _label(area: str, fd: int, name: str, match: re.Match[str]) -> str:
+    if area == "apps":
+        return match.group("label")
+    if area == "bytecode":
+        return f"magic {name}"
+    if name.startswith("."):
+        return "left by an interrupted build"
+    facts = _marker(fd, name)
+    if area == "wheels":
+        return str(facts.get("wheel") or "incomplete")
+    requirements = facts.get("requirements")
+    what = [str(facts.get("wheel") or "")]
+    what += [str(r) for r in requirements] if isinstance(requirements, list) else []
+    return ", ".join(part for part in what if part) or "incomplete"
+
+
+def _marker(fd: int, name: str) -> dict[str, object]:
+    try:
+        entry = os.open(name, _DIRECTORY, dir_fd=fd)
     except OSError:
-        return False
-    return stat.S_ISDIR(info.st_mode) and is_owned(info)
+        return {}
+    try:
+        marker = os.open(MARKER, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0), dir_fd=entry)
+        with open(marker, encoding="utf-8") as stream:
+            data = json.load(stream)
+    except (OSError, ValueError):
+        return {}
+    finally:
+        os.close(entry)
+    return data if isinstance(data, dict) else {}
 
 
-def _tree_size(root: Path) -> int:
-    """Bytes of the files below ``root``, without following symlinks."""
-    total = 0
-    for directory, _subdirs, files in os.walk(root):
-        for name in files:
-            with contextlib.suppress(OSError):  # removed while we walk
-                total += os.lstat(os.path.join(directory, name)).st_size
-    return total
+def _usage(dir_fd: int, name: str, info: os.stat_result) -> tuple[int, float]:
+    """Bytes below ``name`` and the newest access or change time, following no link."""
+    if not stat.S_ISDIR(info.st_mode):
+        return info.st_size, max(info.st_atime, info.st_mtime)
+    total, newest = 0, info.st_mtime
+    try:
+        fd = os.open(name, _DIRECTORY, dir_fd=dir_fd)
+    except OSError:
+        return 0, newest
+    try:
+        for child in _names(fd):
+            with contextlib.suppress(OSError):  # removed while we look
+                size, used = _usage(fd, child, os.stat(child, dir_fd=fd, follow_symlinks=False))
+                total, newest = total + size, max(newest, used)
+    finally:
+        os.close(fd)
+    return total, newest
+
+
+@contextlib.contextmanager
+def _opened_area(root: Path, area: str) -> Iterator[int | None]:
+    """A descriptor of ``root/area`` if both are real directories of ours, else None."""
+    fds: list[int] = []
+    try:
+        fds.append(os.open(root, _DIRECTORY))
+        fds.append(os.open(area, _DIRECTORY, dir_fd=fds[0]))
+        if not all(is_owned(os.fstat(fd)) for fd in fds):
+            raise PermissionError(errno.EPERM, "not ours")
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        yield None
+        return
+    try:
+        yield fds[1]
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _unused(area_fd: int, entry: CacheEntry) -> Iterator[bool]:
+    """Whether no build is using ``entry`` (a build holds its key's lock while it does);
+    the lock is held while the block removes it."""
+    match = _NAMES[entry.area].match(entry.name)
+    key = match.groupdict().get("key") if match else None
+    if key is None:
+        yield True
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no shared locks to test
+        yield True
+        return
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(f"{key}.lock", flags, 0o600, dir_fd=area_fd)
+    except OSError:
+        yield False
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        yield False
+        return
+    try:
+        yield True
+        # Nothing of the key is left: its lock file goes too (while still held).
+        if not any(_NAMES[entry.area].match(n) for n in _names(area_fd) if key in n):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{key}.lock", dir_fd=area_fd)
+    finally:
+        os.close(fd)
+
+
+def _names(fd: int) -> list[str]:
+    with os.scandir(fd) as listing:
+        return [entry.name for entry in listing]

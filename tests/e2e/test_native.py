@@ -31,6 +31,7 @@ from tests.conftest import (
     pyproject,
     report_lines,
     run_bundle,
+    step_lines,
     venv_with,
     write_project,
     wrong_python_message,
@@ -433,11 +434,18 @@ def test_package_reading_files_next_to_its_file_runs_from_a_real_copy(
     }
 
 
+def test_native_code_for_one_minor_version_names_it_in_the_shebang(archive: Path) -> None:
+    """Non-abi3 extensions load on this minor version only: ``python3`` could be another."""
+    minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert archive.read_bytes().split(b"\n")[0] == f"#!/usr/bin/env python{minor}".encode()
+
+
 def test_build_report_says_what_is_extracted_and_why(
     built: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
     archive, result = built
     assert report_lines(result) == [
+        *step_lines("nativeapp:main", archive),
         f"{EXTRACTS}datafiles (zip-unsafe: datafiles/__init__.py:7 open() of a path next to "
         "__file__, and 1 more; <size>)",
         NATIVE_DEMO_EXTRACTED,
@@ -484,6 +492,7 @@ def test_overrides_in_pyproject(
     archive = tmp_path / "overrides.pyz"
     result = _build(project, archive, native_python)
     assert report_lines(result) == [
+        *step_lines("nativeapp:main", archive),
         NATIVE_DEMO_EXTRACTED,
         OPTSPEED_EXTRACTED,
         f"{EXTRACTS}plainpkg (extract in [tool.bundle]; <size>)",
@@ -603,29 +612,33 @@ def test_read_only_home_falls_back_to_a_private_temporary_directory(archive: Pat
 def test_bundle_cache_lists_and_clears_only_its_entries(
     archive: Path, run_app: Runner, cache: Path
 ) -> None:
-    env = {"BUNDLER_CACHE": str(cache)}
-    _report(run_app(archive, "native", env=env))
+    env = {"BUNDLER_CACHE": str(cache), "BUNDLER_BUILD_CACHE": str(cache)}
+    _report(run_app(archive, "native", env={"BUNDLER_CACHE": str(cache)}))
     entry = _app_dir(cache)
     foreign = [cache / "apps" / "not-an-entry", cache / "notes.txt"]
     foreign[0].mkdir()
     foreign[1].write_text("mine")
-    listed = run_bundle("cache", env=env)
+    listed = run_bundle("cache", "--area", "apps", env=env)
     assert listed.returncode == 0, listed.stderr
-    size = f"{_tree_size(entry) / 1024 / 1024:.1f} MiB"
+    size = _tree_size(entry)
     used = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.stat().st_mtime))
+    shown = f"{size / 1024:.0f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
     assert listed.stdout.splitlines() == [
-        f"nativeapp  {entry.name[-16:]}  {size:>10}  last used {used}  {entry}",
-        f"1 entry, {size}",
+        f"apps      nativeapp  {shown:>10}  last used {used}  {entry}",
+        f"1 entry, {shown} ({size:,} bytes)",
     ]
-    kept = run_bundle("cache", "--clear", "--older-than", "1", env=env)
-    assert kept.stdout == "removed 0 cache entries (0.0 MiB)\n"
+    kept = run_bundle("cache", "--prune", "--older-than", "1", env=env)
+    assert kept.stdout == "removed 0 cache entries, 0 B (0 bytes)\n"
     assert entry.is_dir()
-    cleared = run_bundle("cache", "--clear", env=env)
-    assert (cleared.returncode, cleared.stdout) == (0, f"removed 1 cache entries ({size})\n")
+    cleared = run_bundle("cache", "--clear", "--area", "apps", env=env)
+    assert (cleared.returncode, cleared.stdout) == (
+        0,
+        f"removed 1 cache entry, {shown} ({size:,} bytes)\n",
+    )
     assert not entry.exists()
     assert all(path.exists() for path in foreign)
-    empty = run_bundle("cache", env=env)
-    assert empty.stdout == f"no cache entries (looked in {cache})\n"
+    empty = run_bundle("cache", "--area", "apps", env=env)
+    assert empty.stdout == f"no cache entries (in {cache})\n"
 
 
 # -- helpers ----------------------------------------------------------------------------

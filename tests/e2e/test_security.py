@@ -208,6 +208,7 @@ def test_configured_output_must_stay_inside_the_project(tmp_path: Path, value: s
         result,
         f"{root}/pyproject.toml: [tool.bundle] output must be a relative path inside the "
         f"project, not {value!r}: pass -o to write elsewhere",
+        status=2,
     )
     assert leftovers(tmp_path) == ["proj"]
 
@@ -276,7 +277,7 @@ def test_configuration_of_the_wrong_shape_is_one_line(
 ) -> None:
     root = write_project(tmp_path / "proj", {"pyproject.toml": toml, "x.py": ""})
     result = run_bundle("build", root, "-o", tmp_path / "app.pyz", "--no-install")
-    assert_user_error(result, f"{root}/pyproject.toml: {message}")
+    assert_user_error(result, f"{root}/pyproject.toml: {message}", status=2)
 
 
 def test_sigterm_while_writing_leaves_no_temporary_file(project: Path, tmp_path: Path) -> None:
@@ -300,7 +301,7 @@ def test_sigterm_while_writing_leaves_no_temporary_file(project: Path, tmp_path:
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert (result.returncode, result.stderr) == (143, "bundle: terminated\n")
+    assert (result.returncode, result.stderr) == (143, "bundle: error: terminated\n")
     assert leftovers(out) == []
 
 

@@ -22,6 +22,7 @@ from tests.conftest import (
     pyproject,
     report_lines,
     run_bundle,
+    step_lines,
     venv_with,
     write_project,
     wrote_line,
@@ -90,14 +91,15 @@ def backend_project(root: Path, backend: str, name: str = "demo", **files: str) 
 
 
 def assert_failure_explained(
-    result: subprocess.CompletedProcess[str], progress: list[str], message: str
+    result: subprocess.CompletedProcess[str], progress: list[str], message: str, status: int = 1
 ) -> None:
-    """Exit status 1 and ``bundle: error: <message>`` last; above it, the ``progress``
-    lines of ``bundle`` and nothing else but the failing tool's own lines (``  | ``)."""
+    """Exit ``status`` (1: the build failed, 2: bad input) and ``bundle: error: <message>``
+    last; above it, the ``progress`` lines of ``bundle`` and nothing else but the failing
+    tool's own lines (``  | ``)."""
     lines = result.stderr.splitlines()
     ours = [line for line in lines if not line.startswith("  | ")]
     expected = [*progress, f"bundle: error: {message}"]
-    assert (result.returncode, ours, lines[-1]) == (1, expected, expected[-1]), result.stderr
+    assert (result.returncode, ours, lines[-1]) == (status, expected, expected[-1]), result.stderr
 
 
 def build_with_greeter_wheels(
@@ -219,6 +221,7 @@ def test_rebuild_with_nothing_changed_runs_neither_build_nor_pip(
     assert second.returncode == 0, second.stderr
     reused = staging_entry(build_cache)
     assert report_lines(second) == [
+        *step_lines("cachedemo.cli:main", tmp_path / "two.pyz"),
         f"bundle: reused the cached staging directory (no build, no pip): {reused}",
         wrote_line(tmp_path / "two.pyz", 2, 1),
     ]
@@ -249,6 +252,7 @@ def test_a_rebuilt_but_identical_wheel_needs_no_pip(
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert report_lines(rebuilt) == [
         BUILDING,
+        *step_lines("samewheel.cli:main", tmp_path / "app.pyz"),
         "bundle: built samewheel-2.3.4-py2.py3-none-any.whl; its contents are unchanged, so "
         f"the cached staging directory was reused (no pip): {staging_entry(build_cache)}",
         wrote_line(tmp_path / "app.pyz", 2, 1),
@@ -299,6 +303,7 @@ def test_half_written_staging_entry_is_redone(
     assert report_lines(redone) == [
         INSTALLING,
         f"bundle: warning: {staging / key} was left incomplete by an interrupted build; redone",
+        *step_lines("halfway.cli:main", tmp_path / "app.pyz"),
         "bundle: staged 1 distribution (pip install) in <seconds>",
         wrote_line(tmp_path / "app.pyz", 2, 1),
     ]
@@ -378,8 +383,9 @@ def test_the_only_script_of_a_requested_distribution_needs_no_c(
     assert_failure_explained(
         result,
         [installing("greeter")],
-        "ambiguous entry point: the scripts of the distributions given with --with has greet, "
+        "ambiguous entry point: 2 scripts in the distributions given with --with: greet, "
         "greet-loud; choose one with -c NAME or pass -e MODULE:FUNC",
+        status=2,
     )
 
 
@@ -418,11 +424,11 @@ def test_staging_hides_the_target_interpreters_site_packages(
     out = tmp_path / "app.pyz"
     staged = run_bundle("build", project, "-o", out, "--python", deps_python, *offline)
     assert staged.returncode == 0, staged.stderr
-    missing = "import 'tallyho' not found (imported by undeclared.extra, line 1)"
+    missing = "undeclared 2.3.4: import 'tallyho' not found (imported by undeclared.extra, line 1)"
     assert f"bundle: warning: {missing}" in report_lines(staged)
     as_is = run_bundle("build", project, "-o", out, "--python", deps_python, "--no-install")
     assert as_is.returncode == 0, as_is.stderr
-    assert "tallyho" not in as_is.stderr
+    assert "import 'tallyho' not found" not in as_is.stderr
 
 
 def test_pip_installs_for_the_target_interpreter(
@@ -446,6 +452,7 @@ def test_pip_installs_for_the_target_interpreter(
         for_this,
         [installing(*requirements)],
         "no script named 'greet' in the environment; available: none",
+        status=2,
     )
 
 
@@ -496,6 +503,7 @@ def test_unknown_script_of_a_with_distribution_lists_the_scripts(
         result,
         [installing("greeter")],
         "no script named 'greeet' in the environment; available: greet, greet-loud",
+        status=2,
     )
     assert not (tmp_path / "app.pyz").exists()
 
@@ -574,5 +582,8 @@ def test_no_network_and_no_wheelhouse(tmp_path: Path) -> None:
 def test_no_install_conflicts_with_with(tmp_path: Path) -> None:
     result = run_bundle("build", "--with", "x", "--no-install", "-o", "a.pyz", cwd=tmp_path)
     assert_failure_explained(
-        result, [], "--with needs an install, which --no-install turns off: drop one or the other"
+        result,
+        [],
+        "--with needs an install, which --no-install turns off: drop one or the other",
+        status=2,
     )
