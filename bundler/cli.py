@@ -85,14 +85,17 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         help="the interpreter the archive is for: pip installs for it (default: this one)",
     )
     sub.add_argument("--shebang", metavar="LINE", help="first line of the archive")
-    for flag, help_text in (
-        ("--include", "also bundle MODULE and what it imports (repeatable)"),
-        ("--exclude", "leave MODULE and its submodules out (repeatable)"),
+    for flag, metavar, help_text in (
+        ("--include", "MODULE", "also bundle MODULE and what it imports"),
+        ("--exclude", "MODULE", "leave MODULE and its submodules out"),
+        ("--extract", "PACKAGE", "run PACKAGE from extracted files, whatever the analysis says"),
+        ("--zip-safe", "PACKAGE", "import PACKAGE from the archive, whatever the analysis says"),
     ):
-        sub.add_argument(flag, **_REPEATED, metavar="MODULE", help=help_text)  # type: ignore[arg-type]
+        sub.add_argument(flag, **_REPEATED, metavar=metavar, help=f"{help_text} (repeatable)")  # type: ignore[arg-type]
     for flag, dest, help_text in (
         ("--strict", "strict", "fail when an import cannot be resolved"),
         ("--inherit-path", "inherit_path", "let the app see the host's site-packages"),
+        ("--prune", "prune", "leave out the distributions no import reaches (says which)"),
     ):
         sub.add_argument(flag, dest=dest, action="store_true", default=None, help=help_text)
     _switch(sub, "--no-compile", "compile", "store sources only, no bytecode")

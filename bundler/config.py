@@ -50,6 +50,7 @@ _TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "build-isolation": bool,
     "extract": list,
     "zip-safe": list,
+    "prune": bool,
 }
 
 _ENTRY_RE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
@@ -93,6 +94,9 @@ class Overrides:
     no_index: bool | None = None
     build_isolation: bool | None = None
     use_cache: bool = True
+    extract: tuple[str, ...] = ()
+    zip_safe: tuple[str, ...] = ()
+    prune: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,8 @@ class Config:
     # must not extract: module names, from [tool.bundle] extract / zip-safe.
     extract: tuple[str, ...] = ()
     zip_safe: tuple[str, ...] = ()
+    # Leave out the distributions the resolver did not reach (--prune).
+    prune: bool = False
 
     @property
     def source_root(self) -> Path:
@@ -264,6 +270,7 @@ def _merge(
     if entry is not None and not _ENTRY_RE.match(entry):
         raise ConfigError(f"invalid entry point '{entry}': expected MODULE or MODULE:FUNCTION")
     shebang = cli.shebang if cli.shebang is not None else tool.get("shebang", DEFAULT_SHEBANG)
+    extract, zip_safe = _extraction_settings(tool, cli)
     return Config(
         project_dir=project_dir,
         project=project,
@@ -279,9 +286,26 @@ def _merge(
         compile=_pick(cli.compile, tool.get("compile"), True),
         install=install,
         has_project=path is not None,
-        extract=tuple(tool.get("extract", ())),
-        zip_safe=tuple(tool.get("zip-safe", ())),
+        extract=extract,
+        zip_safe=zip_safe,
+        prune=_pick(cli.prune, tool.get("prune"), False),
     )
+
+
+def _extraction_settings(
+    tool: Mapping[str, Any], cli: Overrides
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``extract`` and ``zip-safe``, configured then given; one package in both is an
+    error."""
+    extract = tuple(tool.get("extract", ())) + cli.extract
+    zip_safe = tuple(tool.get("zip-safe", ())) + cli.zip_safe
+    both = sorted(set(extract) & set(zip_safe))
+    if both:
+        raise ConfigError(
+            f"'{both[0]}' is named by both extract and zip-safe (--extract, --zip-safe or "
+            "[tool.bundle]): keep one of them"
+        )
+    return extract, zip_safe
 
 
 def _install_options(

@@ -20,8 +20,10 @@ from bundler.environment import (
     staged_environment,
 )
 from bundler.errors import ResolveError
+from bundler.plan.distributions import Scope
 from bundler.plan.extraction import ExtractionPlan, plan_extraction
 from bundler.plan.payload import Payload, plan_payload
+from bundler.plan.pythons import PythonRange, python_range
 from bundler.plan.unsafe import Overrides
 from bundler.resolve import Graph, resolve_imports
 from bundler.staging import Staging, stage
@@ -40,6 +42,7 @@ class BuildResult:
     archive: ArchiveResult
     staging: Staging | None = None  # None with --no-install
     extraction: ExtractionPlan = dataclasses.field(default_factory=ExtractionPlan)
+    pythons: PythonRange = dataclasses.field(default_factory=PythonRange)
 
 
 def build(
@@ -71,22 +74,14 @@ def build(
                 f"{required[0].describe()}{more}; install it, --exclude it, or drop --strict"
             )
         app = _app_metadata(config, env, graph)
-        payload = plan_payload(graph, env, app)
+        payload = plan_payload(graph, env, app, _scope(config, staging))
         overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
         extraction = plan_extraction(graph, payload, env, overrides)
+        pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
         progress(f"writing {config.output}")
-        info = ArchiveInfo(
-            name=app.name,
-            version=app.version,
-            entry_module=entry.module,
-            entry_function=entry.function,
-            requires_python=app.requires_python,
-            shebang=config.shebang,
-            inherit_path=config.inherit_path,
-            compile=config.compile,
-        )
+        info = _archive_info(config, app, entry, pythons)
         archive = write_archive(payload, info, config.output, extraction)
-    return BuildResult(entry, env, graph, payload, archive, staging, extraction)
+    return BuildResult(entry, env, graph, payload, archive, staging, extraction, pythons)
 
 
 @contextlib.contextmanager
@@ -104,6 +99,34 @@ def _environment(
         return
     with stage(config, interpreter, verbose=verbose, progress=progress, status=status) as staging:
         yield staged_environment(interpreter, staging.site_dir, staging.project), staging
+
+
+def _archive_info(
+    config: Config, app: ProjectMetadata, entry: EntryPoint, pythons: PythonRange
+) -> ArchiveInfo:
+    return ArchiveInfo(
+        name=app.name,
+        version=app.version,
+        entry_module=entry.module,
+        entry_function=entry.function,
+        requires_python=app.requires_python,
+        shebang=config.shebang,
+        inherit_path=config.inherit_path,
+        compile=config.compile,
+        pythons=pythons.index_table(),
+        python_range=pythons.describe(),
+        extract=config.extract,
+        zip_safe=config.zip_safe,
+        prune=config.prune,
+    )
+
+
+def _scope(config: Config, staging: Staging | None) -> Scope:
+    """Every installed distribution, unless --prune; without an install, what is reached
+    and what it declares (the interpreter's environment holds much more than the app)."""
+    if config.prune:
+        return Scope.REACHED
+    return Scope.ALL if staging is not None else Scope.DECLARED
 
 
 def _app_metadata(config: Config, env: Environment, graph: Graph) -> ProjectMetadata:

@@ -15,7 +15,12 @@ __all__ = ["build_report", "cache_listing", "mib"]
 
 def build_report(result: BuildResult, *, verbose: bool, seconds: float) -> Iterator[str]:
     """The lines that follow a successful build: warnings, what is extracted, a summary."""
-    warnings = (*result.graph.warnings, *result.extraction.warnings, *result.archive.warnings)
+    warnings = (
+        *result.graph.warnings,
+        *result.payload.warnings,
+        *result.extraction.warnings,
+        *result.archive.warnings,
+    )
     for message in warnings:
         yield f"warning: {message}"
     for missing in result.graph.missing:
@@ -25,13 +30,17 @@ def build_report(result: BuildResult, *, verbose: bool, seconds: float) -> Itera
         for module in result.graph.bundled():
             via = ", ".join(module.importers) or "-"
             yield f"  {module.kind.value:<11} {module.name}  (imported by {via})"
+    if result.payload.pruned:
+        yield f"pruned (--prune: nothing imports them): {', '.join(result.payload.pruned)}"
     reasons = result.extraction.reasons
     for extracted in reasons:
+        when = "at start" if extracted.at_start else "at first import"
         if verbose or not extracted.dynamic:
-            yield f"extracts at first import: {extracted.describe()}"
+            yield f"extracts {when}: {extracted.describe()}"
     by_name = [extracted.name for extracted in reasons if extracted.dynamic]
     if by_name and not verbose:
         yield f"extracts if imported by name: {', '.join(by_name)} (zip-unsafe; -v says why)"
+    yield from _python_lines(result, verbose=verbose)
     if result.staging is not None:
         yield _staging_line(result.staging, len(result.environment.distributions))
     archive = result.archive
@@ -57,6 +66,20 @@ def cache_listing(entries: Sequence[AppCacheEntry]) -> Iterator[str]:
 def mib(size: int) -> str:
     """A size in MiB, one decimal."""
     return f"{size / 1024 / 1024:.1f} MiB"
+
+
+def _python_lines(result: BuildResult, *, verbose: bool) -> Iterator[str]:
+    """The Pythons the archive runs on, when anything limits them, and why (all the
+    reasons with -v, else those that exclude most)."""
+    pythons = result.pythons
+    if not pythons.limits:
+        return
+    ordered = pythons.decisive()
+    shown = ordered if verbose else ordered[:2]
+    more = len(ordered) - len(shown)
+    reasons = "; ".join(limit.reason for limit in shown)
+    tail = f"; and {more} more (-v lists them)" if more else ""
+    yield f"runs on Python {pythons.describe()}: {reasons}{tail}"
 
 
 def _staging_line(staging: Staging, distributions: int) -> str:

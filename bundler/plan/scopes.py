@@ -87,7 +87,12 @@ class Scopes:
     def _record(self, node: ast.AST, scope: int) -> None:
         if isinstance(node, ast.Call) and not self._skipping:
             self.calls.append(node)
-        elif isinstance(node, ast.Return) and node.value is not None and scope in self._function:
+        elif (
+            isinstance(node, ast.Return)
+            and node.value is not None
+            and scope in self._function
+            and not self._skipping
+        ):
             self.returns.append((self._function[scope], node.value))
         elif isinstance(node, ast.Global):
             self._global[scope].update(node.names)
@@ -110,7 +115,7 @@ class Scopes:
                     self.aliases[local] = f".{node.module or ''}.{alias.name}"
                 elif node.module:
                     self.aliases[local] = f"{node.module}.{alias.name}"
-        binding = _binding(node)
+        binding = _binding(node) if not self._skipping else None
         if binding is not None:
             self.bindings.append((*binding, scope))
         self._visit(node, scope)

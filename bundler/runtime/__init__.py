@@ -100,6 +100,8 @@ if TYPE_CHECKING:
         version: str
         entry: "tuple[str, str | None]"  # module, and function or None (run as __main__)
         requires_python: "str | None"
+        pythons: "tuple[tuple[str, str], ...]"  # (specifier, why) of each limit on Pythons
+        python_range: str
         inherit_path: bool
         hash: str  # the payload's content hash: it names the app's cache directory
         magic: bytes  # the build Python's bytecode magic number

@@ -63,6 +63,9 @@ _MACHINE_ALIASES = {
     "i686": "x86",
     "win32": "x86",
 }
+# The unit of the data files that wheels install beside the environment (``share/``...):
+# extracted at start into this directory of the site, which becomes ``sys.prefix``.
+PREFIX_UNIT = ".prefix/"
 # Suffixes of files that must keep execute permission: the dynamic loader maps them.
 _NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib")
 _SOURCE_SUFFIXES = (".py", ".pyi", ".pyc")
@@ -115,6 +118,22 @@ class Extractor:
         )
         return found
 
+    def twin_spec(self, fullname: str, record: "ModuleRecord", twin: str) -> "ModuleSpec | None":
+        """The spec of the pure-Python twin of a compiled module that cannot be loaded
+        here, imported from the extracted copy when its package is extracted whole (a
+        zip-unsafe package: the twin reads files beside it, as blib2to3's pygram reads
+        Grammar.txt); None when the twin imports from the archive."""
+        key = self._table["modules"][fullname]
+        if not key.endswith("/") or twin not in self._table["units"][key][0]:
+            return None
+        self._ensure_or_fail("files", key, fullname)
+        location = safe_member_path(self.site(), twin)
+        locations = [os.path.dirname(location)] if record[MODULE_PACKAGE] else None
+        found: ModuleSpec | None = _bootstrap_external.spec_from_file_location(
+            fullname, location, submodule_search_locations=locations
+        )
+        return found
+
     def _extension_spec(self, fullname: str, record: "ModuleRecord", key: str) -> "ModuleSpec":
         member = record[MODULE_SOURCE]
         assert member is not None
@@ -152,6 +171,7 @@ class Extractor:
                     self._write(members)
                     write_atomic(marker, b"")
         self._ready.add(key)
+        put_on_path(self.site())
 
     def site(self) -> str:
         """The directory units are extracted into, at their payload paths."""
@@ -208,6 +228,28 @@ class Extractor:
             return bool(os.stat(location).st_size == self._archive.files[member][FILE_SIZE])
         except OSError:
             return False
+
+
+def use_data_prefix(archive: "Archive", table: "Extraction", app_dir: "Callable[[], str]") -> None:
+    """Make the data files the distributions installed beside the environment (jupyter's
+    ``share/jupyter``, man pages) real files under one directory, and make it
+    ``sys.prefix``, where apps look for them as in a virtualenv (whose root is
+    ``sys.prefix``). Only archives that carry such files pay for this, at start: nothing
+    tells when an app first reads ``sys.prefix``."""
+    if PREFIX_UNIT not in table["units"]:
+        return
+    extractor = Extractor(archive, table, app_dir)
+    extractor._ensure_or_fail("data files", PREFIX_UNIT, "sys.prefix")
+    sys.prefix = sys.exec_prefix = os.path.join(extractor.site(), PREFIX_UNIT.rstrip("/"))
+
+
+def put_on_path(site: str) -> None:
+    """Make the extraction directory an entry of ``sys.path``, last, as an installed
+    package's site directory is: tools map the file paths of extracted modules back to
+    module names through it (mypy, pytest, coverage). The archive's finder stays first,
+    so nothing imports from there that the archive does not list there."""
+    if site not in sys.path:
+        sys.path.append(site)
 
 
 def loadable(suffix: str, native: "NativeRecord | None", platform: "Platform") -> bool:

@@ -144,8 +144,8 @@ def test_unknown_tool_bundle_key_is_named(tmp_path: Path, out_dir: Path) -> None
         out_dir,
         f"{project}/pyproject.toml: unknown key 'entrypoint' in [tool.bundle] (known keys: "
         "build-isolation, compile, constraints, entry, exclude, extract, find-links, include, "
-        "inherit-path, install, no-index, output, python, requirements, script, shebang, "
-        "strict, with, zip-safe)",
+        "inherit-path, install, no-index, output, prune, python, requirements, script, "
+        "shebang, strict, with, zip-safe)",
     )
 
 

@@ -199,7 +199,12 @@ def native_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "native-demo",
         "1.0",
         {
-            "nativedemo/__init__.py": "from ._speedups import add, answer\n",
+            # It reads data/ through the loader: only native code makes it extracted.
+            "nativedemo/__init__.py": (
+                "import importlib.resources\nfrom ._speedups import add, answer\n\n\n"
+                "def words():\n"
+                "    return importlib.resources.files(__name__).joinpath('data/words.txt')\n"
+            ),
             f"nativedemo/_speedups{EXTENSION_SUFFIX}": speedups.read_bytes(),
             "nativedemo/data/words.txt": "alpha\nbeta\n",
             "nativedemo/sub/__init__.py": "",
@@ -438,8 +443,8 @@ def test_build_report_says_what_is_extracted_and_why(
 ) -> None:
     archive, result = built
     assert report_lines(result) == [
-        f"{EXTRACTS}datafiles (zip-unsafe: datafiles/__init__.py:7 open() of a path next to "
-        "__file__, and 1 more; <size>)",
+        f"{EXTRACTS}datafiles (zip-unsafe: datafiles/__init__.py:3 a path next to __file__ "
+        "is stored in HERE, and 3 more; <size>)",
         NATIVE_DEMO_EXTRACTED,
         OPTSPEED_EXTRACTED,
         THEMES_BY_NAME,
@@ -486,7 +491,7 @@ def test_overrides_in_pyproject(
     assert report_lines(result) == [
         NATIVE_DEMO_EXTRACTED,
         OPTSPEED_EXTRACTED,
-        f"{EXTRACTS}plainpkg (extract in [tool.bundle]; <size>)",
+        f"{EXTRACTS}plainpkg (asked for with extract (--extract or [tool.bundle]); <size>)",
         THEMES_BY_NAME,
         wrote_line(archive, 12, 6),
     ]

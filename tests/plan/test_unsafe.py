@@ -76,7 +76,11 @@ def test_unreached_test_directory_climbing_out_stays_in_its_own_package(tmp_path
 
 def test_unreached_module_at_the_top_of_a_package_is_ignored(tmp_path: Path) -> None:
     """numpy/conftest.py must not make all of numpy extracted."""
-    files = {"dep/__init__.py": "", "dep/conftest.py": OPENS_BESIDE, "dep/x.txt": ""}
+    files = {
+        "dep/__init__.py": "import importlib.resources\n",
+        "dep/conftest.py": OPENS_BESIDE,
+        "dep/x.txt": "",
+    }
     assert _unsafe(tmp_path, files) == ([], [])
 
 
@@ -138,7 +142,7 @@ def test_extract_setting_adds_a_package_and_is_never_dynamic(tmp_path: Path) -> 
     files = {"dep/__init__.py": "", "dep/plugins/__init__.py": "", "dep/plugins/x.py": ""}
     overrides = Overrides(extract=("dep.plugins",))
     assert _unsafe(tmp_path, files, overrides=overrides) == (
-        [UnsafePackage("dep.plugins", "extract in [tool.bundle]")],
+        [UnsafePackage("dep.plugins", "asked for with extract (--extract or [tool.bundle])")],
         [],
     )
 
@@ -147,7 +151,7 @@ def test_extract_setting_replaces_the_reason_found(tmp_path: Path) -> None:
     files = {"dep/__init__.py": OPENS_BESIDE, "dep/x.txt": ""}
     overrides = Overrides(extract=("dep",))
     assert _unsafe(tmp_path, files, overrides=overrides) == (
-        [UnsafePackage("dep", "extract in [tool.bundle]")],
+        [UnsafePackage("dep", "asked for with extract (--extract or [tool.bundle])")],
         [],
     )
 
@@ -166,10 +170,11 @@ def test_settings_naming_modules_that_are_not_bundled_are_warned_about(tmp_path:
     files = {"dep/__init__.py": ""}
     overrides = Overrides(extract=("dep", "absent"), zip_safe=("gone.sub",))
     assert _unsafe(tmp_path, files, overrides=overrides) == (
-        [UnsafePackage("dep", "extract in [tool.bundle]")],
+        [UnsafePackage("dep", "asked for with extract (--extract or [tool.bundle])")],
         [
-            "[tool.bundle] extract names 'absent', which is not bundled; ignored",
-            "[tool.bundle] zip-safe names 'gone.sub', which is not bundled; ignored",
+            "--extract (or [tool.bundle] extract) names 'absent', which is not bundled; ignored",
+            "--zip-safe (or [tool.bundle] zip-safe) names 'gone.sub', which is not bundled; "
+            "ignored",
         ],
     )
 
@@ -177,8 +182,8 @@ def test_settings_naming_modules_that_are_not_bundled_are_warned_about(tmp_path:
 def test_warning_names_the_setting_each_name_came_from(tmp_path: Path) -> None:
     overrides = Overrides(extract=("absent",), zip_safe=("absent",))
     assert _unsafe(tmp_path, {"dep/__init__.py": ""}, overrides=overrides)[1] == [
-        "[tool.bundle] extract names 'absent', which is not bundled; ignored",
-        "[tool.bundle] zip-safe names 'absent', which is not bundled; ignored",
+        "--extract (or [tool.bundle] extract) names 'absent', which is not bundled; ignored",
+        "--zip-safe (or [tool.bundle] zip-safe) names 'absent', which is not bundled; ignored",
     ]
 
 
