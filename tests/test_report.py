@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from bundler.environment import Distribution, Environment
 from bundler.pipeline import BuildResult
 from bundler.plan.extraction import ExtractionPlan, ExtractReason
 from bundler.plan.payload import Payload
+from bundler.plan.pythons import PythonLimit, PythonRange
 from bundler.report import build_report, cache_listing, mib
 from bundler.resolve import Graph, MissingImport, Module, ModuleKind
 from bundler.staging import Staging
@@ -224,3 +226,49 @@ def test_cache_listing_of_no_entries_is_just_the_total() -> None:
 )
 def test_mib_has_one_decimal(size: int, text: str) -> None:
     assert mib(size) == text
+
+
+# ---------------------------------------------------------------- distributions and Pythons
+
+
+def test_pruned_distributions_are_listed_and_payload_warnings_shown() -> None:
+    result = _result()
+    payload = Payload(
+        files={},
+        modules=(),
+        distributions=("demo-1.0.dist-info",),
+        pruned=("dotdep 1.0", "extra 2.1"),
+        warnings=("skipped /p/demo/loop: a symlink that loops",),
+    )
+    lines = list(build_report(replace(result, payload=payload), verbose=False, seconds=1.2))
+    assert lines == [
+        "warning: skipped /p/demo/loop: a symlink that loops",
+        "pruned (--prune: nothing imports them): dotdep 1.0, extra 2.1",
+        SUMMARY,
+    ]
+
+
+def test_python_range_line_names_the_decisive_limits_first() -> None:
+    limits = (
+        PythonLimit(">=3.10", "click 8.5.1 requires Python >=3.10"),
+        PythonLimit(">=3.11", "platformdirs 4.14.9 requires Python >=3.11"),
+        PythonLimit(">=3.9", "other 1.0 requires Python >=3.9"),
+        PythonLimit(">=3.11", 'black needs tomli where python_version < "3.11"'),
+    )
+    pythons = PythonRange(limits, tuple(range(11, 31)))
+    result = replace(_result(), pythons=pythons)
+    assert list(build_report(result, verbose=False, seconds=1.2)) == [
+        "runs on Python >=3.11: platformdirs 4.14.9 requires Python >=3.11; black needs tomli "
+        'where python_version < "3.11"; and 2 more (-v lists them)',
+        SUMMARY,
+    ]
+    verbose = list(build_report(result, verbose=True, seconds=1.2))
+    assert verbose[-2].endswith(
+        "click 8.5.1 requires Python >=3.10; other 1.0 requires Python >=3.9"
+    )
+
+
+def test_data_files_are_extracted_at_start() -> None:
+    reason = ExtractReason("share/tool", "data files beside the environment", 1024, at_start=True)
+    lines = list(build_report(_result(reasons=(reason,)), verbose=False, seconds=1.2))
+    assert lines[0] == "extracts at start: share/tool (data files beside the environment; 1 KiB)"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bundler.environment import Distribution, Environment, normalise_name
 from bundler.plan.markers import declared_requirements, marker_environment, requirement_applies
-from bundler.runtime.extract import PREFIX_UNIT
+from bundler.runtime import PREFIX_UNIT
 
 __all__ = ["Scope", "Selection", "distribution_files", "select_distributions"]
 

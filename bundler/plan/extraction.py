@@ -33,8 +33,8 @@ from bundler.plan.native import LIBRARY_DIRS, NativeCode, is_library_folder, nat
 from bundler.plan.payload import Payload, PayloadModule, file_size, python_directories
 from bundler.plan.unsafe import Overrides, UnsafePackage, find_unsafe_packages, within
 from bundler.resolve import Graph
-from bundler.runtime import EXTENSION, native_record, unit_record
-from bundler.runtime.extract import PREFIX_UNIT, is_native
+from bundler.runtime import EXTENSION, PREFIX_UNIT, native_record, unit_record
+from bundler.runtime.extract import is_native
 
 if TYPE_CHECKING:
     from bundler.runtime import Extraction

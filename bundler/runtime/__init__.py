@@ -43,8 +43,7 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 
 # -- the archive format ----------------------------------------------------------------
 
-# Bump when the shape of the index, its chunks or its records changes.
-FORMAT_VERSION: "Final" = 3
+FORMAT_VERSION: "Final" = 4  # bumped when the index, its chunks or its records change
 PACKAGE_NAME: "Final" = "_bundler_runtime"
 MAIN_MEMBER: "Final" = "__main__.py"
 INDEX_MEMBER: "Final" = ".bundle/index"
@@ -73,6 +72,7 @@ DEFLATED: "Final" = 8  # the zip compression method of deflated members (else st
 # units (``UnitRecord``: members, keys of the units they need first, distribution or None)
 # and the native code of each distribution (``NativeRecord``: name and version, what it
 # was built for, platforms as (os, machine, libc) triples, oldest Python of abi3 code).
+PREFIX_UNIT: "Final" = ".prefix/"  # data files beside the environment, made sys.prefix
 
 if TYPE_CHECKING:
     ModuleRecord = tuple[str | None, str | None, bool, int]

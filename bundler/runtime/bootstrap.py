@@ -4,7 +4,7 @@ import marshal
 import os
 import sys
 
-from . import FORMAT_VERSION, INDEX_MEMBER, MAIN_MEMBER, PACKAGE_NAME, BootError
+from . import FORMAT_VERSION, INDEX_MEMBER, MAIN_MEMBER, PACKAGE_NAME, PREFIX_UNIT, BootError
 from .importer import ArchiveImporter, install_importer
 
 TYPE_CHECKING = False
@@ -93,7 +93,7 @@ def install(archive: str, index: "Index") -> "ArchiveImporter":
     importer = install_importer(archive, index)
     if not index["inherit_path"]:
         sys.path[:] = _isolated_path(sys.path, archive)
-    if index["extract"]["units"]:  # data files beside the environment: sys.prefix
+    if PREFIX_UNIT in index["extract"]["units"]:  # data files beside the environment
         from .extract import use_data_prefix
 
         app = (index["name"], index["hash"])

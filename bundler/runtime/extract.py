@@ -38,6 +38,7 @@ from . import (
     MODULE_PACKAGE,
     MODULE_SOURCE,
     NAMESPACE,
+    PREFIX_UNIT,
     BootError,
 )
 from .cache import CacheError, FileLock, safe_member_path, unlink_quietly, write_atomic
@@ -63,9 +64,6 @@ _MACHINE_ALIASES = {
     "i686": "x86",
     "win32": "x86",
 }
-# The unit of the data files that wheels install beside the environment (``share/``...):
-# extracted at start into this directory of the site, which becomes ``sys.prefix``.
-PREFIX_UNIT = ".prefix/"
 # Suffixes of files that must keep execute permission: the dynamic loader maps them.
 _NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib")
 _SOURCE_SUFFIXES = (".py", ".pyi", ".pyc")
