@@ -23,7 +23,9 @@ _RESOURCE_APIS = (
     b"importlib.resources",
     b"importlib_resources",
     b"import resources",  # from importlib import resources
-    b"get_data(",
+    b"pkgutil.get_data",
+    b"import get_data",  # from pkgutil import get_data
+    b"loader.get_data",  # __loader__.get_data, spec.loader.get_data
     b"resource_string",
     b"resource_stream",
 )

@@ -72,6 +72,7 @@ def test_resource_apis_and_the_packages_named_beside_them() -> None:
     assert uses_resource_api(b"from importlib.resources import files")
     assert uses_resource_api(b"data = pkgutil.get_data(__name__, 'x')")
     assert not uses_resource_api(b"open(os.path.join(HERE, 'x'))")
+    assert not uses_resource_api(b"response.get_data(as_text=True); def static_files(): pass")
     found = named_packages(b"files('compatns.beta') / 'x.txt'; files(\"top\")")
     assert found == {"compatns.beta", "top", "x.txt"}  # the caller keeps its packages
 
