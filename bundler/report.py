@@ -30,6 +30,9 @@ def build_report(result: BuildResult, *, verbose: bool, seconds: float) -> Itera
         for module in result.graph.bundled():
             via = ", ".join(module.importers) or "-"
             yield f"  {module.kind.value:<11} {module.name}  (imported by {via})"
+    if verbose and result.payload.unreached:
+        unreached = ", ".join(result.payload.unreached)
+        yield f"included whole, though no import reaches them: {unreached}"
     if result.payload.pruned:
         yield f"pruned (--prune: nothing imports them): {', '.join(result.payload.pruned)}"
     reasons = result.extraction.reasons

@@ -238,6 +238,7 @@ def test_pruned_distributions_are_listed_and_payload_warnings_shown() -> None:
         modules=(),
         distributions=("demo-1.0.dist-info",),
         pruned=("dotdep 1.0", "extra 2.1"),
+        unreached=("plugin 3.0",),
         warnings=("skipped /p/demo/loop: a symlink that loops",),
     )
     lines = list(build_report(replace(result, payload=payload), verbose=False, seconds=1.2))
@@ -246,6 +247,8 @@ def test_pruned_distributions_are_listed_and_payload_warnings_shown() -> None:
         "pruned (--prune: nothing imports them): dotdep 1.0, extra 2.1",
         SUMMARY,
     ]
+    verbose = list(build_report(replace(result, payload=payload), verbose=True, seconds=1.2))
+    assert "included whole, though no import reaches them: plugin 3.0" in verbose
 
 
 def test_python_range_line_names_the_decisive_limits_first() -> None:

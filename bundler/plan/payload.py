@@ -58,8 +58,10 @@ class Payload:
     modules: tuple[PayloadModule, ...]
     distributions: tuple[str, ...]
     units: Mapping[str, ModuleKind] = field(default_factory=dict)
-    # Distributions --prune left out ("name version"), and what the user should know.
+    # Distributions --prune left out, and those included that no import reached
+    # ("name version"); and what the user should know.
     pruned: tuple[str, ...] = ()
+    unreached: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
 
@@ -107,6 +109,9 @@ def plan_payload(
         distributions=tuple(sorted(dist_dirs)),
         units=units,
         pruned=tuple(f"{dist.name} {dist.version}" for dist in selection.pruned),
+        unreached=tuple(
+            f"{dist.name} {dist.version}" for dist in selection.included if dist.key not in owners
+        ),
         warnings=(*warnings, *selection.warnings),
     )
 

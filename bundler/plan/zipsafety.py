@@ -140,8 +140,8 @@ class _Analysis:
             arguments = [*node.args, *(k.value for k in node.keywords)]
             if any(self._derived(argument) for argument in arguments):
                 callee = escaping_callee(node, self._aliases)
-                if callee is not None:
-                    self._escapes.setdefault(node.lineno, f"passed to {callee}()")
+                if callee is not None:  # says more than "stored in" the call's result
+                    self._escapes[node.lineno] = f"passed to {callee}()"
         for _function, value in self._scopes.returns if self._package is not None else ():
             self._note_foreign(value)
         for targets, value, scope in self._scopes.bindings if self._package is not None else ():
