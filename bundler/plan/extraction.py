@@ -203,12 +203,9 @@ class _Facts:
         self.env = env
         self.modules = {entry.name: entry for entry in payload.modules}
         suffixes = env.interpreter.extension_suffixes
-        # Directories that hold packages or extension modules somewhere below: a native
-        # unit leaves them out (they import from the archive, or are units of their own).
-        inits = [m for m in payload.files if m.rsplit("/", 1)[-1].startswith("__init__.")]
-        self.python_dirs = python_directories(inits, suffixes) | python_directories(
-            [m for m in payload.files if m.endswith(tuple(suffixes))], suffixes
-        )
+        # Directories with Python code below (modules, extensions): a native unit leaves
+        # them out; they import from the archive, or are units of their own.
+        self.python_dirs = python_directories(payload.files, suffixes)
 
     def owner(self, member: str) -> Distribution | None:
         source = self.payload.files.get(member)
@@ -265,7 +262,7 @@ def _add_native_unit(draft: _Draft, facts: _Facts, member: str, dist: Distributi
 
 def _directory_members(facts: _Facts, directory: str) -> tuple[str, ...]:
     """The files of ``directory`` but its Python modules (imported from the archive), and
-    its data folders (no Python code below) whole: stubs and sources in them are data
+    its data folders (no Python module below) whole: the stubs in them are data too
     (mypy's ``typeshed/``)."""
     prefix = directory + "/"
     members = []

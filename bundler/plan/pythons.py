@@ -159,9 +159,8 @@ def _native(
             spec = f">={code.abi3_floor[0]}.{code.abi3_floor[1]}"
         else:
             continue
-        yield PythonLimit(
-            spec, f"{code.title} has native code built for {code.built_for} ({needed[0].name})"
-        )
+        reason = f"{code.title} has native code ({needed[0].name}) built for {code.built_for}"
+        yield PythonLimit(spec, reason)
 
 
 def _owner_key(env: Environment, payload: Payload, member: str) -> str | None:

@@ -15,8 +15,10 @@ class Scopes:
 
     Scopes are numbered: 0 is the module, then each function and class. Calls that run
     only in an ``except`` clause are left out: that is diagnostics or a fallback for old
-    Pythons (numpy lists ``__path__`` to explain a failed import); so are those under
-    ``if __name__ == "__main__"``, a maintainer's script (pygments rewrites its tables).
+    Pythons (numpy lists ``__path__`` to explain a failed import); so are those in an
+    ``if`` body that ends by raising (numpy names ``__path__`` in the error about an old
+    install), and those under ``if __name__ == "__main__"``, a maintainer's script
+    (pygments rewrites its tables).
     Neither is the path a package takes when it is imported and works.
     """
 
@@ -73,6 +75,16 @@ class Scopes:
             self._skipping += 1
             self._record(node, scope)
             self._skipping -= 1
+            return
+        if _raises(node):  # an error branch: its test and else run, its body explains
+            assert isinstance(node, ast.If)
+            self._enter(node.test, scope)
+            self._skipping += 1
+            for statement in node.body:
+                self._enter(statement, scope)
+            self._skipping -= 1
+            for statement in node.orelse:
+                self._enter(statement, scope)
             return
         if isinstance(node, ast.ClassDef):
             self._local[scope].add(node.name)
@@ -185,6 +197,11 @@ def qualified_name(node: ast.expr, aliases: dict[str, str]) -> str | None:
         base = qualified_name(node.value, aliases)
         return f"{base}.{node.attr}" if base is not None else None
     return None
+
+
+def _raises(node: ast.AST) -> bool:
+    """An ``if`` whose body ends by raising: a check that reports a broken install."""
+    return isinstance(node, ast.If) and isinstance(node.body[-1], ast.Raise)
 
 
 def _is_main_block(node: ast.AST) -> bool:

@@ -85,30 +85,41 @@ def _file_accesses(
     readers: set[str],
 ) -> dict[str, list[tuple[str, FileAccess]]]:
     """Unit to extract -> the (member, access) that make it zip-unsafe. Adds to
-    ``readers`` the top-level packages whose code uses a resource API."""
+    ``readers`` the top-level packages whose code uses a resource API.
+
+    A path that leaves its module through a name (a function returning it, a public
+    global, an attribute) counts only when another module of the payload mentions that
+    name: otherwise every use is in the module, where the analysis followed it
+    (``numpy._pyinstaller_hooks_dir()`` is for PyInstaller, which is not bundled)."""
     data_names = _data_names(payload.files)
-    units = _units(payload, modules)
-    found: dict[str, list[tuple[str, FileAccess]]] = {}
+    codes: dict[str, bytes] = {}
+    candidates: list[tuple[PayloadModule, str, FileAccess]] = []
     for entry, member in _python_code(payload):
-        if overrides.keeps_in_zip(entry.name):
-            continue
         try:
-            code = read_file(payload.files[member])
+            code = codes[member] = read_file(payload.files[member])
         except OSError:
             continue
         top = entry.name.partition(".")[0]
         if uses_resource_api(code):
             readers.add(top)
             readers.update(named_packages(code) & modules.keys())
-        data = frozenset(data_names.get(posixpath.dirname(member), ()))
-        for access in scan_file_access(code, member, top, data):
+        if not overrides.keeps_in_zip(entry.name):
+            data = frozenset(data_names.get(posixpath.dirname(member), ()))
+            candidates += [(entry, member, a) for a in scan_file_access(code, member, top, data)]
+    everywhere = b"\0".join(codes.values())
+    units = _units(payload, modules)
+    found: dict[str, list[tuple[str, FileAccess]]] = {}
+    for entry, member, access in candidates:
+        name = access.name.encode()
+        if name and everywhere.count(name) == codes[member].count(name):
+            continue  # no other module can reach the path through that name
+        if access.module:
+            unit = _package_of(access.module, modules)
+        else:
             reached = entry.name in graph.modules
-            if access.module:
-                unit = _package_of(access.module, modules)
-            else:
-                unit = _unsafe_unit(entry, access.climbs, reached, modules, units)
-            if unit is not None and not overrides.keeps_in_zip(unit):
-                found.setdefault(unit, []).append((member, access))
+            unit = _unsafe_unit(entry, access.climbs, reached, modules, units)
+        if unit is not None and not overrides.keeps_in_zip(unit):
+            found.setdefault(unit, []).append((member, access))
     return found
 
 

@@ -67,6 +67,9 @@ class FileAccess:
     # How a path next to __file__ leaves the code that made it, where nothing can follow
     # it: "returned by root()", "stored on .root_path", "passed to FileSystemLoader()".
     escapes: str = ""
+    # The function, name or attribute through which the path leaves ("" for a call): no
+    # other module mentioning it, the path stays in the code the analysis followed.
+    name: str = ""
     # The module whose files are meant, when it is another package's (``other.__file__``).
     module: str = ""
 
@@ -120,7 +123,8 @@ class _Analysis:
         self._attributes: set[str] = set()
         self._functions: set[str] = set()
         self._climbs = False
-        self._escapes: dict[int, str] = {}  # line -> how a path leaves the code
+        # line -> how a path leaves the code, and the name other code must use to get it
+        self._escapes: dict[int, tuple[str, str]] = {}
         self._others: dict[int, str] = {}  # line -> another package's module
         self._foreign: dict[tuple[int, str], str] | None = None  # names holding its paths
 
@@ -141,7 +145,7 @@ class _Analysis:
             if any(self._derived(argument) for argument in arguments):
                 callee = escaping_callee(node, self._aliases)
                 if callee is not None:  # says more than "stored in" the call's result
-                    self._escapes[node.lineno] = f"passed to {callee}()"
+                    self._escapes[node.lineno] = (f"passed to {callee}()", "")
         for _function, value in self._scopes.returns if self._package is not None else ():
             self._note_foreign(value)
         for targets, value, scope in self._scopes.bindings if self._package is not None else ():
@@ -172,13 +176,15 @@ class _Analysis:
                         changed |= self._mark(target, scope)
                         how = stored_escape(target, scope, self._scopes)
                         if how is not None:
-                            self._escapes.setdefault(_line(value), how)
+                            name = getattr(target, "attr", getattr(target, "id", ""))
+                            self._escapes.setdefault(_line(value), (how, name))
             for item in list(returns):
                 function, value = item  # a path returned by a function: so is its call
                 if self._derived(value):
                     returns.remove(item)
                     self._paths.append(value)
-                    self._escapes.setdefault(_line(value), f"returned by {function}()")
+                    how = f"returned by {function}()"
+                    self._escapes.setdefault(_line(value), (how, function))
                     if function not in self._functions:
                         self._functions.add(function)
                         changed = True
@@ -285,7 +291,7 @@ def _calls_one_of(func: ast.expr, functions: set[str]) -> bool:
 
 def _assemble(
     found: dict[tuple[int, str], str],
-    escapes: dict[int, str],
+    escapes: dict[int, tuple[str, str]],
     others: dict[int, str],
     climbs: bool,
 ) -> list[FileAccess]:
@@ -297,8 +303,8 @@ def _assemble(
     ]
     lines = {access.line for access in accesses}
     accesses += [
-        FileAccess(line, "", climbs, escapes=how)
-        for line, how in sorted(escapes.items())
+        FileAccess(line, "", climbs, escapes=how, name=name)
+        for line, (how, name) in sorted(escapes.items())
         if line not in lines
     ]
     accesses += [FileAccess(line, "", module=module) for line, module in sorted(others.items())]

@@ -48,7 +48,7 @@ def test_extension_directory_is_a_unit_of_its_native_and_data_files(tmp_path: Pa
             "nat/data/table.bin": "t" * 10,
             "nat/data/nested/more.bin": "m" * 5,
             "nat/data/nested/stub.pyi": "s",
-            "nat/data/nested/tool.py": "p",
+            "nat/examples/tool.py": "p",  # Python below: not a data folder
             "nat/sub/__init__.py": "",
             "nat/sub/values.json": "{}",
             **_wheel("nat"),
@@ -64,13 +64,12 @@ def test_extension_directory_is_a_unit_of_its_native_and_data_files(tmp_path: Pa
                 f"nat/core{SO}",
                 "nat/data/nested/more.bin",
                 "nat/data/nested/stub.pyi",
-                "nat/data/nested/tool.py",
                 "nat/data/table.bin",
                 "nat/stubs.pyi",
             ),
             needs=(),
             distribution="nat",
-            size=120,
+            size=119,
         )
     }
     assert plan.modules == {"nat.core": "nat"}

@@ -221,3 +221,15 @@ def test_description_for_the_report() -> None:
         b"import pkg_resources\npkg_resources.resource_filename(__name__, 'x')\n"
     )
     assert resource.describe() == "pkg_resources.resource_filename() needs real files"
+
+
+def test_a_branch_that_raises_is_an_error_report() -> None:
+    source = """\
+        import os, sys
+        if not os.environ.get("OK"):
+            path = sys.modules["pkg"].__path__
+            raise ImportError(f"broken install in {path}")
+        else:
+            HERE = os.path.dirname(__file__)
+        """
+    assert _evidence(source) == [(6, "a path next to __file__ is stored in HERE")]
