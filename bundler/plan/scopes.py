@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # typing.TypeGuard is new in 3.10; the builder runs on 3.9 too
+    from typing import TypeGuard
 
 __all__ = ["Scopes", "qualified_name"]
 
@@ -76,15 +80,13 @@ class Scopes:
             self._record(node, scope)
             self._skipping -= 1
             return
-        if _raises(node):  # an error branch: its test and else run, its body explains
-            assert isinstance(node, ast.If)
-            self._enter(node.test, scope)
+        if _raises(node):  # an error branch: its test and else run; its body explains
             self._skipping += 1
             for statement in node.body:
                 self._enter(statement, scope)
             self._skipping -= 1
-            for statement in node.orelse:
-                self._enter(statement, scope)
+            for child in (node.test, *node.orelse):
+                self._enter(child, scope)
             return
         if isinstance(node, ast.ClassDef):
             self._local[scope].add(node.name)
@@ -199,7 +201,7 @@ def qualified_name(node: ast.expr, aliases: dict[str, str]) -> str | None:
     return None
 
 
-def _raises(node: ast.AST) -> bool:
+def _raises(node: ast.AST) -> TypeGuard[ast.If]:
     """An ``if`` whose body ends by raising: a check that reports a broken install."""
     return isinstance(node, ast.If) and isinstance(node.body[-1], ast.Raise)
 

@@ -1,6 +1,8 @@
-"""Which packages must run from extracted files: those whose code opens files next to
-``__file__`` (found by the ``zipsafety`` analysis) and those named by ``extract``, less
-those named by ``zip-safe``."""
+"""Which packages must run from extracted files: those whose paths from ``__file__`` reach
+the file system or leave the code that made them (the ``zipsafety`` analysis, over every
+module of the payload, mypyc's Python twins included), those whose files another
+package's code reaches, those that ship data no resource API reads (``datafiles``), and
+those named by ``extract``; less those named by ``zip-safe``."""
 
 from __future__ import annotations
 

@@ -10,10 +10,13 @@ from such values), and a *file access* is a call that needs a real path (``open`
 file-derived value. Code that goes through ``importlib.resources``, ``pkgutil.get_data`` or
 the loader is zip-safe and is not reported.
 
-The analysis is deliberately local (one module at a time, names without scopes): it
-misses a path that travels through another module's function, which ``[tool.bundle]
-extract`` covers, and a false positive costs only an extraction, which ``zip-safe``
-undoes.
+A path may also leave the code the analysis follows: returned by a function, stored on
+an object or in a public name, handed to a function it does not know (Flask computes an
+app's root in its own code; a theme directory is registered with a host app). Each such
+escape is evidence too (``FileAccess.escapes``); the planner keeps it when another module
+mentions the name it leaves through. ``other.__file__`` of another package, opened or let
+out, is evidence about that package (``FileAccess.module``). A false positive costs only
+an extraction, which ``zip-safe`` undoes; a miss, which ``extract`` covers, costs a crash.
 """
 
 from __future__ import annotations

@@ -443,8 +443,8 @@ def test_build_report_says_what_is_extracted_and_why(
 ) -> None:
     archive, result = built
     assert report_lines(result) == [
-        f"{EXTRACTS}datafiles (zip-unsafe: datafiles/__init__.py:3 a path next to __file__ "
-        "is stored in HERE, and 3 more; <size>)",
+        f"{EXTRACTS}datafiles (zip-unsafe: datafiles/__init__.py:7 open() of a path next to "
+        "__file__, and 2 more; <size>)",
         NATIVE_DEMO_EXTRACTED,
         OPTSPEED_EXTRACTED,
         THEMES_BY_NAME,
