@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,10 +44,14 @@ class Selection:
 
 
 def select_distributions(
-    reached: Iterable[Distribution], env: Environment, scope: Scope
+    reached: Iterable[Distribution],
+    env: Environment,
+    scope: Scope,
+    requires: Sequence[str] = (),
 ) -> Selection:
     """The distributions of ``env`` that ``scope`` keeps, given those the resolver
-    ``reached`` (the owners of reached modules, the project's own among them)."""
+    ``reached`` (the owners of reached modules, the project's own among them) and, for
+    a project that is not installed, the requirements it declares (``requires``)."""
     found = {dist.key: dist for dist in reached}
     if env.project and (project := env.distribution(env.project)) is not None:
         found.setdefault(project.key, project)
@@ -56,8 +60,11 @@ def select_distributions(
     if scope is Scope.REACHED:
         pruned = [dist for dist in env.distributions if dist.key not in found]
         return Selection(_sorted(found.values()), _sorted(pruned))
-    closure, warnings = _declared_closure(found.values(), env)
-    return Selection(_sorted(closure), (), tuple(warnings))
+    root = Distribution(
+        "the project", "", Path("project.dist-info"), Path("."), requires=tuple(requires)
+    )
+    closure, warnings = _declared_closure([root, *found.values()], env)
+    return Selection(_sorted(d for d in closure if d is not root), (), tuple(warnings))
 
 
 def distribution_files(dist: Distribution) -> Iterator[tuple[str, Path]]:
@@ -107,11 +114,13 @@ def _outside(dist: Distribution, parts: list[str]) -> tuple[str, Path] | None:
 def _declared_closure(
     reached: Iterable[Distribution], env: Environment
 ) -> tuple[list[Distribution], list[str]]:
-    """``reached`` and every distribution they require, with the extras asked for."""
+    """``reached`` and every distribution they require, with the extras asked for (a
+    warning for each requirement the environment lacks)."""
     environment = marker_environment(env.interpreter)
-    extras: dict[str, set[str]] = {dist.key: set() for dist in reached}
-    queue = [(dist, frozenset[str]()) for dist in reached]
-    included = {dist.key: dist for dist in reached}
+    roots = list(reached)
+    extras: dict[str, set[str]] = {dist.key: set() for dist in roots}
+    queue = [(dist, frozenset[str]()) for dist in roots]
+    included = {dist.key: dist for dist in roots}
     warnings: list[str] = []
     while queue:
         dist, asked = queue.pop()
@@ -120,9 +129,10 @@ def _declared_closure(
                 continue
             wanted = env.distribution(declared.requirement.name)
             if wanted is None:
+                who = f"{dist.name} {dist.version}".strip()
                 warnings.append(
-                    f"{dist.name} {dist.version} requires {declared.text!r}, which is not "
-                    "installed in the environment; the app may fail where it needs it"
+                    f"{who} requires {declared.text!r}, which is not installed in the "
+                    "environment; the app may fail where it needs it"
                 )
                 continue
             new = set(declared.requirement.extras) - extras.setdefault(wanted.key, set())

@@ -84,7 +84,7 @@ def plan_payload(
     for dist in env.distributions if script is not None else ():
         if script in plain_scripts(dist).values():
             owners[dist.key] = dist  # the script's distribution goes in, whatever the scope
-    selection = select_distributions(owners.values(), env, scope)
+    selection = select_distributions(owners.values(), env, scope, project.dependencies)
     for dist in selection.included:
         files.update(distribution_files(dist))
     if script is not None:

@@ -113,3 +113,16 @@ def test_files_of_a_virtualenv_distribution_outside_site_packages(tmp_path: Path
         "lab-1.0.data/scripts/helper": prefix / "bin/helper",
         "lab.py": site / "lab.py",
     }
+
+
+def test_declared_starts_from_the_requirements_of_a_project_that_is_not_installed(
+    tmp_path: Path,
+) -> None:
+    """--no-install: a dependency the project imports only through a string goes in."""
+    env = _env(tmp_path)
+    selection = select_distributions([], env, Scope.DECLARED, ("other", "absent>=1"))
+    assert _names(selection.included) == ["other"]
+    assert selection.warnings == (
+        "the project requires 'absent>=1', which is not installed in the environment; the "
+        "app may fail where it needs it",
+    )
