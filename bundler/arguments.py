@@ -118,6 +118,13 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         default=None,
         help="fail when an import cannot be resolved (default: warn)",
     )
+    group.add_argument(
+        "--prune",
+        action="store_true",
+        default=None,
+        help="leave out the installed distributions no import reaches, and say which "
+        "(default: every distribution pip installed goes in)",
+    )
 
 
 def _add_archive_arguments(sub: argparse.ArgumentParser) -> None:
@@ -149,6 +156,11 @@ def _add_archive_arguments(sub: argparse.ArgumentParser) -> None:
         help="let the app see the host's site-packages (default: hidden)",
     )
     _switch(group, "--no-compile", "compile", "store sources only, no bytecode")
+    for flag, help_text in (
+        ("--extract", "run PACKAGE from extracted files, whatever the analysis says"),
+        ("--zip-safe", "import PACKAGE from the archive, whatever the analysis says"),
+    ):
+        group.add_argument(flag, **_REPEATED, metavar="PACKAGE", help=f"{help_text} (repeatable)")
 
 
 def _add_install_arguments(sub: argparse.ArgumentParser) -> None:

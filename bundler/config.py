@@ -51,6 +51,9 @@ class Overrides:
     use_cache: bool = True
     force: bool = False
     ignore_missing: tuple[str, ...] = ()
+    extract: tuple[str, ...] = ()
+    zip_safe: tuple[str, ...] = ()
+    prune: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,8 @@ class Config:
     shebang_given: bool = False
     # Modules known to be absent: their imports are neither reported nor fatal (--strict).
     ignore_missing: tuple[str, ...] = ()
+    # Leave out the distributions the resolver did not reach (--prune).
+    prune: bool = False
 
     @property
     def source_root(self) -> Path:
@@ -168,6 +173,7 @@ def _merge(
     if entry is not None and not _ENTRY_RE.match(entry):
         raise ConfigError(f"invalid entry point '{entry}': expected MODULE or MODULE:FUNCTION")
     shebang = cli.shebang if cli.shebang is not None else tool.get("shebang", DEFAULT_SHEBANG)
+    extract, zip_safe = _extraction_settings(tool, cli)
     return Config(
         project_dir=project_dir,
         project=project,
@@ -183,12 +189,29 @@ def _merge(
         compile=_pick(cli.compile, tool.get("compile"), True),
         install=install,
         has_project=path is not None,
-        extract=tuple(tool.get("extract", ())),
-        zip_safe=tuple(tool.get("zip-safe", ())),
+        extract=extract,
+        zip_safe=zip_safe,
+        prune=_pick(cli.prune, tool.get("prune"), False),
         force=cli.force,
         shebang_given=cli.shebang is not None or "shebang" in tool,
         ignore_missing=tuple(tool.get("ignore-missing", ())) + cli.ignore_missing,
     )
+
+
+def _extraction_settings(
+    tool: Mapping[str, Any], cli: Overrides
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``extract`` and ``zip-safe``, configured then given; one package in both is an
+    error."""
+    extract = tuple(tool.get("extract", ())) + cli.extract
+    zip_safe = tuple(tool.get("zip-safe", ())) + cli.zip_safe
+    both = sorted(set(extract) & set(zip_safe))
+    if both:
+        raise ConfigError(
+            f"'{both[0]}' is named by both extract and zip-safe (--extract, --zip-safe or "
+            "[tool.bundle]): keep one of them"
+        )
+    return extract, zip_safe
 
 
 def _install_options(

@@ -8,10 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bundler.config import Config, parse_entry
-from bundler.environment import Environment
+from bundler.environment import Distribution, Environment
 from bundler.errors import EntryPointError
 
-__all__ = ["EntryPoint", "check_entry_point", "choose_entry_point"]
+__all__ = [
+    "EntryPoint",
+    "check_entry_point",
+    "choose_entry_point",
+    "plain_scripts",
+    "script_module",
+]
 
 # Scripts named in an error message, at most: a large environment has hundreds.
 _LISTED = 25
@@ -19,12 +25,20 @@ _LISTED = 25
 
 @dataclass(frozen=True)
 class EntryPoint:
-    """``module:function`` to call, or a module (or package) to run as ``__main__``."""
+    """``module:function`` to call, or a module (or package) to run as ``__main__``.
+
+    A plain script that a distribution installs (``scripts=`` in its setup: pip puts it
+    in ``bin/``) runs as ``__main__`` too: ``script`` is its file, and ``module`` a name
+    no import can spell, under which the archive indexes it.
+    """
 
     module: str
     function: str | None = None
+    script: Path | None = None
 
     def __str__(self) -> str:
+        if self.script is not None:
+            return f"the script {self.script.name}"
         return f"{self.module}:{self.function}" if self.function else self.module
 
 
@@ -47,6 +61,9 @@ def choose_entry_point(config: Config, env: Environment) -> EntryPoint:
     project_scripts = _project_scripts(config, env)
     if config.script is not None:
         target = project_scripts.get(config.script) or _installed_scripts(env).get(config.script)
+        plain = _plain_script(config.script, env) if target is None else None
+        if plain is not None:
+            return plain
         if target is None:
             where = "the project or its environment" if config.has_project else "the environment"
             raise EntryPointError(
@@ -137,9 +154,66 @@ def _requested_scripts(requirements: tuple[str, ...], env: Environment) -> dict[
     return scripts
 
 
+def _plain_script(name: str, env: Environment) -> EntryPoint | None:
+    """The plain script ``name`` that a distribution installed, if any.
+
+    Only a Python script can run from an archive: another (a shell script) is an error
+    that says so."""
+    for dist in env.distributions:
+        path = plain_scripts(dist).get(name)
+        if path is None:
+            continue
+        try:
+            head = path.read_bytes()[:200]
+        except OSError as exc:
+            raise EntryPointError(f"cannot read the script {path}: {exc.strerror}") from None
+        first = head.split(b"\n", 1)[0]
+        if first.startswith(b"#!") and b"python" not in first:
+            shown = first.decode(errors="replace")
+            raise EntryPointError(
+                f"the script '{name}' of {dist.name} is not a Python script ({shown}); "
+                "an archive runs Python only: pass -e MODULE:FUNC"
+            )
+        return EntryPoint(script_module(name), None, path)
+    return None
+
+
+def script_module(name: str) -> str:
+    """The name a plain script is indexed under: one no file can give a module (a space,
+    parentheses), with no dot (which would name a parent package)."""
+    return f"{name.replace('.', '_')} (script)"
+
+
+def plain_scripts(dist: Distribution) -> dict[str, Path]:
+    """Name -> file of the scripts ``dist`` installed that are not entry points: a
+    wheel's ``*.data/scripts``, which pip writes to ``bin/`` (RECORD: ``../../bin/x``
+    from a --target directory, ``../../../bin/x`` from a virtualenv's site-packages)."""
+    generated = set(dist.scripts)
+    found: dict[str, Path] = {}
+    for name in dist.files:
+        parts = name.split("/")
+        ups = len(parts) - len([p for p in parts if p != ".."])
+        rest = parts[ups:]
+        if not ups or len(rest) != 2 or rest[0] not in ("bin", "Scripts") or ".." in rest:
+            continue
+        script = rest[1]
+        stem = script[:-4] if script.endswith(".exe") else script
+        if stem in generated or script in found:
+            continue
+        parents = dist.site_dir.parents
+        prefix = [parents[ups - 1]] if ups <= len(parents) else []
+        for base in (*prefix, dist.site_dir):
+            candidate = base.joinpath(*rest)
+            if candidate.is_file():
+                found[script] = candidate
+                break
+    return found
+
+
 def _available(project_scripts: Mapping[str, str], env: Environment) -> str:
     names = sorted(project_scripts)
     names += sorted(set(_installed_scripts(env)) - set(project_scripts))
+    names += sorted({s for d in env.distributions for s in plain_scripts(d)} - set(names))
     if not names:
         return "none"
     more = len(names) - _LISTED

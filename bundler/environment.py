@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bundler.errors import InterpreterError
-from bundler.runtime import normalise_name
+from bundler.runtime.metadata import normalise_name
 
 __all__ = [
     "Distribution",

@@ -72,6 +72,7 @@ examples:
   with = ["extra-dist"]      requirements = ["req.txt"]  constraints = ["pins.txt"]
   find-links = ["wheels"]    no-index = false         build-isolation = true
   install = true             extract = ["pkg.data"]   zip-safe = ["pkg"]
+  prune = false
 
 {_ENVIRONMENT}
 

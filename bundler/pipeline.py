@@ -30,8 +30,10 @@ from bundler.guards import (
 )
 from bundler.interpreters import find_interpreter
 from bundler.misses import is_ignored
+from bundler.plan.distributions import Scope
 from bundler.plan.extraction import ExtractionPlan, plan_extraction
 from bundler.plan.payload import Payload, file_size, plan_payload
+from bundler.plan.pythons import PythonRange, python_range
 from bundler.plan.unsafe import Overrides
 from bundler.progress import Progress, human_size, quiet_progress
 from bundler.resolve import Graph, resolve_imports
@@ -52,6 +54,7 @@ class BuildResult:
     staging: Staging | None = None  # None with --no-install
     extraction: ExtractionPlan = dataclasses.field(default_factory=ExtractionPlan)
     shebang: str = DEFAULT_SHEBANG
+    pythons: PythonRange = dataclasses.field(default_factory=PythonRange)
 
 
 def build(
@@ -79,20 +82,22 @@ def build(
             check_excludes_matter(config, env, graph)
             app = _app_metadata(config, env, graph)
             shown.step("planning the archive: native code, files read by path")
-            payload = plan_payload(graph, env, app)
+            payload = plan_payload(graph, env, app, _scope(config, staging))
             overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
             extraction = plan_extraction(graph, payload, env, overrides)
-            info = _archive_info(
-                config, app, entry, pinned_shebang(config, extraction, interpreter)
-            )
+            pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
+            shebang = pinned_shebang(config, extraction, interpreter)
+            info = _archive_info(config, app, entry, shebang, pythons)
             shown.step(f"writing {config.output} ({_payload_size(payload)})")
             archive = write_archive(payload, info, config.output, extraction, force=config.force)
             shown.done(human_size(archive.size))
-    return BuildResult(entry, env, graph, payload, archive, staging, extraction, info.shebang)
+    return BuildResult(
+        entry, env, graph, payload, archive, staging, extraction, info.shebang, pythons
+    )
 
 
 def _archive_info(
-    config: Config, app: ProjectMetadata, entry: EntryPoint, shebang: str
+    config: Config, app: ProjectMetadata, entry: EntryPoint, shebang: str, pythons: PythonRange
 ) -> ArchiveInfo:
     return ArchiveInfo(
         name=app.name,
@@ -103,7 +108,20 @@ def _archive_info(
         shebang=shebang,
         inherit_path=config.inherit_path,
         compile=config.compile,
+        pythons=pythons.index_table(),
+        python_range=pythons.describe(),
+        extract=config.extract,
+        zip_safe=config.zip_safe,
+        prune=config.prune,
     )
+
+
+def _scope(config: Config, staging: Staging | None) -> Scope:
+    """Every installed distribution, unless --prune; without an install, what is reached
+    and what it declares (the interpreter's environment holds much more than the app)."""
+    if config.prune:
+        return Scope.REACHED
+    return Scope.ALL if staging is not None else Scope.DECLARED
 
 
 def _resolve(config: Config, entry: EntryPoint, env: Environment, shown: Progress) -> Graph:

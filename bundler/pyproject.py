@@ -40,6 +40,7 @@ TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "extract": list,
     "zip-safe": list,
     "ignore-missing": list,
+    "prune": bool,
 }
 
 

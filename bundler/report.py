@@ -39,21 +39,24 @@ def build_report(
     result: BuildResult, *, verbose: bool, seconds: float, sha256: str
 ) -> Iterator[str]:
     """The lines that follow a successful build: warnings, what is missing (grouped by
-    distribution), what is extracted, and a summary with the archive's hash."""
-    for message in (*result.graph.warnings, *result.extraction.warnings, *result.archive.warnings):
+    distribution), what is left out or extracted and why, the Pythons it runs on, and a
+    summary with the archive's hash."""
+    warnings = (
+        *result.graph.warnings,
+        *result.payload.warnings,
+        *result.extraction.warnings,
+        *result.archive.warnings,
+    )
+    for message in warnings:
         yield f"warning: {message}"
     yield from _misses(result, verbose)
     if verbose:
         for module in result.graph.bundled():
             via = ", ".join(module.importers) or "-"
             yield f"  {module.kind.value:<11} {module.name}  (imported by {via})"
-    reasons = result.extraction.reasons
-    for extracted in reasons:
-        if verbose or not extracted.dynamic:
-            yield f"extracts at first import: {extracted.describe()}"
-    by_name = [extracted.name for extracted in reasons if extracted.dynamic]
-    if by_name and not verbose:
-        yield f"extracts if imported by name: {', '.join(by_name)} (zip-unsafe; -v says why)"
+    yield from _scope_lines(result, verbose=verbose)
+    yield from _extraction_lines(result, verbose=verbose)
+    yield from _python_lines(result, verbose=verbose)
     if result.staging is not None:
         yield _staging_line(result.staging, len(result.environment.distributions))
     archive = result.archive
@@ -62,6 +65,26 @@ def build_report(
         f"{plural(len(result.payload.distributions), 'distribution')}, sha256 {sha256[:16]}"
     )
     yield f"wrote {archive.path} ({counts}) in {seconds:.1f} s"
+
+
+def _scope_lines(result: BuildResult, *, verbose: bool) -> Iterator[str]:
+    """Distributions that went in though nothing imports them (-v), and those --prune left out."""
+    if verbose and result.payload.unreached:
+        unreached = ", ".join(result.payload.unreached)
+        yield f"included whole, though no import reaches them: {unreached}"
+    if result.payload.pruned:
+        yield f"pruned (--prune: nothing imports them): {', '.join(result.payload.pruned)}"
+
+
+def _extraction_lines(result: BuildResult, *, verbose: bool) -> Iterator[str]:
+    reasons = result.extraction.reasons
+    for extracted in reasons:
+        when = "at start" if extracted.at_start else "at first import"
+        if verbose or not extracted.dynamic:
+            yield f"extracts {when}: {extracted.describe()}"
+    by_name = [extracted.name for extracted in reasons if extracted.dynamic]
+    if by_name and not verbose:
+        yield f"extracts if imported by name: {', '.join(by_name)} (zip-unsafe; -v says why)"
 
 
 def cache_listing(entries: Sequence[CacheEntry]) -> Iterator[str]:
@@ -140,6 +163,20 @@ def _counted(group: MissGroup, what: str, note: str) -> str:
 
 def _date(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
+
+
+def _python_lines(result: BuildResult, *, verbose: bool) -> Iterator[str]:
+    """The Pythons the archive runs on, when anything limits them, and why (all the
+    reasons with -v, else those that exclude most)."""
+    pythons = result.pythons
+    if not pythons.limits:
+        return
+    ordered = pythons.decisive()
+    shown = ordered if verbose else ordered[:2]
+    more = len(ordered) - len(shown)
+    reasons = "; ".join(limit.reason for limit in shown)
+    tail = f"; and {more} more (-v lists them)" if more else ""
+    yield f"runs on Python {pythons.describe()}: {reasons}{tail}"
 
 
 def _staging_line(staging: Staging, distributions: int) -> str:

@@ -214,6 +214,8 @@ def test_every_build_flag_lands_in_the_overrides(pipeline: Pipeline) -> None:
         "--with", "inkwell>=1", "--with", "tallyho", "-r", "a.txt", "--requirement", "b.txt",
         "--constraint", "pins.txt", "--find-links", "wheels", "--find-links", "more",
         "--no-index", "--no-build-isolation", "--no-cache",
+        "--extract", "demo.templates", "--zip-safe", "inkwell", "--zip-safe", "tallyho",
+        "--prune",
     ]  # fmt: skip
     assert cli.main(argv) == 0
     assert pipeline.given("project") == Path("proj")
@@ -237,6 +239,9 @@ def test_every_build_flag_lands_in_the_overrides(pipeline: Pipeline) -> None:
         build_isolation=False,
         use_cache=False,
         ignore_missing=("win32api",),
+        extract=("demo.templates",),
+        zip_safe=("inkwell", "tallyho"),
+        prune=True,
     )
 
 

@@ -80,3 +80,42 @@ def test_project_table_may_be_left_to_the_backend_unless_not_installing(tmp_path
     assert load_config(root, Overrides(output=Path("a.pyz"))).project is None
     with pytest.raises(ConfigError, match=r"no \[project\] table"):
         load_config(root, Overrides(output=Path("a.pyz"), install=False))
+
+
+# ---------------------------------------------------------------- extraction settings
+
+
+def _with_tool(tmp_path: Path, tool: str) -> Path:
+    toml = pyproject(scripts={"demo": "demo.cli:main"}, extra=f"[tool.bundle]\n{tool}")
+    return write_project(tmp_path / "proj", {"pyproject.toml": toml, "demo/cli.py": ""})
+
+
+def test_extract_zip_safe_and_prune_come_from_the_tool_table_then_the_command_line(
+    tmp_path: Path,
+) -> None:
+    project = _with_tool(tmp_path, 'extract = ["demo.t"]\nzip-safe = ["lib"]\nprune = true\n')
+    config = load_config(
+        project, Overrides(output=Path("a.pyz"), extract=("other",), zip_safe=("more",))
+    )
+    assert (config.extract, config.zip_safe, config.prune) == (
+        ("demo.t", "other"),
+        ("lib", "more"),
+        True,
+    )
+    assert load_config(project, Overrides(output=Path("a.pyz"), prune=False)).prune is False
+
+
+def test_one_package_both_extracted_and_zip_safe_is_an_error(tmp_path: Path) -> None:
+    project = _with_tool(tmp_path, 'extract = ["lib"]\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(project, Overrides(output=Path("a.pyz"), zip_safe=("lib",)))
+    assert str(raised.value) == (
+        "'lib' is named by both extract and zip-safe (--extract, --zip-safe or "
+        "[tool.bundle]): keep one of them"
+    )
+
+
+def test_prune_must_be_a_boolean(tmp_path: Path) -> None:
+    project = _with_tool(tmp_path, 'prune = "yes"\n')
+    with pytest.raises(ConfigError, match=r"\[tool.bundle\] 'prune' must be a bool"):
+        load_config(project, Overrides(output=Path("a.pyz")))

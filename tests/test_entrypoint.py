@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bundler.config import Config, Overrides, load_config
-from bundler.entrypoint import choose_entry_point
+from bundler.entrypoint import EntryPoint, choose_entry_point, plain_scripts, script_module
 from bundler.environment import Distribution, Environment, environment_for, query_interpreter
 from bundler.errors import EntryPointError
 
@@ -70,3 +70,56 @@ def test_the_only_script_of_the_requested_distribution_is_the_default(tmp_path: 
     two = _environment(tmp_path, _dist("tool", tmp_path, tool="tool:run", toold="tool:d"))
     with pytest.raises(EntryPointError, match=r"ambiguous entry point.*tool, toold.*-c NAME"):
         choose_entry_point(_standalone(tmp_path, requirements=("tool",)), two)
+
+
+# ---------------------------------------------------------------- plain scripts
+
+
+def _with_scripts(tmp_path: Path, **scripts: str) -> Distribution:
+    """A distribution installed by pip --target that ships ``scripts`` (name -> text)."""
+    site = tmp_path / "target"
+    (site / "bin").mkdir(parents=True, exist_ok=True)
+    dist_info = site / "tool-1.0.dist-info"
+    dist_info.mkdir(exist_ok=True)
+    for name, text in scripts.items():
+        (site / "bin" / name).write_text(text)
+    files = (*(f"../../bin/{name}" for name in scripts), "tool/__init__.py")
+    return Distribution(
+        "tool",
+        "1.0",
+        dist_info,
+        site,
+        files=files,
+        entry_points={"console_scripts": {"tool": "tool.cli:main"}},
+    )
+
+
+def test_plain_script_of_a_distribution_runs_as_main(tmp_path: Path) -> None:
+    dist = _with_scripts(tmp_path, **{"tool-report.py": "#!/usr/bin/python3\nprint(1)\n"})
+    env = _environment(tmp_path, dist)
+    entry = choose_entry_point(
+        _standalone(tmp_path, requirements=("tool",), script="tool-report.py"), env
+    )
+    assert entry == EntryPoint(
+        "tool-report_py (script)", None, dist.site_dir / "bin/tool-report.py"
+    )
+    assert str(entry) == "the script tool-report.py"
+    assert script_module("a.b") == "a_b (script)"
+    assert plain_scripts(dist) == {"tool-report.py": dist.site_dir / "bin/tool-report.py"}
+
+
+def test_shell_script_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    env = _environment(tmp_path, _with_scripts(tmp_path, **{"tool-sh": "#!/bin/sh\necho\n"}))
+    with pytest.raises(EntryPointError) as raised:
+        choose_entry_point(_standalone(tmp_path, requirements=("tool",), script="tool-sh"), env)
+    assert str(raised.value) == (
+        "the script 'tool-sh' of tool is not a Python script (#!/bin/sh); an archive runs "
+        "Python only: pass -e MODULE:FUNC"
+    )
+
+
+def test_plain_scripts_are_listed_among_the_available(tmp_path: Path) -> None:
+    env = _environment(tmp_path, _with_scripts(tmp_path, report="print(1)\n"))
+    with pytest.raises(EntryPointError) as raised:
+        choose_entry_point(_standalone(tmp_path, requirements=("tool",), script="nope"), env)
+    assert str(raised.value) == "no script named 'nope' in the environment; available: tool, report"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from bundler.environment import Distribution, Environment, staged_environment
 from bundler.pipeline import BuildResult
 from bundler.plan.extraction import ExtractionPlan, ExtractReason
 from bundler.plan.payload import Payload
+from bundler.plan.pythons import PythonLimit, PythonRange
 from bundler.progress import human_size
 from bundler.report import SILENCE_HINT, build_report, cache_listing, plural, removal_lines
 from bundler.resolve import Graph, MissingImport, Module, ModuleKind
@@ -309,3 +311,52 @@ def test_plural_agrees_with_the_count() -> None:
         "2 modules",
         "0 entries",
     ]
+
+
+# ---------------------------------------------------------------- distributions and Pythons
+
+
+def test_pruned_distributions_are_listed_and_payload_warnings_shown() -> None:
+    result = _result()
+    payload = Payload(
+        files={},
+        modules=(),
+        distributions=("demo-1.0.dist-info",),
+        pruned=("dotdep 1.0", "extra 2.1"),
+        unreached=("plugin 3.0",),
+        warnings=("skipped /p/demo/loop: a symlink that loops",),
+    )
+    lines = list(build_report(replace(result, payload=payload), verbose=False, seconds=1.23, sha256=SHA))
+    assert lines == [
+        "warning: skipped /p/demo/loop: a symlink that loops",
+        "pruned (--prune: nothing imports them): dotdep 1.0, extra 2.1",
+        SUMMARY,
+    ]
+    verbose = list(build_report(replace(result, payload=payload), verbose=True, seconds=1.23, sha256=SHA))
+    assert "included whole, though no import reaches them: plugin 3.0" in verbose
+
+
+def test_python_range_line_names_the_decisive_limits_first() -> None:
+    limits = (
+        PythonLimit(">=3.10", "click 8.5.1 requires Python >=3.10"),
+        PythonLimit(">=3.11", "platformdirs 4.14.9 requires Python >=3.11"),
+        PythonLimit(">=3.9", "other 1.0 requires Python >=3.9"),
+        PythonLimit(">=3.11", 'black needs tomli where python_version < "3.11"'),
+    )
+    pythons = PythonRange(limits, tuple(range(11, 31)))
+    result = replace(_result(), pythons=pythons)
+    assert list(build_report(result, verbose=False, seconds=1.23, sha256=SHA)) == [
+        "runs on Python >=3.11: platformdirs 4.14.9 requires Python >=3.11; black needs tomli "
+        'where python_version < "3.11"; and 2 more (-v lists them)',
+        SUMMARY,
+    ]
+    verbose = list(build_report(result, verbose=True, seconds=1.23, sha256=SHA))
+    assert verbose[-2].endswith(
+        "click 8.5.1 requires Python >=3.10; other 1.0 requires Python >=3.9"
+    )
+
+
+def test_data_files_are_extracted_at_start() -> None:
+    reason = ExtractReason("share/tool", "data files beside the environment", 1024, at_start=True)
+    lines = list(build_report(_result(reasons=(reason,)), verbose=False, seconds=1.23, sha256=SHA))
+    assert lines[0] == "extracts at start: share/tool (data files beside the environment; 1 KiB)"

@@ -49,6 +49,13 @@ class ArchiveInfo:
     shebang: str
     inherit_path: bool
     compile: bool
+    # (specifier, reason) of each limit on the Pythons it runs on, and the range left.
+    pythons: tuple[tuple[str, str], ...] = ()
+    python_range: str = ""
+    # What the build was told about extraction (--extract, --zip-safe, --prune).
+    extract: tuple[str, ...] = ()
+    zip_safe: tuple[str, ...] = ()
+    prune: bool = False
 
     @property
     def entry(self) -> str:
@@ -83,6 +90,8 @@ def build_index(
         "version": info.version,
         "entry": (info.entry_module, info.entry_function),
         "requires_python": info.requires_python,
+        "pythons": info.pythons,
+        "python_range": info.python_range,
         "inherit_path": info.inherit_path,
         "hash": content_hash,
         "magic": importlib.util.MAGIC_NUMBER,

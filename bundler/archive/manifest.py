@@ -27,6 +27,15 @@ def manifest_document(
         "app": {"name": info.name, "version": info.version},
         "entry": info.entry,
         "requires_python": info.requires_python,
+        "python": {
+            "range": info.python_range,
+            "limits": [{"specifier": spec, "reason": why} for spec, why in info.pythons],
+        },
+        "settings": {
+            "extract": list(info.extract),
+            "zip_safe": list(info.zip_safe),
+            "prune": info.prune,
+        },
         "build": {
             "tool": f"bundler {bundler.__version__}",
             "python": ".".join(map(str, tuple(sys.version_info[:3]))),

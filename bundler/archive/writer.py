@@ -341,7 +341,12 @@ def _timestamp() -> Stamp:
 
 
 def _hash_file(stream: IO[bytes]) -> str:
+    """The archive's content hash: the payload's bytes and the runtime's sources. It names
+    the app's cache directory, so bytecode cached there for another Python (the runtime's
+    own included) can never be that of other code."""
     digest = hashlib.sha256(bundler.__version__.encode())
+    for path in sorted(_RUNTIME_DIR.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     stream.seek(0)
     while chunk := stream.read(1 << 20):
         digest.update(chunk)

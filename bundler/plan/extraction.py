@@ -33,8 +33,8 @@ from bundler.plan.native import LIBRARY_DIRS, NativeCode, is_library_folder, nat
 from bundler.plan.payload import Payload, PayloadModule, file_size, python_directories
 from bundler.plan.unsafe import Overrides, UnsafePackage, find_unsafe_packages, within
 from bundler.resolve import Graph
-from bundler.runtime import EXTENSION, native_record, unit_record
-from bundler.runtime.extract import is_native, is_python_source
+from bundler.runtime import EXTENSION, PREFIX_UNIT, native_record, unit_record
+from bundler.runtime.extract import is_native
 
 if TYPE_CHECKING:
     from bundler.runtime import Extraction
@@ -62,6 +62,7 @@ class ExtractReason:
     size: int
     # Nothing imports it literally: extracted only if the app imports it by name.
     dynamic: bool = False
+    at_start: bool = False  # data files of the environment, made sys.prefix at start
 
     def describe(self) -> str:
         """``numpy 2.4.6 (native code: ...; 41.3 MiB)``."""
@@ -168,6 +169,7 @@ def plan_extraction(
     }
     _link_mypyc_groups(draft)
     _report_native(draft, native_by_dist, native)
+    _add_prefix_data(draft, facts)
     return ExtractionPlan(
         units=dict(sorted(draft.units.items())),
         modules=dict(sorted(draft.modules.items())),
@@ -201,6 +203,8 @@ class _Facts:
         self.env = env
         self.modules = {entry.name: entry for entry in payload.modules}
         suffixes = env.interpreter.extension_suffixes
+        # Directories with Python code below (modules, extensions): a native unit leaves
+        # them out; they import from the archive, or are units of their own.
         self.python_dirs = python_directories(payload.files, suffixes)
 
     def owner(self, member: str) -> Distribution | None:
@@ -257,13 +261,17 @@ def _add_native_unit(draft: _Draft, facts: _Facts, member: str, dist: Distributi
 
 
 def _directory_members(facts: _Facts, directory: str) -> tuple[str, ...]:
-    """Non-Python files of ``directory`` and of its data folders (no Python below)."""
+    """The files of ``directory`` but its Python modules (imported from the archive), and
+    its data folders (no Python module below) whole: the stubs in them are data too
+    (mypy's ``typeshed/``)."""
     prefix = directory + "/"
     members = []
     for member in facts.payload.files:
-        if not member.startswith(prefix) or is_python_source(member):
+        if not member.startswith(prefix):
             continue
         rest = member[len(prefix) :]
+        if "/" not in rest and member.endswith((".py", ".pyc")):
+            continue
         if "/" in rest:
             folder = rest.split("/")[0]
             if folder in LIBRARY_DIRS or prefix + folder in facts.python_dirs:
@@ -338,6 +346,21 @@ def _report_native(
             what += " and " + ", ".join(folder.rstrip("/") for folder in libraries)
         size = sum(draft.units[k].size for k in {*unit_keys, *needed})
         draft.reasons.append(ExtractReason(name, f"native code: {what}", size))
+
+
+def _add_prefix_data(draft: _Draft, facts: _Facts) -> None:
+    """The data files distributions install beside the environment (``share/``...): one
+    unit the runtime extracts at start and makes ``sys.prefix``."""
+    members = tuple(m for m in facts.payload.files if m.startswith(PREFIX_UNIT))
+    if not members:
+        return
+    size = facts.size(members)
+    draft.units[PREFIX_UNIT] = ExtractUnit(PREFIX_UNIT, members, (), None, size)
+    tops = sorted({"/".join(m.split("/")[1:3]) for m in members})
+    shown = ", ".join(tops[:3]) + (f" and {len(tops) - 3} more" if len(tops) > 3 else "")
+    count = f"{len(members)} file{'s' if len(members) != 1 else ''}"
+    reason = f"data files beside the environment, under sys.prefix: {count}"
+    draft.reasons.append(ExtractReason(shown, reason, size, at_start=True))
 
 
 def _in_whole_unit(draft: _Draft, member: str) -> bool:

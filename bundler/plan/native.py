@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bundler.environment import Distribution
-from bundler.runtime.extract import normalise_machine
+from bundler.runtime.platforms import normalise_machine
 
 __all__ = [
     "LIBRARY_DIRS",

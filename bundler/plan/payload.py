@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bundler.config import ProjectMetadata
+from bundler.entrypoint import plain_scripts
 from bundler.environment import Distribution, Environment, normalise_name
+from bundler.plan.distributions import Scope, distribution_files, select_distributions
 from bundler.resolve import Graph, Module, ModuleKind
 from bundler.runtime import EXTENSION, NAMESPACE, SOURCE
 
@@ -56,17 +58,73 @@ class Payload:
     modules: tuple[PayloadModule, ...]
     distributions: tuple[str, ...]
     units: Mapping[str, ModuleKind] = field(default_factory=dict)
+    # Distributions --prune left out, and those included that no import reached
+    # ("name version"); and what the user should know.
+    pruned: tuple[str, ...] = ()
+    unreached: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
-def plan_payload(graph: Graph, env: Environment, project: ProjectMetadata) -> Payload:
-    """Include each reached project or third-party package whole, plus its dist-info.
+def plan_payload(
+    graph: Graph, env: Environment, project: ProjectMetadata, scope: Scope = Scope.DECLARED
+) -> Payload:
+    """The files and modules of the archive.
 
-    The unit of inclusion is the top-most regular package (or module) of each reached
-    module: namespace packages are shared between distributions, so only the portions
-    that were reached are taken, not every distribution that contributes to them.
+    Every distribution that ``scope`` selects goes in whole (see ``distributions``). The
+    reached modules that no distribution owns (the project's sources with
+    ``--no-install``) go in by package: the top-most regular package (or module) of each,
+    whole. Namespace packages are shared between distributions, so only the portions
+    that were reached are taken that way.
     """
     files: dict[str, Path | bytes] = {}
     index: dict[str, PayloadModule] = {}
+    warnings: list[str] = []
+    units, owners = _add_reached_units(graph, env, files, index, warnings)
+    script = graph.entry.script
+    for dist in env.distributions if script is not None else ():
+        if script in plain_scripts(dist).values():
+            owners[dist.key] = dist  # the script's distribution goes in, whatever the scope
+    selection = select_distributions(owners.values(), env, scope, project.dependencies)
+    for dist in selection.included:
+        files.update(distribution_files(dist))
+    if script is not None:
+        member = next(m for m, path in files.items() if path == script)
+        index[graph.entry.module] = PayloadModule(graph.entry.module, member, False, SOURCE)
+    suffixes = env.interpreter.extension_suffixes
+    for member in files:
+        entry = _index_entry(member, suffixes)
+        if entry is not None and _wins(entry, index.get(entry.name), suffixes):
+            index[entry.name] = entry
+    for name in list(index):
+        for parent in _parents(name):
+            _add_namespace(index, parent)
+    dist_dirs = [_add_dist_info(files, dist) for dist in selection.included]
+    project_units = sorted(n for n, k in units.items() if k is ModuleKind.PROJECT)
+    included = {dist.key for dist in selection.included}
+    if project_units and normalise_name(project.name) not in included:
+        dist_dirs.append(_add_project_dist_info(files, project, project_units))
+    return Payload(
+        files=dict(sorted(files.items())),
+        modules=tuple(_with_origin(index[name], units) for name in sorted(index)),
+        distributions=tuple(sorted(dist_dirs)),
+        units=units,
+        pruned=tuple(f"{dist.name} {dist.version}" for dist in selection.pruned),
+        unreached=tuple(
+            f"{dist.name} {dist.version}" for dist in selection.included if dist.key not in owners
+        ),
+        warnings=(*warnings, *selection.warnings),
+    )
+
+
+def _add_reached_units(
+    graph: Graph,
+    env: Environment,
+    files: dict[str, Path | bytes],
+    index: dict[str, PayloadModule],
+    warnings: list[str],
+) -> tuple[dict[str, ModuleKind], dict[str, Distribution]]:
+    """Add the files of every reached unit; returns the units and the distributions that
+    own their files."""
     units: dict[str, ModuleKind] = {}
     owners: dict[str, Distribution] = {}
     for module in graph.bundled():
@@ -76,33 +134,14 @@ def plan_payload(graph: Graph, env: Environment, project: ProjectMetadata) -> Pa
                 _add_namespace(index, module.name)
             continue
         units[unit.name] = unit.kind
-        for member, path in _unit_files(unit):
+        for member, path in _unit_files(unit, warnings):
             files[member] = path
             owner = env.owner_of(path)
             if owner is not None:
                 owners[owner.key] = owner
         for parent in _parents(unit.name):
             _add_namespace(index, parent)
-    suffixes = env.interpreter.extension_suffixes
-    for dist in owners.values():
-        files.update(_native_companions(dist, suffixes))
-    for member in files:
-        entry = _index_entry(member, suffixes)
-        if entry is not None and _wins(entry, index.get(entry.name), suffixes):
-            index[entry.name] = entry
-    for name in list(index):
-        for parent in _parents(name):
-            _add_namespace(index, parent)
-    dist_dirs = [_add_dist_info(files, dist) for dist in sorted(owners.values(), key=_dist_key)]
-    project_units = sorted(n for n, k in units.items() if k is ModuleKind.PROJECT)
-    if project_units and normalise_name(project.name) not in owners:
-        dist_dirs.append(_add_project_dist_info(files, project, project_units))
-    return Payload(
-        files=dict(sorted(files.items())),
-        modules=tuple(_with_origin(index[name], units) for name in sorted(index)),
-        distributions=tuple(sorted(dist_dirs)),
-        units=units,
-    )
+    return units, owners
 
 
 def _unit_of(module: Module, graph: Graph) -> Module | None:
@@ -115,22 +154,48 @@ def _unit_of(module: Module, graph: Graph) -> Module | None:
     return None
 
 
-def _unit_files(unit: Module) -> Iterable[tuple[str, Path]]:
-    """(member name, file) for every file of a package, or the module's single file."""
+def _unit_files(unit: Module, warnings: list[str]) -> Iterable[tuple[str, Path]]:
+    """(member name, file) for every file of a package, or the module's single file.
+
+    Symlinked directories are followed, as Python's import system follows them, except
+    one that leads back to a directory of the walk (a loop); a symlink to nothing is left
+    out. Each is one warning.
+    """
     assert unit.path is not None
     prefix = unit.name.replace(".", "/")
     if not unit.is_package:
         yield f"{prefix.rpartition('/')[0]}/{unit.path.name}".lstrip("/"), unit.path
         return
     root = unit.path.parent
-    for directory, subdirs, names in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if d not in _SKIP_DIRS and not _is_metadata(d))
+    for directory, subdirs, names in os.walk(root, followlinks=True):
+        above = {os.path.realpath(d) for d in _ancestors(Path(directory), root)}
+        kept = []
+        for name in sorted(subdirs):
+            if name in _SKIP_DIRS or _is_metadata(name):
+                continue
+            if os.path.realpath(os.path.join(directory, name)) in above:
+                warnings.append(f"skipped {Path(directory, name)}: a symlink that loops")
+                continue
+            kept.append(name)
+        subdirs[:] = kept
         rel_dir = Path(directory).relative_to(root).as_posix()
         base = prefix if rel_dir == "." else f"{prefix}/{rel_dir}"
         for name in sorted(names):
             if name in _SKIP_FILES or (name.endswith(".pyc") and name[:-1] in names):
                 continue
-            yield f"{base}/{name}", Path(directory, name)
+            path = Path(directory, name)
+            if not path.is_file():
+                warnings.append(f"skipped {path}: a symlink to nothing")
+                continue
+            yield f"{base}/{name}", path
+
+
+def _ancestors(directory: Path, root: Path) -> Iterable[Path]:
+    """``directory`` and the directories above it, up to ``root``."""
+    yield directory
+    while directory != root and directory != directory.parent:
+        directory = directory.parent
+        yield directory
 
 
 def _is_metadata(dirname: str) -> bool:
@@ -138,9 +203,14 @@ def _is_metadata(dirname: str) -> bool:
 
 
 def _index_entry(member: str, extension_suffixes: Iterable[str]) -> PayloadModule | None:
+    """The module ``member`` is, as Python's FileFinder finds it, whatever its name:
+    ``importlib.import_module("rich._unicode_data.unicode17-0-0")`` works in a virtualenv,
+    so it must from the archive. A name with a dot cannot be imported (the dot separates
+    packages), so neither can anything under a directory whose name has one
+    (``*.dist-info``, ``*.data``)."""
     parts = member.split("/")
-    if not all(part.isidentifier() for part in parts[:-1]):
-        return None  # under a directory that no import statement can name
+    if any(not part or "." in part or part == "__pycache__" for part in parts[:-1]):
+        return None
     filename = parts[-1]
     if filename.endswith(".py"):
         stem, load = filename[:-3], SOURCE
@@ -149,13 +219,11 @@ def _index_entry(member: str, extension_suffixes: Iterable[str]) -> PayloadModul
         if suffix is None:
             return None
         stem, load = filename[: -len(suffix)], EXTENSION
-    # C code imports modules by any file name (mypyc's shared "<hash>__mypyc" helper starts
-    # with a digit); an import statement can name only identifiers.
-    compiled = load == EXTENSION and stem != "" and "." not in stem
-    importable = stem.isidentifier() or compiled
-    if not importable:
+    if not stem or "." in stem:
         return None
     if stem == "__init__":
+        if len(parts) == 1:
+            return None  # an __init__.py at the top of sys.path is no package
         return PayloadModule(".".join(parts[:-1]), member, True, load)
     return PayloadModule(".".join([*parts[:-1], stem]), member, False, load)
 
@@ -199,22 +267,6 @@ def _with_origin(module: PayloadModule, units: Mapping[str, ModuleKind]) -> Payl
     return dataclasses.replace(module, origin=origin)
 
 
-def _native_companions(dist: Distribution, suffixes: Sequence[str]) -> Iterable[tuple[str, Path]]:
-    """Files of an included distribution that no import statement names but its native
-    code needs: the ``<dist>.libs`` folders auditwheel adds, which extensions load through
-    an ``$ORIGIN`` RPATH (``numpy.libs/libopenblas...so``), and top-level extension modules
-    that C code imports by name (mypyc's shared ``<hash>__mypyc`` module)."""
-    site = dist.site_dir
-    for name in dist.files:
-        parts = name.split("/")
-        in_libs = len(parts) > 1 and parts[0].endswith(".libs") and ".." not in parts
-        top_level_extension = len(parts) == 1 and name.endswith(tuple(suffixes))
-        if in_libs or top_level_extension:
-            path = site / name
-            if path.is_file():
-                yield name, path
-
-
 def _add_namespace(index: dict[str, PayloadModule], name: str) -> None:
     if name and name not in index:
         index[name] = PayloadModule(name, None, True, NAMESPACE)
@@ -223,10 +275,6 @@ def _add_namespace(index: dict[str, PayloadModule], name: str) -> None:
 def _parents(name: str) -> Iterable[str]:
     parts = name.split(".")
     return (".".join(parts[:i]) for i in range(1, len(parts)))
-
-
-def _dist_key(dist: Distribution) -> str:
-    return dist.key
 
 
 def _add_dist_info(files: dict[str, Path | bytes], dist: Distribution) -> str:

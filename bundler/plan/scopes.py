@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # typing.TypeGuard is new in 3.10; the builder runs on 3.9 too
+    from typing import TypeGuard
 
 __all__ = ["Scopes", "qualified_name"]
 
@@ -15,8 +19,10 @@ class Scopes:
 
     Scopes are numbered: 0 is the module, then each function and class. Calls that run
     only in an ``except`` clause are left out: that is diagnostics or a fallback for old
-    Pythons (numpy lists ``__path__`` to explain a failed import); so are those under
-    ``if __name__ == "__main__"``, a maintainer's script (pygments rewrites its tables).
+    Pythons (numpy lists ``__path__`` to explain a failed import); so are those in an
+    ``if`` body that ends by raising (numpy names ``__path__`` in the error about an old
+    install), and those under ``if __name__ == "__main__"``, a maintainer's script
+    (pygments rewrites its tables).
     Neither is the path a package takes when it is imported and works.
     """
 
@@ -74,6 +80,14 @@ class Scopes:
             self._record(node, scope)
             self._skipping -= 1
             return
+        if _raises(node):  # an error branch: its test and else run; its body explains
+            self._skipping += 1
+            for statement in node.body:
+                self._enter(statement, scope)
+            self._skipping -= 1
+            for child in (node.test, *node.orelse):
+                self._enter(child, scope)
+            return
         if isinstance(node, ast.ClassDef):
             self._local[scope].add(node.name)
             for outer in [*node.decorator_list, *node.bases, *node.keywords]:
@@ -87,7 +101,12 @@ class Scopes:
     def _record(self, node: ast.AST, scope: int) -> None:
         if isinstance(node, ast.Call) and not self._skipping:
             self.calls.append(node)
-        elif isinstance(node, ast.Return) and node.value is not None and scope in self._function:
+        elif (
+            isinstance(node, ast.Return)
+            and node.value is not None
+            and scope in self._function
+            and not self._skipping
+        ):
             self.returns.append((self._function[scope], node.value))
         elif isinstance(node, ast.Global):
             self._global[scope].update(node.names)
@@ -110,7 +129,7 @@ class Scopes:
                     self.aliases[local] = f".{node.module or ''}.{alias.name}"
                 elif node.module:
                     self.aliases[local] = f"{node.module}.{alias.name}"
-        binding = _binding(node)
+        binding = _binding(node) if not self._skipping else None
         if binding is not None:
             self.bindings.append((*binding, scope))
         self._visit(node, scope)
@@ -180,6 +199,11 @@ def qualified_name(node: ast.expr, aliases: dict[str, str]) -> str | None:
         base = qualified_name(node.value, aliases)
         return f"{base}.{node.attr}" if base is not None else None
     return None
+
+
+def _raises(node: ast.AST) -> TypeGuard[ast.If]:
+    """An ``if`` whose body ends by raising: a check that reports a broken install."""
+    return isinstance(node, ast.If) and isinstance(node.body[-1], ast.Raise)
 
 
 def _is_main_block(node: ast.AST) -> bool:

@@ -1,6 +1,8 @@
-"""Which packages must run from extracted files: those whose code opens files next to
-``__file__`` (found by the ``zipsafety`` analysis) and those named by ``extract``, less
-those named by ``zip-safe``."""
+"""Which packages must run from extracted files: those whose paths from ``__file__`` reach
+the file system or leave the code that made them (the ``zipsafety`` analysis, over every
+module of the payload, mypyc's Python twins included), those whose files another
+package's code reaches, those that ship data no resource API reads (``datafiles``), and
+those named by ``extract``; less those named by ``zip-safe``."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bundler.plan.payload import Payload, PayloadModule, python_directories, read_file
+from bundler.plan.datafiles import data_names as _data_names
+from bundler.plan.datafiles import named_packages, unread_data, uses_resource_api
+from bundler.plan.payload import Payload, PayloadModule, read_file
 from bundler.plan.zipsafety import FileAccess, scan_file_access
 from bundler.resolve import Graph
 from bundler.runtime import EXTENSION, NAMESPACE
-from bundler.runtime.extract import is_python_source
 
 __all__ = ["Overrides", "UnsafePackage", "find_unsafe_packages", "within"]
 
@@ -46,17 +49,21 @@ def find_unsafe_packages(
     """The packages to extract whole, outermost only, and warnings about the settings."""
     extract = overrides.extract
     warnings = [
-        f"[tool.bundle] {setting} names '{name}', which is not bundled; ignored"
+        f"--{setting} (or [tool.bundle] {setting}) names '{name}', which is not bundled; ignored"
         for setting, names in (("extract", extract), ("zip-safe", overrides.zip_safe))
         for name in names
         if name not in modules
     ]
-    found = _file_accesses(graph, payload, modules, overrides)
+    readers: set[str] = set()
+    found = _file_accesses(graph, payload, modules, overrides, readers)
     reasons = {unit: _describe(accesses) for unit, accesses in found.items()}
-    dynamic = {unit for unit in found if unit not in graph.modules}
+    for package, reason in unread_data(payload, modules, readers).items():
+        if not overrides.keeps_in_zip(package):
+            reasons.setdefault(package, reason)
+    dynamic = {unit for unit in reasons if unit not in graph.modules}
     for name in extract:
         if name in modules:
-            reasons[name] = "extract in [tool.bundle]"
+            reasons[name] = "asked for with extract (--extract or [tool.bundle])"
             dynamic.discard(name)
     # A package inside another extracted package is extracted with it.
     packages = [
@@ -77,28 +84,86 @@ def _file_accesses(
     payload: Payload,
     modules: Mapping[str, PayloadModule],
     overrides: Overrides,
+    readers: set[str],
 ) -> dict[str, list[tuple[str, FileAccess]]]:
-    """Unit to extract -> the (member, access) that make it zip-unsafe."""
+    """Unit to extract -> the (member, access) that make it zip-unsafe. Adds to
+    ``readers`` the top-level packages whose code uses a resource API.
+
+    A path that leaves its module through a name (a function returning it, a public
+    global, an attribute) counts only when another module of the payload mentions that
+    name: otherwise every use is in the module, where the analysis followed it
+    (``numpy._pyinstaller_hooks_dir()`` is for PyInstaller, which is not bundled)."""
     data_names = _data_names(payload.files)
-    found: dict[str, list[tuple[str, FileAccess]]] = {}
-    for entry in payload.modules:
-        member = entry.member
-        if entry.load == EXTENSION or member is None or not member.endswith(".py"):
-            continue
-        if overrides.keeps_in_zip(entry.name):
-            continue
+    codes: dict[str, bytes] = {}
+    candidates: list[tuple[PayloadModule, str, FileAccess]] = []
+    for entry, member in _python_code(payload):
         try:
-            code = read_file(payload.files[member])
+            code = codes[member] = read_file(payload.files[member])
         except OSError:
             continue
         top = entry.name.partition(".")[0]
-        data = frozenset(data_names.get(posixpath.dirname(member), ()))
-        for access in scan_file_access(code, member, top, data):
+        if uses_resource_api(code):
+            readers.add(top)
+            readers.update(named_packages(code) & modules.keys())
+        if not overrides.keeps_in_zip(entry.name):
+            data = frozenset(data_names.get(posixpath.dirname(member), ()))
+            candidates += [(entry, member, a) for a in scan_file_access(code, member, top, data)]
+    everywhere = b"\0".join(codes.values())
+    units = _units(payload, modules)
+    found: dict[str, list[tuple[str, FileAccess]]] = {}
+    for entry, member, access in candidates:
+        name = access.name.encode()
+        if name and everywhere.count(name) == codes[member].count(name):
+            continue  # no other module can reach the path through that name
+        if access.module:
+            unit = _package_of(access.module, modules)
+        else:
             reached = entry.name in graph.modules
-            unit = _unsafe_unit(entry, access.climbs, reached, modules, payload.units)
-            if unit is not None:
-                found.setdefault(unit, []).append((member, access))
+            unit = _unsafe_unit(entry, access.climbs, reached, modules, units)
+        if unit is not None and not overrides.keeps_in_zip(unit):
+            found.setdefault(unit, []).append((member, access))
     return found
+
+
+def _python_code(payload: Payload) -> Iterable[tuple[PayloadModule, str]]:
+    """(module, Python source member) of every module, compiled ones included: mypyc
+    ships the source beside the extension, and it runs wherever the extension cannot be
+    loaded (another Python), reading its files as the source says."""
+    for entry in payload.modules:
+        member = entry.member
+        if member is None:
+            continue
+        if entry.load == EXTENSION:
+            base = entry.name.replace(".", "/")
+            member = f"{base}/__init__.py" if entry.is_package else f"{base}.py"
+            if member not in payload.files:
+                continue
+        if member.endswith(".py"):
+            yield entry, member
+
+
+def _units(payload: Payload, modules: Mapping[str, PayloadModule]) -> list[str]:
+    """The top-most regular packages and modules of the payload (below namespace
+    packages): what a climbing access extracts."""
+    tops = set(payload.units)
+    for name, entry in modules.items():
+        parent = name.rpartition(".")[0]
+        above = modules.get(parent) if parent else None
+        if entry.load != NAMESPACE and (above is None or above.load == NAMESPACE):
+            tops.add(name)
+    return sorted(tops)
+
+
+def _package_of(module: str, modules: Mapping[str, PayloadModule]) -> str | None:
+    """The package whose files ``module.__file__`` is about: the module's own package."""
+    entry = modules.get(module)
+    if entry is None or entry.load == NAMESPACE:
+        return None  # a namespace package has no files of its own
+    if entry.is_package or "." not in module:
+        return module
+    parent = module.rpartition(".")[0]
+    found = modules.get(parent)
+    return parent if found is not None and found.load != NAMESPACE else module
 
 
 def _unsafe_unit(
@@ -132,20 +197,6 @@ def _unsafe_unit(
     if package == top and not reached:
         return None  # numpy/conftest.py must not make all of numpy extracted
     return package
-
-
-def _data_names(files: Iterable[str]) -> dict[str, set[str]]:
-    """Directory -> names of the data files and data folders (no Python below) in it."""
-    python_dirs = python_directories(files)
-    names: dict[str, set[str]] = {}
-    for member in files:
-        parts = member.split("/")
-        if not is_python_source(parts[-1]) and parts[-1] != "py.typed":
-            names.setdefault("/".join(parts[:-1]), set()).add(parts[-1])
-        for depth in range(len(parts) - 1):  # the folders above it
-            if "/".join(parts[: depth + 1]) not in python_dirs:
-                names.setdefault("/".join(parts[:depth]), set()).add(parts[depth])
-    return names
 
 
 def _describe(accesses: list[tuple[str, FileAccess]]) -> str:

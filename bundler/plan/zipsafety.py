@@ -10,20 +10,39 @@ from such values), and a *file access* is a call that needs a real path (``open`
 file-derived value. Code that goes through ``importlib.resources``, ``pkgutil.get_data`` or
 the loader is zip-safe and is not reported.
 
-The analysis is deliberately local (one module at a time, names without scopes): it
-misses a path that travels through another module's function, which ``[tool.bundle]
-extract`` covers, and a false positive costs only an extraction, which ``zip-safe``
-undoes.
+A path may also leave the code the analysis follows: returned by a function, stored on
+an object or in a public name, handed to a function it does not know (Flask computes an
+app's root in its own code; a theme directory is registered with a host app). Each such
+escape is evidence too (``FileAccess.escapes``); the planner keeps it when another module
+mentions the name it leaves through. ``other.__file__`` of another package, opened or let
+out, is evidence about that package (``FileAccess.module``). A false positive costs only
+an extraction, which ``zip-safe`` undoes; a miss, which ``extract`` covers, costs a crash.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from bundler.plan.escapes import (
+    escaping_callee,
+    foreign_files,
+    foreign_names,
+    is_own,
+    is_sink,
+    reads,
+    stored_escape,
+)
 from bundler.plan.scopes import Scopes, qualified_name
+from bundler.plan.sinks import (
+    ARGUMENT_METHOD_SINKS,
+    LAUNDERING,
+    PATH_SINKS,
+    RECEIVER_SINKS,
+    RESOURCE_FILE_CALLS,
+)
 
 __all__ = ["FileAccess", "scan_file_access"]
 
@@ -31,94 +50,9 @@ __all__ = ["FileAccess", "scan_file_access"]
 _FILE_NAMES = frozenset({"__file__", "__path__"})
 _FILE_ATTRIBUTES = frozenset({"__file__", "__path__"})
 _SPEC_ATTRIBUTES = frozenset({"origin", "submodule_search_locations"})
-# Functions whose result no longer names a file in the package.
-_LAUNDERING = frozenset({"os.path.basename", "len", "bool", "print", "repr", "id"})
+# Attributes of a path that name no file: Path(__file__).name, .stem.
+_NAME_PARTS = frozenset({"name", "stem", "suffix", "suffixes"})
 
-# Calls that need a real file or directory when given a path next to the module.
-_PATH_SINKS = frozenset(
-    {
-        "open",
-        "io.open",
-        "codecs.open",
-        "os.open",
-        "os.listdir",
-        "os.scandir",
-        "os.walk",
-        "os.stat",
-        "os.lstat",
-        "os.access",
-        "os.chdir",
-        "os.add_dll_directory",
-        "os.path.exists",
-        "os.path.lexists",
-        "os.path.isfile",
-        "os.path.isdir",
-        "os.path.getsize",
-        "os.path.getmtime",
-        "os.path.getctime",
-        "os.path.samefile",
-        "glob.glob",
-        "glob.iglob",
-        "shutil.copy",
-        "shutil.copy2",
-        "shutil.copyfile",
-        "shutil.copytree",
-        "ctypes.CDLL",
-        "ctypes.PyDLL",
-        "ctypes.WinDLL",
-        "ctypes.OleDLL",
-        "ctypes.cdll.LoadLibrary",
-        "ctypes.pydll.LoadLibrary",
-        "ctypes.windll.LoadLibrary",
-        "numpy.ctypeslib.load_library",
-        "cffi.FFI.dlopen",
-        "sys.path.append",
-        "sys.path.insert",
-        "site.addsitedir",
-        "subprocess.run",
-        "subprocess.call",
-        "subprocess.check_call",
-        "subprocess.check_output",
-        "subprocess.Popen",
-        "os.execv",
-        "os.execl",
-        "sqlite3.connect",
-        "zipfile.ZipFile",
-        "tarfile.open",
-    }
-)
-# Methods that need a real file when called on a path next to the module (pathlib's),
-# or when given one (ssl contexts, cffi).
-_RECEIVER_SINKS = frozenset(
-    {
-        "open",
-        "read_text",
-        "read_bytes",
-        "iterdir",
-        "glob",
-        "rglob",
-        "exists",
-        "is_file",
-        "is_dir",
-        "stat",
-        "lstat",
-        "samefile",
-        "walk",
-    }
-)
-_ARGUMENT_METHOD_SINKS = frozenset(
-    {"load_verify_locations", "load_cert_chain", "dlopen", "LoadLibrary"}
-)
-# pkg_resources calls that hand out or inspect real files whatever their arguments: with
-# a loader pkg_resources does not know, they fail or name a file that does not exist.
-_RESOURCE_FILE_CALLS = frozenset(
-    {
-        "pkg_resources.resource_filename",
-        "pkg_resources.resource_listdir",
-        "pkg_resources.resource_isdir",
-        "pkg_resources.resource_exists",
-    }
-)
 # Cheap byte-level filter: a module mentioning none of these cannot be reported.
 _MARKERS = (b"__file__", b"__path__", b"__spec__", b"pkg_resources")
 
@@ -133,12 +67,24 @@ class FileAccess:
     # dirname(dirname(__file__))): then its whole top-level package must be real files.
     climbs: bool = False
     data_file: str = ""  # the package's data file that the path names
+    # How a path next to __file__ leaves the code that made it, where nothing can follow
+    # it: "returned by root()", "stored on .root_path", "passed to FileSystemLoader()".
+    escapes: str = ""
+    # The function, name or attribute through which the path leaves ("" for a call): no
+    # other module mentioning it, the path stays in the code the analysis followed.
+    name: str = ""
+    # The module whose files are meant, when it is another package's (``other.__file__``).
+    module: str = ""
 
     def describe(self) -> str:
         """``open() of a path next to __file__``, for the build report."""
+        if self.module:
+            return f"builds a path from {self.module}.__file__"
+        if self.escapes:
+            return f"a path next to __file__ is {self.escapes}"
         if not self.call:
             return f"builds the path of {self.data_file!r} next to __file__"
-        if self.call in _RESOURCE_FILE_CALLS:
+        if self.call in RESOURCE_FILE_CALLS:
             return f"{self.call}() needs real files"
         return f"{self.call}() of a path next to __file__"
 
@@ -173,34 +119,48 @@ class _Analysis:
     def __init__(self, tree: ast.Module, package: str | None, data_files: frozenset[str]) -> None:
         self._package = package
         self._data_files = data_files
-        self._paths: list[ast.AST] = []  # file-derived values that were assigned or returned
+        self._paths: list[ast.AST] = []  # file-derived values assigned or returned
         self._scopes = Scopes(tree)
         self._aliases = self._scopes.aliases
         self._names: set[tuple[int, str]] = set()  # (scope, name)
         self._attributes: set[str] = set()
         self._functions: set[str] = set()
         self._climbs = False
+        # line -> how a path leaves the code, and the name other code must use to get it
+        self._escapes: dict[int, tuple[str, str]] = {}
+        self._others: dict[int, str] = {}  # line -> another package's module
+        self._foreign: dict[tuple[int, str], str] | None = None  # names holding its paths
 
     def accesses(self) -> list[FileAccess]:
         self._propagate()
         found: dict[tuple[int, str], str] = {}
         for node in self._scopes.calls:
             call = self._sink(node)
+            if self._package is not None and (is_sink(node, self._aliases) or call is None):
+                self._note_foreign(node, at_call=True)
             if call is not None:
                 found.setdefault((node.lineno, call), "")
                 self._climbs |= _climbs(node)
-            elif self._data_files:
+                continue
+            if self._data_files:
                 self._paths += [a for a in node.args if self._derived(a)]
+            arguments = [*node.args, *(k.value for k in node.keywords)]
+            if any(self._derived(argument) for argument in arguments):
+                callee = escaping_callee(node, self._aliases)
+                if callee is not None:  # says more than "stored in" the call's result
+                    self._escapes[node.lineno] = (f"passed to {callee}()", "")
+        for _function, value in self._scopes.returns if self._package is not None else ():
+            self._note_foreign(value)
+        for targets, value, scope in self._scopes.bindings if self._package is not None else ():
+            if any(stored_escape(target, scope, self._scopes) for target in targets):
+                self._note_foreign(value)
         lines_with_calls = {line for line, _call in found}
         for value in self._paths:
             line = getattr(value, "lineno", 0)
             name = _data_file(value, self._data_files)
             if name is not None and line not in lines_with_calls:  # the call says more
                 found.setdefault((line, ""), name)
-        return [
-            FileAccess(line, call, self._climbs, data_file)
-            for (line, call), data_file in sorted(found.items())
-        ]
+        return _assemble(found, self._escapes, self._others, self._climbs)
 
     def _propagate(self) -> None:
         """Grow the sets of file-derived names until nothing changes (a fixed point)."""
@@ -217,11 +177,17 @@ class _Analysis:
                     self._paths.append(value)
                     for target in targets:
                         changed |= self._mark(target, scope)
+                        how = stored_escape(target, scope, self._scopes)
+                        if how is not None:
+                            name = getattr(target, "attr", getattr(target, "id", ""))
+                            self._escapes.setdefault(_line(value), (how, name))
             for item in list(returns):
-                function, value = item
+                function, value = item  # a path returned by a function: so is its call
                 if self._derived(value):
                     returns.remove(item)
                     self._paths.append(value)
+                    how = f"returned by {function}()"
+                    self._escapes.setdefault(_line(value), (how, function))
                     if function not in self._functions:
                         self._functions.add(function)
                         changed = True
@@ -232,8 +198,8 @@ class _Analysis:
             if key in self._names:
                 return False
             self._names.add(key)
-            if self._scopes.is_class(key[0]):
-                self._attributes.add(target.id)  # DATA = ... in a class: self.DATA
+            if self._scopes.is_class(key[0]):  # DATA = ... in a class: self.DATA
+                self._attributes.add(target.id)
             return True
         if isinstance(target, ast.Attribute) and target.attr not in self._attributes:
             self._attributes.add(target.attr)  # self._root = ... taints every ._root
@@ -253,6 +219,8 @@ class _Analysis:
         if isinstance(node, ast.Attribute):
             if node.attr in _FILE_ATTRIBUTES:
                 return self._is_own(node.value)
+            if node.attr in _NAME_PARTS:
+                return False
             if node.attr in _SPEC_ATTRIBUTES and _is_name(node.value, "__spec__"):
                 return True
             if isinstance(node.value, ast.Name) and node.value.id in self._aliases:
@@ -260,9 +228,9 @@ class _Analysis:
             return node.attr in self._attributes or self._derived(node.value)
         if isinstance(node, ast.Call):
             name = self._qualified(node.func)
-            if name in _LAUNDERING:
-                return False
-            if self._calls_derived_function(node.func):
+            if name in LAUNDERING or name in PATH_SINKS or reads(node.func):
+                return False  # a message, a file object, contents: no longer a path
+            if _calls_one_of(node.func, self._functions):
                 return True
             arguments: list[ast.AST] = [*node.args, *(k.value for k in node.keywords)]
             if isinstance(node.func, ast.Attribute):
@@ -273,43 +241,77 @@ class _Analysis:
         return any(self._derived(child) for child in ast.iter_child_nodes(node))
 
     def _is_own(self, owner: ast.expr) -> bool:
-        """Whether ``owner.__file__`` is in this package: a module imported from it
-        (``from . import cfuncs``, ``import pkg.sub``), or ``sys.modules[__name__]``; not
-        another package, nor a module object passed in (``def f(module)``)."""
-        name = self._qualified(owner)
-        if name is None or self._package is None:
-            return True  # sys.modules[__name__].__file__ and the like
-        root: ast.expr = owner
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if not isinstance(root, ast.Name) or root.id not in self._aliases:
-            return False  # a variable holding some module: not known to be this one
-        return name.startswith(".") or name.partition(".")[0] == self._package
+        return is_own(owner, self._aliases, self._package)
 
-    def _calls_derived_function(self, func: ast.expr) -> bool:
-        if isinstance(func, ast.Name):
-            return func.id in self._functions
-        return isinstance(func, ast.Attribute) and func.attr in self._functions
+    def _note_foreign(self, node: ast.AST, *, at_call: bool = False) -> None:
+        assert self._package is not None
+        if self._foreign is None:
+            self._foreign = foreign_names(self._scopes, self._aliases, self._package)
+        for line, module in foreign_files(
+            node,
+            self._aliases,
+            self._package,
+            at_call=at_call,
+            scopes=self._scopes,
+            names=self._foreign,
+        ):
+            self._others.setdefault(line, module)
 
     def _sink(self, node: ast.Call) -> str | None:
-        """The name of the file access ``node`` performs on a file-derived path, if any."""
-        name = self._qualified(node.func)
-        if name in _RESOURCE_FILE_CALLS:
-            return name
-        arguments = [*node.args, *(k.value for k in node.keywords)]
-        given_path = any(self._derived(argument) for argument in arguments)
-        if name in _PATH_SINKS and given_path:
-            return name
-        if isinstance(node.func, ast.Attribute):
-            method = node.func.attr
-            if method in _RECEIVER_SINKS and self._derived(node.func.value):
-                return f"Path.{method}"
-            if method in _ARGUMENT_METHOD_SINKS and given_path:
-                return f".{method}"
-        return None
+        return sink_of(node, self._aliases, self._derived)
 
     def _qualified(self, node: ast.expr) -> str | None:
         return qualified_name(node, self._aliases)
+
+
+def sink_of(
+    node: ast.Call, aliases: dict[str, str], derived: Callable[[ast.AST], bool]
+) -> str | None:
+    """The name of the file access ``node`` performs on a path ``derived`` says is next
+    to the module, if any."""
+    name = qualified_name(node.func, aliases)
+    if name in RESOURCE_FILE_CALLS:
+        return name
+    arguments = [*node.args, *(k.value for k in node.keywords)]
+    given_path = any(derived(argument) for argument in arguments)
+    if name in PATH_SINKS and given_path:
+        return name
+    if isinstance(node.func, ast.Attribute):
+        method = node.func.attr
+        if method in RECEIVER_SINKS and derived(node.func.value):
+            return f"Path.{method}"
+        if method in ARGUMENT_METHOD_SINKS and given_path:
+            return f".{method}"
+    return None
+
+
+def _calls_one_of(func: ast.expr, functions: set[str]) -> bool:
+    """Whether ``func`` names one of ``functions`` (``f`` or ``obj.f``)."""
+    if isinstance(func, ast.Name):
+        return func.id in functions
+    return isinstance(func, ast.Attribute) and func.attr in functions
+
+
+def _assemble(
+    found: dict[tuple[int, str], str],
+    escapes: dict[int, tuple[str, str]],
+    others: dict[int, str],
+    climbs: bool,
+) -> list[FileAccess]:
+    """The accesses, by line: calls and data files first, then the escapes of lines
+    without one, and other packages' files."""
+    accesses = [
+        FileAccess(line, call, climbs, data_file)
+        for (line, call), data_file in sorted(found.items())
+    ]
+    lines = {access.line for access in accesses}
+    accesses += [
+        FileAccess(line, "", climbs, escapes=how, name=name)
+        for line, (how, name) in sorted(escapes.items())
+        if line not in lines
+    ]
+    accesses += [FileAccess(line, "", module=module) for line, module in sorted(others.items())]
+    return sorted(accesses, key=lambda access: access.line)
 
 
 def _climbs(node: ast.AST) -> bool:
@@ -348,3 +350,8 @@ def _data_file(node: ast.AST, data_files: frozenset[str]) -> str | None:
             if first in data_files:
                 return first
     return None
+
+
+def _line(node: ast.AST) -> int:
+    line: int = getattr(node, "lineno", 0)
+    return line

@@ -77,6 +77,10 @@ class Graph:
     modules: Mapping[str, Module]
     missing: tuple[MissingImport, ...] = ()
     warnings: tuple[str, ...] = ()
+    # The modules every run imports: reached from the roots through imports that are not
+    # optional (not under try/except ImportError, not under if). A compiled module outside
+    # it has a fallback where it cannot be loaded.
+    required: frozenset[str] = frozenset()
 
     def bundled(self) -> Iterator[Module]:
         """The reached modules that belong in the archive, in name order."""

@@ -36,8 +36,11 @@ def resolve_imports(
     """
     locator = ModuleLocator(env.search_path, env.interpreter.extension_suffixes)
     walk = _Walk(ModuleClassifier(env, project_root, locator), tuple(exclude))
-    _check_entry(entry, walk.classifier)
-    walk.reach(entry.module, importer="<entry point>")
+    if entry.script is not None:
+        _reach_from_script(walk, entry.script, entry.module)
+    else:
+        _check_entry(entry, walk.classifier)
+        walk.reach(entry.module, importer="<entry point>")
     main = f"{entry.module}.__main__"
     if entry.function is None and locator.find(main) is not None:
         # Run like ``python -m package``: what runs is the package's __main__ module.
@@ -49,6 +52,16 @@ def resolve_imports(
     walk.drain()
     _follow_plugins(walk, env)
     return walk.graph(entry)
+
+
+def _reach_from_script(walk: _Walk, script: Path, name: str) -> None:
+    """Follow the imports of a plain script, which runs as ``__main__`` (a script that is
+    not valid Python cannot run: that is an error)."""
+    tree = parse_source(script, name, project=True)
+    if tree is None:
+        return
+    for ref in scan_imports(tree, "__main__", is_package=False):
+        walk.follow(ref, "<entry point>")
 
 
 def _check_entry(entry: EntryPoint, classifier: ModuleClassifier) -> None:
@@ -97,6 +110,8 @@ class _Walk:
         self.missing: dict[tuple[str, str], MissingImport] = {}
         self.warnings: list[str] = []
         self.queue: deque[str] = deque()
+        # importer -> the modules it imports whatever happens (no try, no if)
+        self.needs: dict[str, set[str]] = {}
 
     def graph(self, entry: EntryPoint) -> Graph:
         modules = {
@@ -104,19 +119,38 @@ class _Walk:
             for name, module in self.modules.items()
         }
         missing = tuple(sorted(self.missing.values(), key=lambda m: (m.name, m.importer)))
-        return Graph(entry, modules, missing, tuple(self.warnings))
+        return Graph(entry, modules, missing, tuple(self.warnings), self._required())
+
+    def _required(self) -> frozenset[str]:
+        """The modules reached from the roots through imports that are not optional."""
+        found: set[str] = set()
+        queue = deque(self.needs.get("", ()))
+        while queue:
+            name = queue.popleft()
+            if name in found or name not in self.modules:
+                continue
+            found.add(name)
+            queue.extend(self.needs.get(name, ()))
+        return frozenset(found)
 
     def drain(self) -> None:
         while self.queue:
             self._scan(self.queue.popleft())
 
-    def reach(self, name: str, importer: str) -> bool:
-        """Mark ``name`` and its parent packages as reached; False if it does not exist."""
+    def reach(self, name: str, importer: str, *, optional: bool = False) -> bool:
+        """Mark ``name`` and its parent packages as reached; False if it does not exist.
+
+        ``importer`` is a module, or ``<...>`` for a root (the entry point, an entry point
+        of a distribution, --include); an import that is not ``optional`` makes the
+        module and its parents needed by the importer."""
         if self.is_excluded(name):
             return True
         parts = name.split(".")
+        source = "" if importer.startswith("<") else importer
         for depth in range(1, len(parts) + 1):
             prefix = ".".join(parts[:depth])
+            if not optional:
+                self.needs.setdefault(source, set()).add(prefix)
             known = self.importers.setdefault(prefix, [])
             if importer not in known and len(known) < _IMPORTERS_KEPT:
                 known.append(importer)
@@ -144,16 +178,18 @@ class _Walk:
             self.warnings.append(f"skipped {source}: it is not valid Python for this build")
             return
         for ref in scan_imports(tree, name, module.is_package):
-            self._follow(ref, name)
+            self.follow(ref, name)
 
-    def _follow(self, ref: ImportRef, importer: str) -> None:
+    def follow(self, ref: ImportRef, importer: str) -> None:
+        """Reach what ``ref`` imports (for a module that imports by name: the longest
+        prefix that is a module); remember what cannot be found."""
         locator = self.classifier.locator
         if ref.by_name:
             module = _longest_module(ref.name, locator)
             if module is not None:
-                self.reach(module, importer)
+                self.reach(module, importer, optional=True)
             return
-        if not self.reach(ref.name, importer):
+        if not self.reach(ref.name, importer, optional=ref.optional):
             key = (ref.name, importer)
             if key not in self.missing:
                 self.missing[key] = MissingImport(ref.name, importer, ref.line, ref.optional)
@@ -162,7 +198,7 @@ class _Walk:
         for item in ref.fromlist:
             candidate = f"{ref.name}.{item}"
             if base is not None and base.is_package and locator.find(candidate):
-                self.reach(candidate, importer)
+                self.reach(candidate, importer, optional=ref.optional)
 
 
 def _longest_module(dotted: str, locator: ModuleLocator) -> str | None:

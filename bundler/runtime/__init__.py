@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 # -- the archive format ----------------------------------------------------------------
 
 # Bump when the shape of the index, its chunks or its records changes.
-FORMAT_VERSION: "Final" = 4
+FORMAT_VERSION: "Final" = 5
 PACKAGE_NAME: "Final" = "_bundler_runtime"
 MAIN_MEMBER: "Final" = "__main__.py"
 INDEX_MEMBER: "Final" = ".bundle/index"
@@ -62,12 +62,17 @@ DEFLATED: "Final" = 8  # the zip compression method of deflated members (else st
 # (``UnitRecord``: members, keys of the units needed first, distribution or None) and
 # each distribution's native code (``NativeRecord``: name and version, built for what,
 # platforms as (os, machine, libc), oldest Python of abi3 code).
+PREFIX_UNIT: "Final" = ".prefix/"  # data files beside the environment, made sys.prefix
 
 if TYPE_CHECKING:
-    ModuleRecord = tuple[str | None, str | None, bool, int]
+    Names = tuple[str, ...]
+    Platforms = tuple[tuple[str, str, str], ...]  # (os, machine, libc) triples
+    Version = tuple[int, int]
+    Member = str | None
+    ModuleRecord = tuple[Member, Member, bool, int]
     FileRecord = tuple[int, int, int, int, int]
-    UnitRecord = tuple[tuple[str, ...], tuple[str, ...], str | None]
-    NativeRecord = tuple[str, str, tuple[tuple[str, str, str], ...], tuple[int, int] | None]
+    UnitRecord = tuple[Names, Names, str | None]
+    NativeRecord = tuple[str, str, Platforms, Version | None]
     # What one chunk of the index holds: the modules of one package directory and the
     # files of one payload directory (see reader.module_chunk and member_chunk).
     Chunk = tuple[dict[str, ModuleRecord], dict[str, FileRecord]]
@@ -89,6 +94,8 @@ if TYPE_CHECKING:
         version: str
         entry: "tuple[str, str | None]"  # module, and function or None (run as __main__)
         requires_python: "str | None"
+        pythons: "tuple[tuple[str, str], ...]"  # (specifier, why) of each limit on Pythons
+        python_range: str
         inherit_path: bool
         hash: str  # the payload's content hash: it names the app's cache directory
         magic: bytes  # the build Python's bytecode magic number
@@ -98,7 +105,7 @@ if TYPE_CHECKING:
 
 
 def module_record(
-    source: "str | None", bytecode: "str | None", is_package: bool, kind: int
+    source: "Member", bytecode: "Member", is_package: bool, kind: int
 ) -> "ModuleRecord":
     """A module record, with its fields in the order the MODULE_* constants name."""
     return (source, bytecode, is_package, kind)
@@ -109,21 +116,16 @@ def file_record(offset: int, compressed: int, size: int, method: int, crc: int) 
     return (offset, compressed, size, method, crc)
 
 
-def unit_record(
-    members: "tuple[str, ...]", needs: "tuple[str, ...]", distribution: "str | None"
-) -> "UnitRecord":
-    """An extraction unit's record, with its fields in the order UNIT_* names."""
+def unit_record(members: "Names", needs: "Names", distribution: "str | None") -> "UnitRecord":
+    """An extraction unit's record (``UnitRecord``), its fields in their order."""
     return (members, needs, distribution)
 
 
 def native_record(
-    title: str,
-    built_for: str,
-    platforms: "tuple[tuple[str, str, str], ...]",
-    abi3_floor: "tuple[int, int] | None",
+    title: str, built_for: str, platforms: "Platforms", floor: "Version | None"
 ) -> "NativeRecord":
-    """A distribution's native-code record, with its fields in the order NATIVE_* names."""
-    return (title, built_for, platforms, abi3_floor)
+    """A distribution's native-code record (``NativeRecord``), its fields in their order."""
+    return (title, built_for, platforms, floor)
 
 
 # Stdlib modules that patches.py adjusts when the app imports them -> the function there.
@@ -140,15 +142,6 @@ class BootError(Exception):
 
 class ArchiveDamaged(BootError, OSError):
     """The archive's bytes do not match its index: truncated, corrupted or modified."""
-
-
-def normalise_name(name: str) -> str:
-    """A distribution name as PEP 503 compares it, with ``_`` as the separator (as in
-    dist-info directory names): runs of ``-``, ``_`` and ``.`` become one ``_``."""
-    name = name.lower().replace("-", "_").replace(".", "_")
-    while "__" in name:
-        name = name.replace("__", "_")
-    return name
 
 
 # -- where the per-user cache lives ----------------------------------------------------
@@ -226,7 +219,7 @@ def private_path(base: str, parts: "list[str]", verified: "set[str]") -> "str | 
 
 # -- bytecode ----------------------------------------------------------------------------
 
-_CODE_TYPE = type(normalise_name.__code__)  # types.CodeType, without importing types
+_CODE_TYPE = type(module_record.__code__)  # types.CodeType, without importing types
 
 
 def pyc_bytes(source: bytes, code: "CodeType") -> bytes:

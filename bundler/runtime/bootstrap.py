@@ -4,7 +4,7 @@ import marshal
 import os
 import sys
 
-from . import FORMAT_VERSION, INDEX_MEMBER, MAIN_MEMBER, PACKAGE_NAME, BootError
+from . import FORMAT_VERSION, INDEX_MEMBER, MAIN_MEMBER, PACKAGE_NAME, PREFIX_UNIT, BootError
 from .importer import ArchiveImporter, install_importer
 
 TYPE_CHECKING = False
@@ -88,14 +88,22 @@ def _store_runtime_bytecode(importer: "ArchiveImporter") -> None:
 
 
 def check_python(index: "Index") -> None:
-    """Refuse to start on a Python that the app's ``requires-python`` excludes."""
+    """Refuse to start on a Python that the app's ``requires-python`` excludes, or that
+    one of the limits the build found excludes (a distribution's Requires-Python, native
+    code, a dependency selected by a marker): one line naming the reason."""
     spec = index["requires_python"]
+    running = ".".join(map(str, sys.version_info[:3]))
     if spec and not version_matches(spec, sys.version_info[:3]):
-        running = ".".join(map(str, sys.version_info[:3]))
         raise BootError(
             f"{index['name']} requires Python {spec}, but this is Python {running} "
             f"({sys.executable}); run it with a matching interpreter"
         )
+    for limit, reason in index["pythons"]:
+        if not version_matches(limit, sys.version_info[:3]):
+            raise BootError(
+                f"{index['name']} cannot run on Python {running} ({sys.executable}): "
+                f"{reason}; it runs on Python {index['python_range']}"
+            )
 
 
 def install(archive: str, index: "Index") -> "ArchiveImporter":
@@ -103,6 +111,11 @@ def install(archive: str, index: "Index") -> "ArchiveImporter":
     importer = install_importer(archive, index)
     if not index["inherit_path"]:
         sys.path[:] = _isolated_path(sys.path, archive)
+    if PREFIX_UNIT in index["extract"]["units"]:  # data files beside the environment
+        from .extract import use_data_prefix
+
+        app = (index["name"], index["hash"])
+        use_data_prefix(importer.archive, index["extract"], lambda: importer.cache().app_dir(*app))
     return importer
 
 

@@ -31,7 +31,6 @@ place, and a unit is used only once its marker matches, so no process loads half
 
 import _frozen_importlib as _bootstrap
 import _frozen_importlib_external as _bootstrap_external
-import _imp
 import marshal
 import os
 import sys
@@ -44,12 +43,14 @@ from . import (
     MODULE_PACKAGE,
     MODULE_SOURCE,
     NAMESPACE,
+    PREFIX_UNIT,
     BootError,
     is_private_dir,
     is_private_file,
     read_trusted,
 )
 from .cache import AtomicFile, CacheError, FileLock, write_atomic
+from .platforms import describe_interpreter, describe_suffix, detect_platform, loadable
 from .stream import member_blocks
 from .trust import (
     UnsafeName,
@@ -68,21 +69,10 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
 
     from . import Extraction, ModuleRecord, NativeRecord
+    from .platforms import Platform
     from .reader import Archive
 
-    Platform = tuple[str, str, str]  # (os, machine, libc), as platforms_of_tag spells it
 
-# Machine names as uname, wheel tags and Windows spell them -> one spelling.
-_MACHINE_ALIASES = {
-    "amd64": "x86_64",
-    "x64": "x86_64",
-    "arm64": "aarch64",
-    "i386": "x86",
-    "i486": "x86",
-    "i586": "x86",
-    "i686": "x86",
-    "win32": "x86",
-}
 # Suffixes of files that must keep execute permission: the dynamic loader maps them.
 _NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib")
 _SOURCE_SUFFIXES = (".py", ".pyi", ".pyc")
@@ -136,6 +126,22 @@ class Extractor:
         )
         return found
 
+    def twin_spec(self, fullname: str, record: "ModuleRecord", twin: str) -> "ModuleSpec | None":
+        """The spec of the pure-Python twin of a compiled module that cannot be loaded
+        here, imported from the extracted copy when its package is extracted whole (a
+        zip-unsafe package: the twin reads files beside it, as blib2to3's pygram reads
+        Grammar.txt); None when the twin imports from the archive."""
+        key = self._table["modules"][fullname]
+        if not key.endswith("/") or twin not in self._table["units"][key][0]:
+            return None
+        self._ensure_or_fail("files", key, fullname)
+        location = safe_member_path(self.site(), twin)
+        locations = [os.path.dirname(location)] if record[MODULE_PACKAGE] else None
+        found: ModuleSpec | None = _bootstrap_external.spec_from_file_location(
+            fullname, location, submodule_search_locations=locations
+        )
+        return found
+
     def _extension_spec(self, fullname: str, record: "ModuleRecord", key: str) -> "ModuleSpec":
         member = record[MODULE_SOURCE]
         assert member is not None
@@ -174,6 +180,7 @@ class Extractor:
                     private_tree(app, ("site.done",), self._dirs, fix=True)
                     write_atomic(marker, marshal.dumps(records))
         self._ready.add(key)
+        put_on_path(self.site())
 
     def site(self) -> str:
         """The directory units are extracted into, at their payload paths."""
@@ -292,59 +299,26 @@ def _pycache_trusted(directory: str) -> bool:
         return False
 
 
-def loadable(suffix: str, native: "NativeRecord | None", platform: "Platform") -> bool:
-    """Whether an extension file named ``*suffix`` of a distribution whose native code is
-    described by ``native`` loads on this interpreter, running on ``platform``."""
-    if suffix not in _imp.extension_suffixes():
-        return False
-    if native is None:
-        return True
-    _title, _built_for, platforms, floor = native
-    system, machine, _libc = platform
-    # A linux_x86_64 tag says nothing of the libc: it matches either.
-    ok = not platforms or platform in platforms or (system, machine, "") in platforms
-    if floor is not None and suffix.startswith(".abi3"):
-        ok = ok and sys.version_info[:2] >= floor
-    return ok
+def use_data_prefix(archive: "Archive", table: "Extraction", app_dir: "Callable[[], str]") -> None:
+    """Make the data files the distributions installed beside the environment (jupyter's
+    ``share/jupyter``, man pages) real files under one directory, and make it
+    ``sys.prefix``, where apps look for them as in a virtualenv (whose root is
+    ``sys.prefix``). Only archives that carry such files pay for this, at start: nothing
+    tells when an app first reads ``sys.prefix``."""
+    if PREFIX_UNIT not in table["units"]:
+        return
+    extractor = Extractor(archive, table, app_dir)
+    extractor._ensure_or_fail("data files", PREFIX_UNIT, "sys.prefix")
+    sys.prefix = sys.exec_prefix = os.path.join(extractor.site(), PREFIX_UNIT.rstrip("/"))
 
 
-def detect_platform(
-    system: str = sys.platform, machine: "str | None" = None, suffixes: "Sequence[str]" = ()
-) -> "Platform":
-    """(os, machine, libc) of this interpreter, spelled as wheel platform tags are read."""
-    if machine is None:
-        if sys.platform == "win32":
-            machine = os.environ.get("PROCESSOR_ARCHITECTURE", "")
-        else:
-            machine = os.uname().machine
-    libc = ""
-    if system.startswith("linux"):
-        # The interpreter's own extension suffix names its libc: x86_64-linux-musl.
-        found = suffixes or _imp.extension_suffixes()
-        libc = "musl" if any("musl" in suffix for suffix in found) else "glibc"
-    return ("linux" if system.startswith("linux") else system, normalise_machine(machine), libc)
-
-
-def normalise_machine(name: str) -> str:
-    """``AMD64``, ``x64`` -> ``x86_64``; ``arm64`` -> ``aarch64``; and so on."""
-    return _MACHINE_ALIASES.get(name.lower(), name.lower())
-
-
-def describe_interpreter(platform: "Platform") -> str:
-    """``CPython 3.12 on linux x86_64``: this interpreter, for messages."""
-    implementation = sys.implementation.name
-    name = {"cpython": "CPython", "pypy": "PyPy"}.get(implementation, implementation)
-    system, machine, _libc = platform
-    return f"{name} {sys.version_info[0]}.{sys.version_info[1]} on {system} {machine}"
-
-
-def describe_suffix(suffix: str) -> str:
-    """``.cpython-39-x86_64-linux-gnu.so`` -> ``CPython 3.9 (x86_64-linux-gnu)``."""
-    parts = suffix.strip(".").split(".")[0].split("-")
-    if len(parts) > 1 and parts[0] == "cpython" and parts[1].isdigit():
-        where = f" ({'-'.join(parts[2:])})" if len(parts) > 2 else ""
-        return f"CPython {parts[1][0]}.{parts[1][1:]}{where}"
-    return f"files named *{suffix}"
+def put_on_path(site: str) -> None:
+    """Make the extraction directory an entry of ``sys.path``, last, as an installed
+    package's site directory is: tools map the file paths of extracted modules back to
+    module names through it (mypy, pytest, coverage). The archive's finder stays first,
+    so nothing imports from there that the archive does not list there."""
+    if site not in sys.path:
+        sys.path.append(site)
 
 
 def is_native(member: str) -> bool:

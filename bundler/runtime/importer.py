@@ -206,6 +206,9 @@ class ArchiveImporter(ArchiveLoader):
             twin = self._extractor.fallback(fullname)
             if twin is None:
                 raise
+            copied = self._extractor.twin_spec(fullname, record, twin[0])
+            if copied is not None:
+                return copied  # its package runs from extracted files: so must the twin
             source, bytecode = twin
             self._replaced[fullname] = module_record(
                 source, bytecode, record[MODULE_PACKAGE], SOURCE

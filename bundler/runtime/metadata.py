@@ -6,7 +6,6 @@ Imported only when an app (or a library it uses) asks for distribution metadata.
 
 from importlib.metadata import Distribution
 
-from . import normalise_name
 from .resources import ArchivePath
 
 TYPE_CHECKING = False
@@ -48,3 +47,12 @@ def find_distributions(
     for dirname in dist_dirs:
         if key is None or normalise_name(dirname.partition("-")[0]) == key:
             yield ArchiveDistribution(ArchivePath(archive, dirname))
+
+
+def normalise_name(name: str) -> str:
+    """A distribution name as PEP 503 compares it, with ``_`` as the separator (as in
+    dist-info directory names): runs of ``-``, ``_`` and ``.`` become one ``_``."""
+    name = name.lower().replace("-", "_").replace(".", "_")
+    while "__" in name:
+        name = name.replace("__", "_")
+    return name

@@ -13,4 +13,8 @@ INFO = ArchiveInfo(
     shebang="#!/usr/bin/env python3",
     inherit_path=False,
     compile=True,
+    pythons=((">=3.10", "dep 2.0 requires Python >=3.10"),),
+    python_range=">=3.10",
+    extract=("dep.templates",),
+    zip_safe=("other",),
 )

@@ -81,6 +81,8 @@ def test_index_holds_the_format_version_the_app_and_its_entry() -> None:
         "version": "1.0",
         "entry": ("app.main", "main"),
         "requires_python": ">=3.9",
+        "pythons": ((">=3.10", "dep 2.0 requires Python >=3.10"),),
+        "python_range": ">=3.10",
         "inherit_path": False,
         "hash": "f" * 64,
         "magic": importlib.util.MAGIC_NUMBER,

@@ -41,6 +41,11 @@ def test_manifest_is_json_with_the_facts_of_the_build() -> None:
         "app": {"name": "app", "version": "1.0"},
         "entry": "app.main:main",
         "requires_python": ">=3.9",
+        "python": {
+            "range": ">=3.10",
+            "limits": [{"specifier": ">=3.10", "reason": "dep 2.0 requires Python >=3.10"}],
+        },
+        "settings": {"extract": ["dep.templates"], "zip_safe": ["other"], "prune": False},
         "build": {
             "tool": f"bundler {bundler.__version__}",
             "python": ".".join(map(str, sys.version_info[:3])),

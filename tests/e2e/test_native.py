@@ -200,7 +200,12 @@ def native_wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "native-demo",
         "1.0",
         {
-            "nativedemo/__init__.py": "from ._speedups import add, answer\n",
+            # It reads data/ through the loader: only native code makes it extracted.
+            "nativedemo/__init__.py": (
+                "import importlib.resources\nfrom ._speedups import add, answer\n\n\n"
+                "def words():\n"
+                "    return importlib.resources.files(__name__).joinpath('data/words.txt')\n"
+            ),
             f"nativedemo/_speedups{EXTENSION_SUFFIX}": speedups.read_bytes(),
             "nativedemo/data/words.txt": "alpha\nbeta\n",
             "nativedemo/sub/__init__.py": "",
@@ -447,7 +452,7 @@ def test_build_report_says_what_is_extracted_and_why(
     assert report_lines(result) == [
         *step_lines("nativeapp:main", archive),
         f"{EXTRACTS}datafiles (zip-unsafe: datafiles/__init__.py:7 open() of a path next to "
-        "__file__, and 1 more; <size>)",
+        "__file__, and 2 more; <size>)",
         NATIVE_DEMO_EXTRACTED,
         OPTSPEED_EXTRACTED,
         THEMES_BY_NAME,
@@ -495,7 +500,7 @@ def test_overrides_in_pyproject(
         *step_lines("nativeapp:main", archive),
         NATIVE_DEMO_EXTRACTED,
         OPTSPEED_EXTRACTED,
-        f"{EXTRACTS}plainpkg (extract in [tool.bundle]; <size>)",
+        f"{EXTRACTS}plainpkg (asked for with extract (--extract or [tool.bundle]); <size>)",
         THEMES_BY_NAME,
         wrote_line(archive, 12, 6),
     ]

@@ -39,13 +39,16 @@ def test_extension_directory_is_a_unit_of_its_native_and_data_files(tmp_path: Pa
         tmp_path / "site",
         "nat",
         {
-            "nat/__init__.py": "import nat.core\n",
+            # Reads its data through importlib.resources: not zip-unsafe for shipping it.
+            "nat/__init__.py": "import importlib.resources\nimport nat.core\n",
             f"nat/core{SO}": "c" * 100,
             "nat/helpers.py": "",
             "nat/stubs.pyi": "",
             "nat/README.txt": "r" * 3,
             "nat/data/table.bin": "t" * 10,
             "nat/data/nested/more.bin": "m" * 5,
+            "nat/data/nested/stub.pyi": "s",
+            "nat/examples/tool.py": "p",  # Python below: not a data folder
             "nat/sub/__init__.py": "",
             "nat/sub/values.json": "{}",
             **_wheel("nat"),
@@ -60,11 +63,13 @@ def test_extension_directory_is_a_unit_of_its_native_and_data_files(tmp_path: Pa
                 "nat/README.txt",
                 f"nat/core{SO}",
                 "nat/data/nested/more.bin",
+                "nat/data/nested/stub.pyi",
                 "nat/data/table.bin",
+                "nat/stubs.pyi",
             ),
             needs=(),
             distribution="nat",
-            size=118,
+            size=119,
         )
     }
     assert plan.modules == {"nat.core": "nat"}
@@ -195,8 +200,12 @@ def test_extract_setting_makes_a_subpackage_a_whole_unit(tmp_path: Path) -> None
         "dep/sub/": ExtractUnit("dep/sub/", ("dep/sub/__init__.py", "dep/sub/mod.py"), (), "dep", 0)
     }
     assert plan.modules == {"dep.sub": "dep/sub/", "dep.sub.mod": "dep/sub/"}
-    assert plan.reasons == (ExtractReason("dep.sub", "extract in [tool.bundle]", 0),)
-    assert plan.warnings == ("[tool.bundle] extract names 'absent', which is not bundled; ignored",)
+    assert plan.reasons == (
+        ExtractReason("dep.sub", "asked for with extract (--extract or [tool.bundle])", 0),
+    )
+    assert plan.warnings == (
+        "--extract (or [tool.bundle] extract) names 'absent', which is not bundled; ignored",
+    )
 
 
 def test_extract_setting_naming_a_top_level_module_extracts_its_file(tmp_path: Path) -> None:

@@ -91,7 +91,7 @@ def test_namespace_package_reached_alone_brings_no_files(tmp_path: Path) -> None
     assert planned.payload.distributions == ("app-1.0.dist-info",)
 
 
-def test_top_level_module_is_included_as_its_one_file(tmp_path: Path) -> None:
+def test_a_reached_distribution_goes_in_with_every_file_it_installed(tmp_path: Path) -> None:
     install_distribution(tmp_path / "site", "single", {"single.py": "", "single_extra.py": ""})
     planned = plan_app(tmp_path, "single")
 
@@ -99,6 +99,7 @@ def test_top_level_module_is_included_as_its_one_file(tmp_path: Path) -> None:
         "single-1.0.dist-info/METADATA",
         "single-1.0.dist-info/RECORD",
         "single.py",
+        "single_extra.py",
     ]
     assert planned.module("single") == ("single.py", False, SOURCE, "third-party")
 
@@ -189,8 +190,11 @@ def test_extension_beats_source_and_package_beats_module(tmp_path: Path) -> None
     assert planned.module("dep.ranked") == (f"dep/ranked{SO}", False, EXTENSION, "extension")
 
 
-def test_files_under_non_identifier_directories_are_not_modules(tmp_path: Path) -> None:
-    """Today such files are bundled as data, with no index entry an import could use."""
+def test_every_module_file_finder_would_find_is_indexed_whatever_its_name(
+    tmp_path: Path,
+) -> None:
+    """``importlib.import_module("dep.test-data.helper")`` works in a virtualenv; a name
+    with a dot in a directory or a file stem cannot be imported."""
     install_distribution(
         tmp_path / "site",
         "dep",
@@ -198,18 +202,29 @@ def test_files_under_non_identifier_directories_are_not_modules(tmp_path: Path) 
             "dep/__init__.py": "",
             "dep/test-data/helper.py": "",
             "dep/1st.py": "",
+            "dep/unicode17-0-0.py": "",
             f"dep/ext-dir/fast{SO}": "ELF",
+            "dep/v1.2/mod.py": "",
+            "dep/two.parts.py": "",
         },
     )
     planned = plan_app(tmp_path, "dep")
 
-    assert _members(planned, "dep/") == [
-        "dep/1st.py",
-        "dep/__init__.py",
-        f"dep/ext-dir/fast{SO}",
-        "dep/test-data/helper.py",
+    assert [m.name for m in planned.payload.modules if m.name.startswith("dep")] == [
+        "dep",
+        "dep.1st",
+        "dep.ext-dir",
+        "dep.ext-dir.fast",
+        "dep.test-data",
+        "dep.test-data.helper",
+        "dep.unicode17-0-0",
     ]
-    assert [m.name for m in planned.payload.modules if m.name.startswith("dep")] == ["dep"]
+    assert planned.module("dep.unicode17-0-0") == (
+        "dep/unicode17-0-0.py",
+        False,
+        SOURCE,
+        "third-party",
+    )
 
 
 # -- where modules come from ---------------------------------------------------------------

@@ -76,7 +76,11 @@ def test_unreached_test_directory_climbing_out_stays_in_its_own_package(tmp_path
 
 def test_unreached_module_at_the_top_of_a_package_is_ignored(tmp_path: Path) -> None:
     """numpy/conftest.py must not make all of numpy extracted."""
-    files = {"dep/__init__.py": "", "dep/conftest.py": OPENS_BESIDE, "dep/x.txt": ""}
+    files = {
+        "dep/__init__.py": "import importlib.resources\n",
+        "dep/conftest.py": OPENS_BESIDE,
+        "dep/x.txt": "",
+    }
     assert _unsafe(tmp_path, files) == ([], [])
 
 
@@ -138,7 +142,7 @@ def test_extract_setting_adds_a_package_and_is_never_dynamic(tmp_path: Path) -> 
     files = {"dep/__init__.py": "", "dep/plugins/__init__.py": "", "dep/plugins/x.py": ""}
     overrides = Overrides(extract=("dep.plugins",))
     assert _unsafe(tmp_path, files, overrides=overrides) == (
-        [UnsafePackage("dep.plugins", "extract in [tool.bundle]")],
+        [UnsafePackage("dep.plugins", "asked for with extract (--extract or [tool.bundle])")],
         [],
     )
 
@@ -147,7 +151,7 @@ def test_extract_setting_replaces_the_reason_found(tmp_path: Path) -> None:
     files = {"dep/__init__.py": OPENS_BESIDE, "dep/x.txt": ""}
     overrides = Overrides(extract=("dep",))
     assert _unsafe(tmp_path, files, overrides=overrides) == (
-        [UnsafePackage("dep", "extract in [tool.bundle]")],
+        [UnsafePackage("dep", "asked for with extract (--extract or [tool.bundle])")],
         [],
     )
 
@@ -166,10 +170,11 @@ def test_settings_naming_modules_that_are_not_bundled_are_warned_about(tmp_path:
     files = {"dep/__init__.py": ""}
     overrides = Overrides(extract=("dep", "absent"), zip_safe=("gone.sub",))
     assert _unsafe(tmp_path, files, overrides=overrides) == (
-        [UnsafePackage("dep", "extract in [tool.bundle]")],
+        [UnsafePackage("dep", "asked for with extract (--extract or [tool.bundle])")],
         [
-            "[tool.bundle] extract names 'absent', which is not bundled; ignored",
-            "[tool.bundle] zip-safe names 'gone.sub', which is not bundled; ignored",
+            "--extract (or [tool.bundle] extract) names 'absent', which is not bundled; ignored",
+            "--zip-safe (or [tool.bundle] zip-safe) names 'gone.sub', which is not bundled; "
+            "ignored",
         ],
     )
 
@@ -177,8 +182,8 @@ def test_settings_naming_modules_that_are_not_bundled_are_warned_about(tmp_path:
 def test_warning_names_the_setting_each_name_came_from(tmp_path: Path) -> None:
     overrides = Overrides(extract=("absent",), zip_safe=("absent",))
     assert _unsafe(tmp_path, {"dep/__init__.py": ""}, overrides=overrides)[1] == [
-        "[tool.bundle] extract names 'absent', which is not bundled; ignored",
-        "[tool.bundle] zip-safe names 'absent', which is not bundled; ignored",
+        "--extract (or [tool.bundle] extract) names 'absent', which is not bundled; ignored",
+        "--zip-safe (or [tool.bundle] zip-safe) names 'absent', which is not bundled; ignored",
     ]
 
 
@@ -209,3 +214,75 @@ def test_zip_safe_setting_keeps_a_package_and_its_modules_in_the_zip() -> None:
     assert overrides.keeps_in_zip("pkg") is False
     assert overrides.keeps_in_zip("pkg.subway") is False
     assert overrides.keeps_in_zip("other") is False
+
+
+# -- paths that travel across modules ----------------------------------------------------------
+
+
+def _unsafe_of(tmp_path: Path, imports: str) -> list[tuple[str, str]]:
+    planned = plan_app(tmp_path, imports)
+    modules = {entry.name: entry for entry in planned.payload.modules}
+    found, _warnings = find_unsafe_packages(planned.graph, planned.payload, modules, Overrides())
+    return [(package.name, package.reason) for package in found]
+
+
+def test_path_computed_from_another_packages_file_marks_that_package(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    install_distribution(site, "data-pkg", {"datapkg/__init__.py": "", "datapkg/t.txt": ""})
+    install_distribution(
+        site,
+        "reader",
+        {
+            "reader/__init__.py": (
+                "import os\nimport datapkg\n\n\ndef load():\n"
+                "    path = os.path.join(os.path.dirname(datapkg.__file__), 't.txt')\n"
+                "    return open(path).read()\n"
+            )
+        },
+    )
+    assert _unsafe_of(tmp_path, "reader") == [
+        ("datapkg", "zip-unsafe: reader/__init__.py:7 builds a path from datapkg.__file__")
+    ]
+
+
+def test_path_stored_on_an_object_and_opened_in_another_module(tmp_path: Path) -> None:
+    install_distribution(
+        tmp_path / "site",
+        "store",
+        {
+            "store/__init__.py": "from store import use\n",
+            "store/paths.py": (
+                "import os\n\n\nclass Root:\n    def __init__(self):\n"
+                "        self.root = os.path.dirname(__file__)\n"
+            ),
+            "store/use.py": (
+                "import os\nfrom store.paths import Root\n\n\ndef read(name):\n"
+                "    return open(os.path.join(Root().root, name)).read()\n"
+            ),
+        },
+    )
+    assert _unsafe_of(tmp_path, "store") == [
+        ("store", "zip-unsafe: store/paths.py:6 a path next to __file__ is stored on .root")
+    ]
+
+
+def test_package_path_handed_to_a_helper_that_lists_it(tmp_path: Path) -> None:
+    install_distribution(
+        tmp_path / "site",
+        "plug",
+        {
+            "plug/__init__.py": "from plug import plugins\n",
+            "plug/helpers.py": "import os\n\n\ndef names(path):\n    return os.listdir(path[0])\n",
+            "plug/plugins/__init__.py": (
+                "from plug import helpers\n\nNAMES = helpers.names(__path__)\n"
+            ),
+            "plug/plugins/alpha.py": "",
+        },
+    )
+    assert _unsafe_of(tmp_path, "plug") == [
+        (
+            "plug.plugins",
+            "zip-unsafe: plug/plugins/__init__.py:3 a path next to __file__ is passed to "
+            "plug.helpers.names()",
+        )
+    ]

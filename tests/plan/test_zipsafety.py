@@ -10,8 +10,15 @@ from bundler.plan.zipsafety import scan_file_access
 
 
 def _calls(source: str, package: str | None = "pkg") -> list[tuple[int, str]]:
+    """(line, call) of the accesses by a call; escapes and other packages' files apart."""
     found = scan_file_access(textwrap.dedent(source).encode(), "<test>", package)
-    return [(access.line, access.call) for access in found]
+    return [(access.line, access.call) for access in found if access.call]
+
+
+def _evidence(source: str, package: str | None = "pkg") -> list[tuple[int, str]]:
+    """(line, description) of every access: calls, escapes, other packages' files."""
+    found = scan_file_access(textwrap.dedent(source).encode(), "<test>", package)
+    return [(access.line, access.describe()) for access in found]
 
 
 # -- what needs real files ---------------------------------------------------------------
@@ -72,11 +79,24 @@ def test_paths_flow_through_names_attributes_functions_and_defaults() -> None:
                 return open(os.path.join(self.ROOT, "header.txt")).read()
         """
     assert _calls(source) == [(10, "open"), (18, "os.listdir"), (20, "open")]
+    # Each public name, attribute and return value lets the path leave: other code may
+    # open it where this analysis cannot see.
+    assert _evidence(source) == [
+        (3, "a path next to __file__ is stored in HERE"),
+        (4, "a path next to __file__ is stored in DATA"),
+        (7, "a path next to __file__ is returned by data_dir()"),
+        (10, "open() of a path next to __file__"),
+        (14, "a path next to __file__ is stored in ROOT"),
+        (16, "a path next to __file__ is stored on ._dir"),
+        (18, "os.listdir() of a path next to __file__"),
+        (20, "open() of a path next to __file__"),
+    ]
 
 
 def test_zip_safe_uses_are_not_reported() -> None:
     source = """\
         import importlib.resources, os, pkgutil, logging
+        from pathlib import Path
         HERE = os.path.dirname(__file__)
         log = logging.getLogger(__name__)
         log.debug("loaded from %s", __file__)
@@ -87,13 +107,13 @@ def test_zip_safe_uses_are_not_reported() -> None:
         source = __loader__.get_data(__file__)
         if __file__.endswith(".pyc"):
             pass
-        def where():
-            return HERE  # returned, not opened here
+        _here = os.path.dirname(__file__)  # private, and used by nothing that opens it
+        stem = Path(__file__).stem
 
         def other(path):
             return open(path).read()  # a parameter: not known to be next to the module
         """
-    assert _calls(source) == []
+    assert _evidence(source) == [(3, "a path next to __file__ is stored in HERE")]
 
 
 def test_a_name_in_another_function_is_another_name() -> None:
@@ -101,11 +121,11 @@ def test_a_name_in_another_function_is_another_name() -> None:
         import os
         def one():
             path = os.path.dirname(__file__)
-            return path
+            print(path)
         def two(path):
             return open(path)
         """
-    assert _calls(source) == []
+    assert _evidence(source) == []
 
 
 def test_diagnostics_and_maintainer_scripts_are_ignored() -> None:
@@ -124,13 +144,18 @@ def test_diagnostics_and_maintainer_scripts_are_ignored() -> None:
     assert _calls(source) == []
 
 
-def test_file_of_another_package_is_not_this_packages_business() -> None:
+def test_file_of_another_package_marks_that_package() -> None:
     source = """\
-        import os, other, pkg.sub
-        os.path.isfile(other.__file__)
+        import os, other.mod, pkg.sub
+        os.path.isfile(other.mod.__file__)
         os.path.isfile(pkg.sub.__file__)
         """
-    assert _calls(source, package="pkg") == [(3, "os.path.isfile")]
+    found = scan_file_access(textwrap.dedent(source).encode(), "<test>", "pkg")
+    assert [(a.line, a.call, a.module) for a in found] == [
+        (2, "", "other.mod"),
+        (3, "os.path.isfile", ""),
+    ]
+    assert found[0].describe() == "builds a path from other.mod.__file__"
 
 
 def test_path_naming_a_data_file_is_evidence_wherever_it_is_opened() -> None:
@@ -144,7 +169,11 @@ def test_path_naming_a_data_file_is_evidence_wherever_it_is_opened() -> None:
             return os.path.join(os.path.dirname(__file__), "helpers")
         """
     found = scan_file_access(textwrap.dedent(source).encode(), "<test>", "pkg", {"template.txt"})
-    assert [(a.line, a.call, a.data_file) for a in found] == [(4, "", "template.txt")]
+    assert [(a.line, a.call, a.data_file, a.escapes) for a in found] == [
+        (4, "", "template.txt", ""),
+        (5, "", "", "stored in stylesheet_dirs"),
+        (7, "", "", "returned by helper_module()"),
+    ]
     assert found[0].describe() == "builds the path of 'template.txt' next to __file__"
 
 
@@ -176,7 +205,8 @@ def test_climbing_out_of_the_module_directory_is_flagged() -> None:
     dots = scan_file_access(
         b"import os\nopen(os.path.join(os.path.dirname(__file__), '..', 'x'))\n"
     )
-    assert [a.climbs for a in (*beside, *above, *parent, *dots)] == [False, True, True, True]
+    assert [a.climbs for a in (*beside, *above, *parent, *dots)] == [False, True, True, True, True]
+    assert above[0].describe() == "a path next to __file__ is stored in ROOT"
 
 
 def test_unparsable_or_unrelated_modules_cost_nothing() -> None:
@@ -191,3 +221,15 @@ def test_description_for_the_report() -> None:
         b"import pkg_resources\npkg_resources.resource_filename(__name__, 'x')\n"
     )
     assert resource.describe() == "pkg_resources.resource_filename() needs real files"
+
+
+def test_a_branch_that_raises_is_an_error_report() -> None:
+    source = """\
+        import os, sys
+        if not os.environ.get("OK"):
+            path = sys.modules["pkg"].__path__
+            raise ImportError(f"broken install in {path}")
+        else:
+            HERE = os.path.dirname(__file__)
+        """
+    assert _evidence(source) == [(6, "a path next to __file__ is stored in HERE")]

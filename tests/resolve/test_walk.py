@@ -127,3 +127,44 @@ def test_plugins_of_bundled_code_come_from_any_installed_distribution(tmp_path: 
     graph = resolve_imports(EntryPoint("host", "main"), env, tmp_path)
     assert {"helper_plugin", "helper_dep"} <= set(graph.modules)
     assert "unrelated_mod" not in graph.modules
+
+
+def test_required_modules_are_those_every_run_imports(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path,
+        {
+            "req/__init__.py": (
+                "from req import always\ntry:\n    from req import speedup\nexcept ImportError:\n"
+                "    speedup = None\nif False:\n    import req.maybe\n"
+            ),
+            "req/always.py": "import req.deep\n",
+            "req/deep.py": "",
+            "req/speedup.py": "import req.fromspeedup\n",
+            "req/fromspeedup.py": "",
+            "req/maybe.py": "",
+        },
+    )
+    env = inspect_environment(sys.executable, [root])
+    graph = resolve_imports(EntryPoint("req", None), env, root)
+    assert {"req", "req.always", "req.deep"} <= graph.modules.keys()
+    assert sorted(n for n in graph.required if n.startswith("req")) == [
+        "req",
+        "req.always",
+        "req.deep",
+    ]
+    assert {"req.speedup", "req.fromspeedup", "req.maybe"} <= graph.modules.keys()
+
+
+def test_plain_script_is_walked_from_its_imports(tmp_path: Path) -> None:
+    root = write_project(
+        tmp_path / "site",
+        {"tool/__init__.py": "", "tool/core.py": "", "bin/tool-report": "import tool.core\n"},
+    )
+    env = inspect_environment(sys.executable, [root])
+    entry = EntryPoint("tool-report (script)", None, root / "bin" / "tool-report")
+    graph = resolve_imports(entry, env, root)
+    assert {"tool", "tool.core"} <= graph.required
+    broken = root / "bin" / "broken"
+    broken.write_text("def (:\n")
+    with pytest.raises(Exception, match=r"syntax error in .*broken:1"):
+        resolve_imports(EntryPoint("broken (script)", None, broken), env, root)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from bundler.runtime.bootstrap import version_matches
+from bundler.runtime import BootError
+from bundler.runtime.bootstrap import check_python, version_matches
 
 
 @pytest.mark.parametrize(
@@ -31,3 +34,38 @@ def test_requires_python_evaluation(
     specifier: str, version: tuple[int, int, int], expected: bool
 ) -> None:
     assert version_matches(specifier, version) is expected
+
+
+def _index(**fields: object) -> dict[str, object]:
+    return {
+        "name": "app",
+        "requires_python": None,
+        "pythons": (),
+        "python_range": "any Python 3.9+",
+        **fields,
+    }
+
+
+def test_check_python_passes_inside_every_limit() -> None:
+    running = ".".join(map(str, sys.version_info[:2]))
+    check_python(_index(pythons=((f"=={running}.*", "built here"),)))  # type: ignore[arg-type]
+
+
+def test_check_python_names_the_first_limit_it_breaks() -> None:
+    running = ".".join(map(str, sys.version_info[:3]))
+    index = _index(
+        pythons=((">=3.0", "anything goes"), ("<3.0", "dep 1.0 requires Python <3.0")),
+        python_range="<3.0",
+    )
+    with pytest.raises(BootError) as raised:
+        check_python(index)  # type: ignore[arg-type]
+    assert str(raised.value) == (
+        f"app cannot run on Python {running} ({sys.executable}): dep 1.0 requires Python "
+        "<3.0; it runs on Python <3.0"
+    )
+
+
+def test_requires_python_of_the_app_is_checked_first() -> None:
+    index = _index(requires_python="<3.0", pythons=(("<3.0", "other reason"),))
+    with pytest.raises(BootError, match=r"^app requires Python <3.0, but this is Python"):
+        check_python(index)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bundler.runtime import cache, extract, trust
-from bundler.runtime.extract import describe_interpreter, detect_platform
+from bundler.runtime.platforms import describe_interpreter, detect_platform
 
 # -- extraction -------------------------------------------------------------------------
 
@@ -313,3 +313,61 @@ def test_full_disk_names_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert str(raised.value) == (
         f"cannot extract the native code of pkg._ext: No space left on device ({path})"
     )
+
+
+# -- what extracted files look like to the app ------------------------------------------
+
+
+def test_first_extraction_puts_the_site_on_sys_path_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    members = {"pkg/data.txt": b"x"}
+    extractor = _make({"units": {"pkg/": (tuple(members), (), None)}}, FakeArchive(members))
+    extractor.ensure("pkg/")
+    extractor.ensure("pkg/")
+    assert sys.path.count(extractor.site()) == 1
+    assert sys.path[-1] == extractor.site()
+
+
+def test_data_files_beside_the_environment_become_sys_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "prefix", sys.prefix)
+    monkeypatch.setattr(sys, "exec_prefix", sys.exec_prefix)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    members = {".prefix/share/tool/motd.txt": b"hello\n"}
+    table = {"units": {".prefix/": (tuple(members), (), None)}, "modules": {}}
+    extractor = _make(table, FakeArchive(members))
+    full = {"fallbacks": {}, "native": {}, **table}
+    app_dir = extractor._app_dir
+    extract.use_data_prefix(FakeArchive(members), full, app_dir)  # type: ignore[arg-type]
+    assert sys.prefix == sys.exec_prefix == os.path.join(extractor.site(), ".prefix")
+    assert Path(sys.prefix, "share/tool/motd.txt").read_bytes() == b"hello\n"
+
+
+def test_without_data_files_sys_prefix_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "prefix", sys.prefix)
+    before = sys.prefix
+    table = {"units": {}, "modules": {}, "fallbacks": {}, "native": {}}
+    extract.use_data_prefix(FakeArchive({}), table, lambda: "/nonexistent")  # type: ignore[arg-type]
+    assert sys.prefix == before
+
+
+def test_twin_of_a_module_in_a_whole_unit_is_imported_from_the_copy() -> None:
+    """black's blib2to3.pygram on a Python its compiled module was not built for."""
+    members = {
+        "blib/pygram.cpython-311-x86_64-linux-gnu.so": b"ELF",
+        "blib/pygram.py": b"GRAMMAR = 'beside'\n",
+        "blib/Grammar.txt": b"grammar",
+    }
+    table = {
+        "units": {"blib/": (tuple(members), (), None), "nat": (("nat/x.so",), (), None)},
+        "modules": {"blib.pygram": "blib/", "nat.x": "nat"},
+    }
+    extractor = _make(table, FakeArchive(members))
+    record = ("blib/pygram.cpython-311-x86_64-linux-gnu.so", None, False, extract.EXTENSION)
+    spec = extractor.twin_spec("blib.pygram", record, "blib/pygram.py")
+    assert spec is not None
+    assert spec.origin == os.path.join(extractor.site(), "blib", "pygram.py")
+    assert Path(extractor.site(), "blib", "Grammar.txt").read_bytes() == b"grammar"
+    # A twin outside a whole unit imports from the archive, as before.
+    assert extractor.twin_spec("nat.x", ("nat/x.so", None, False, 2), "nat/x.py") is None

@@ -37,13 +37,13 @@ from bundler.runtime import (
     load_pyc,
     module_record,
     native_record,
-    normalise_name,
     pyc_bytes,
     read_cached_pyc,
     read_trusted,
     unit_record,
 )
 from bundler.runtime.cache import BytecodeStore, UserCache
+from bundler.runtime.metadata import normalise_name
 from tests.runtime.conftest import FOREIGN_MAGIC, BuiltArchive
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "bundler" / "runtime"

@@ -1,0 +1,421 @@
+"""Correct by default: apps whose code reaches their files by path, imports modules by any
+name or through strings, ships plain scripts or data files beside the environment, run
+from the archive exactly as from a virtualenv with the same wheels.
+
+Every distribution here is a hermetic wheel written by the test; each archive is built
+with ``--with`` from them, offline, and run by an interpreter that has none of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import (
+    Runner,
+    assert_app_error,
+    assert_user_error,
+    leftovers,
+    report_lines,
+    run_bundle,
+    venv_with,
+    write_project,
+)
+from tests.helpers.pythons import find_python
+from tests.helpers.wheels import write_wheel
+
+# A framework that takes an app's root from the app module's name, in its own code, as
+# Flask does (Flask(__name__) -> get_root_path), and opens templates under it later.
+MINIFW = """\
+import os
+import sys
+
+
+def root_path(import_name):
+    module = sys.modules[import_name]
+    return os.path.dirname(os.path.abspath(module.__file__))
+
+
+class App:
+    def __init__(self, import_name):
+        self.root = root_path(import_name)
+
+    def render(self, name, **values):
+        with open(os.path.join(self.root, "templates", name), encoding="utf-8") as stream:
+            return stream.read().format(**values)
+
+    def static_files(self):
+        return sorted(os.listdir(os.path.join(self.root, "static")))
+"""
+
+# One package, each way a path from __file__ travels across modules.
+CROSSMOD = {
+    "crossmod/__init__.py": "",
+    # A path computed in one module, returned, stored on an object, opened much later.
+    "crossmod/paths.py": (
+        "import os\n\n\ndef data_dir():\n"
+        "    return os.path.join(os.path.dirname(__file__), 'data')\n"
+    ),
+    "crossmod/store.py": (
+        "import os\nfrom crossmod import paths\n\n\nclass Store:\n"
+        "    def __init__(self):\n        self.root = paths.data_dir()\n\n"
+        "    def read(self, name):\n"
+        "        with open(os.path.join(self.root, name), encoding='utf-8') as stream:\n"
+        "            return stream.read().strip()\n"
+    ),
+    "crossmod/data/greeting.txt": "hello from a data folder\n",
+    # os.listdir of a __path__ entry, in a helper of another module.
+    "crossmod/helpers.py": (
+        "import os\n\n\ndef list_modules(path):\n"
+        "    return sorted(n[:-3] for n in os.listdir(path[0]) if n.endswith('.py'))\n"
+    ),
+    "crossmod/plugins/__init__.py": (
+        "from crossmod import helpers\n\nNAMES = helpers.list_modules(__path__)\n"
+    ),
+    "crossmod/plugins/alpha.py": "",
+    "crossmod/plugins/beta.py": "",
+    # A module whose name is not an identifier, loaded with import_module (rich does).
+    "crossmod/gen/__init__.py": "",
+    "crossmod/gen/unicode17-0-0.py": "WIDTH = 2\n",
+    "crossmod/cli.py": """\
+import importlib
+import os
+
+import otherpkg
+from crossmod import plugins, store
+
+
+def main():
+    # A path built from another package's __file__.
+    table = os.path.join(os.path.dirname(otherpkg.__file__), "table.txt")
+    with open(table, encoding="utf-8") as stream:
+        print("table:", stream.read().strip())
+    print("store:", store.Store().read("greeting.txt"))
+    print("plugins:", plugins.NAMES)
+    version = "17-0-0"
+    print("width:", importlib.import_module(f"crossmod.gen.unicode{version}").WIDTH)
+    # A declared dependency imported only through a computed string.
+    impl = importlib.import_module(".".join(["dotdep", "impl"]))
+    print("dotdep:", impl.VALUE)
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hermetic distributions of this module's apps."""
+    house = tmp_path_factory.mktemp("correctness-wheels")
+    write_wheel(house, "minifw", "1.0", {"minifw/__init__.py": MINIFW})
+    write_wheel(
+        house,
+        "siteapp",
+        "1.0",
+        {
+            "siteapp/__init__.py": "from minifw import App\n\napp = App(__name__)\n",
+            "siteapp/cli.py": (
+                "from siteapp import app\n\n\ndef main():\n"
+                "    print(app.render('index.html', title='Home'))\n"
+                "    print(app.static_files())\n"
+            ),
+            "siteapp/templates/index.html": "<h1>{title}</h1>\n",
+            "siteapp/static/style.css": "h1 { color: red }\n",
+            "siteapp/static/app.js": "console.log(1)\n",
+        },
+        requires=["minifw"],
+        entry_points={"console_scripts": {"siteapp": "siteapp.cli:main"}},
+    )
+    write_wheel(
+        house,
+        "crossmod",
+        "1.0",
+        CROSSMOD,
+        requires=["otherpkg", "dotdep"],
+        entry_points={"console_scripts": {"crossmod": "crossmod.cli:main"}},
+    )
+    write_wheel(
+        house, "otherpkg", "1.0", {"otherpkg/__init__.py": "", "otherpkg/table.txt": "3 rows\n"}
+    )
+    write_wheel(
+        house, "dotdep", "1.0", {"dotdep/__init__.py": "", "dotdep/impl.py": "VALUE = 42\n"}
+    )
+    write_wheel(
+        house,
+        "shipper",
+        "1.0",
+        {
+            "shipper/__init__.py": "NAME = 'shipper'\n",
+            "shipper-1.0.data/scripts/shipper-report": (
+                "#!python\nimport os\nimport sys\n\nimport shipper\n\n"
+                "print('script', shipper.NAME, __name__)\n"
+                "print(open(os.path.join(sys.prefix, 'share', 'shipper', 'motd.txt')).read())\n"
+                "print(sorted(os.listdir(os.path.join(sys.prefix, 'share', 'shipper'))))\n"
+            ),
+            "shipper-1.0.data/scripts/shipper-sh": "#!/bin/sh\necho shell\n",
+            "shipper-1.0.data/data/share/shipper/motd.txt": "message of the day\n",
+            "shipper-1.0.data/data/share/shipper/theme/dark.css": "body {}\n",
+        },
+    )
+    write_wheel(
+        house,
+        "markered",
+        "1.0",
+        {"markered/__init__.py": "def main():\n    print('ran')\n"},
+        requires=['backport; python_version < "3.11"'],
+        entry_points={"console_scripts": {"markered": "markered:main"}},
+    )
+    write_wheel(house, "backport", "1.0", {"backport.py": ""})
+    return house
+
+
+def _build(wheels: Path, tmp_path: Path, requirement: str, *args: str) -> tuple[Path, str]:
+    archive = tmp_path / f"{requirement}.pyz"
+    result = run_bundle(
+        "build",
+        "--with",
+        requirement,
+        *args,
+        "-o",
+        archive,
+        "--no-index",
+        "--find-links",
+        wheels,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    return archive, result.stderr
+
+
+def _in_venv(wheels: Path, tmp_path: Path, requirement: str, script: str) -> str:
+    """What ``script`` of ``requirement`` prints from a virtualenv of the same wheels."""
+    python = venv_with(tmp_path / "venv", wheels, requirement)
+    result = subprocess.run(
+        [str(python), str(python.parent / script)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("app", ["siteapp", "crossmod"])
+def test_paths_from_file_work_wherever_they_flow(
+    app: str, wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    archive, _report = _build(wheels, tmp_path, app, "-c", app)
+    expected = _in_venv(wheels, tmp_path, app, app)
+    result = run_app(archive)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == expected
+
+
+def test_framework_root_path_sample_prints_template_and_static_files(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    archive, report = _build(wheels, tmp_path, "siteapp", "-c", "siteapp")
+    assert run_app(archive).stdout == "<h1>Home</h1>\n\n['app.js', 'style.css']\n"
+    assert (
+        "bundle: extracts at first import: siteapp (zip-unsafe: ships static/, templates/, "
+        "which its code reads through no resource API (a path from __file__ may reach them); "
+        "<size>)"
+    ) in report_lines(subprocess.CompletedProcess([], 0, "", report))
+
+
+def test_crossmod_reports_why_each_package_is_extracted(wheels: Path, tmp_path: Path) -> None:
+    _archive, report = _build(wheels, tmp_path, "crossmod", "-c", "crossmod")
+    lines = report_lines(subprocess.CompletedProcess([], 0, "", report))
+    assert [line for line in lines if "extracts" in line] == [
+        "bundle: extracts at first import: crossmod (zip-unsafe: crossmod/paths.py:5 builds "
+        "the path of 'data' next to __file__; <size>)",
+        "bundle: extracts at first import: otherpkg (zip-unsafe: crossmod/cli.py:11 builds a "
+        "path from otherpkg.__file__; <size>)",
+    ]
+
+
+def test_plain_script_runs_as_main_and_data_files_are_under_sys_prefix(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    archive, report = _build(wheels, tmp_path, "shipper", "-c", "shipper-report")
+    expected = _in_venv(wheels, tmp_path, "shipper", "shipper-report")
+    assert expected == ("script shipper __main__\nmessage of the day\n\n['motd.txt', 'theme']\n")
+    result = run_app(archive)
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    assert (
+        "bundle: extracts at start: share/shipper (data files beside the environment, under "
+        "sys.prefix: 2 files; <size>)"
+    ) in report_lines(subprocess.CompletedProcess([], 0, "", report))
+
+
+def test_shell_script_is_refused_with_one_line(wheels: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "sh.pyz"
+    result = run_bundle(
+        "build",
+        "--with",
+        "shipper",
+        "-c",
+        "shipper-sh",
+        "-o",
+        archive,
+        "--no-index",
+        "--find-links",
+        wheels,
+        cwd=tmp_path,
+    )
+    assert_user_error(
+        result,
+        "the script 'shipper-sh' of shipper is not a Python script (#!/bin/sh); an archive "
+        "runs Python only: pass -e MODULE:FUNC",
+        status=2,
+    )
+    assert leftovers(tmp_path) == []
+
+
+def test_every_installed_distribution_goes_in_unless_pruned(wheels: Path, tmp_path: Path) -> None:
+    full, verbose = _build(wheels, tmp_path, "crossmod", "-c", "crossmod", "-v")
+    assert "bundle: included whole, though no import reaches them: dotdep 1.0" in verbose
+    with zipfile.ZipFile(full) as outer:
+        manifest = json.loads(outer.read(".bundle/manifest.json"))
+    assert "dotdep-1.0.dist-info" in manifest["distributions"]
+    assert manifest["settings"] == {"extract": [], "zip_safe": [], "prune": False}
+    pruned_dir = tmp_path / "pruned"
+    pruned_dir.mkdir()
+    pruned, report = _build(wheels, pruned_dir, "crossmod", "-c", "crossmod", "--prune")
+    assert "bundle: pruned (--prune: nothing imports them): dotdep 1.0" in report.splitlines()
+    with zipfile.ZipFile(pruned) as outer:
+        manifest = json.loads(outer.read(".bundle/manifest.json"))
+    assert "dotdep-1.0.dist-info" not in manifest["distributions"]
+    assert manifest["settings"]["prune"] is True
+
+
+def test_python_range_is_printed_recorded_and_checked(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    archive, report = _build(wheels, tmp_path, "markered", "-c", "markered")
+    reason = (
+        'markered 1.0 needs backport where python_version < "3.11", which was not installed: '
+        "the build resolved the dependencies for Python 3.11"
+    )
+    assert f"bundle: runs on Python >=3.11: {reason}" in report.splitlines()
+    with zipfile.ZipFile(archive) as outer:
+        manifest = json.loads(outer.read(".bundle/manifest.json"))
+    assert manifest["python"] == {
+        "range": ">=3.11",
+        "limits": [{"specifier": ">=3.11", "reason": reason}],
+    }
+    assert run_app(archive).stdout == "ran\n"
+    older = find_python("3.10")
+    if older is None:
+        pytest.skip("no Python 3.10 on this machine")
+    result = run_app(archive, python=older)
+    running = subprocess.run(
+        [str(older), "-c", "import platform; print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert_app_error(
+        result,
+        archive,
+        f"markered cannot run on Python {running} ({older}): {reason}; it runs on Python >=3.11",
+    )
+
+
+def test_extract_and_zip_safe_naming_nothing_bundled_are_warnings(
+    wheels: Path, tmp_path: Path
+) -> None:
+    _archive, report = _build(
+        wheels,
+        tmp_path,
+        "siteapp",
+        "-c",
+        "siteapp",
+        "--extract",
+        "nosuch",
+        "--zip-safe",
+        "gone.sub",
+    )
+    warnings = [line for line in report.splitlines() if line.startswith("bundle: warning:")]
+    assert warnings == [
+        "bundle: warning: --extract (or [tool.bundle] extract) names 'nosuch', which is not "
+        "bundled; ignored",
+        "bundle: warning: --zip-safe (or [tool.bundle] zip-safe) names 'gone.sub', which is "
+        "not bundled; ignored",
+    ]
+
+
+def test_extract_and_zip_safe_of_one_package_is_an_error(wheels: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "both.pyz"
+    result = run_bundle(
+        "build",
+        "--with",
+        "siteapp",
+        "-c",
+        "siteapp",
+        "-o",
+        archive,
+        "--extract",
+        "siteapp",
+        "--zip-safe",
+        "siteapp",
+        "--no-index",
+        "--find-links",
+        wheels,
+        cwd=tmp_path,
+    )
+    assert_user_error(
+        result,
+        "'siteapp' is named by both extract and zip-safe (--extract, --zip-safe or "
+        "[tool.bundle]): keep one of them",
+        status=2,
+    )
+    assert leftovers(tmp_path) == []
+
+
+def test_zip_safe_and_extract_on_the_command_line_are_recorded(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    archive, _report = _build(
+        wheels,
+        tmp_path,
+        "crossmod",
+        "-c",
+        "crossmod",
+        "--extract",
+        "dotdep",
+        "--zip-safe",
+        "otherpkg",
+    )
+    with zipfile.ZipFile(archive) as outer:
+        manifest = json.loads(outer.read(".bundle/manifest.json"))
+    assert manifest["settings"] == {"extract": ["dotdep"], "zip_safe": ["otherpkg"], "prune": False}
+    assert [entry["package"] for entry in manifest["extract"]] == ["crossmod", "dotdep"]
+    # The user said otherpkg is zip-safe; it is not: the app fails as it was told to.
+    result = run_app(archive)
+    assert result.returncode == 1 and "NotADirectoryError" in result.stderr
+
+
+def test_dangling_and_looping_symlinks_with_no_install_are_one_line_each(
+    tmp_path: Path, run_app: Runner
+) -> None:
+    project = write_project(
+        tmp_path / "proj",
+        {
+            "pyproject.toml": '[project]\nname = "linky"\nversion = "1.0"\n'
+            '[project.scripts]\nlinky = "linky.cli:main"\n',
+            "linky/__init__.py": "",
+            "linky/cli.py": "def main():\n    print('linked')\n",
+        },
+    )
+    os.symlink("nowhere", project / "linky" / "dangling.txt")
+    os.symlink(".", project / "linky" / "loop")
+    archive = tmp_path / "linky.pyz"
+    result = run_bundle("build", project, "-o", archive, "--no-install")
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in report_lines(result) if line.startswith("bundle: warning:")]
+    assert warnings == [
+        f"bundle: warning: skipped {project}/linky/loop: a symlink that loops",
+        f"bundle: warning: skipped {project}/linky/dangling.txt: a symlink to nothing",
+    ]
+    assert run_app(archive).stdout == "linked\n"
