@@ -326,13 +326,17 @@ def test_pruned_distributions_are_listed_and_payload_warnings_shown() -> None:
         unreached=("plugin 3.0",),
         warnings=("skipped /p/demo/loop: a symlink that loops",),
     )
-    lines = list(build_report(replace(result, payload=payload), verbose=False, seconds=1.23, sha256=SHA))
+    lines = list(
+        build_report(replace(result, payload=payload), verbose=False, seconds=1.23, sha256=SHA)
+    )
     assert lines == [
         "warning: skipped /p/demo/loop: a symlink that loops",
         "pruned (--prune: nothing imports them): dotdep 1.0, extra 2.1",
         SUMMARY,
     ]
-    verbose = list(build_report(replace(result, payload=payload), verbose=True, seconds=1.23, sha256=SHA))
+    verbose = list(
+        build_report(replace(result, payload=payload), verbose=True, seconds=1.23, sha256=SHA)
+    )
     assert "included whole, though no import reaches them: plugin 3.0" in verbose
 
 
