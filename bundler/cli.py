@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return int(args.handler(args))
     except BundleError as exc:
@@ -39,9 +41,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  | {line}", file=sys.stderr)
         print(f"bundle: error: {exc}", file=sys.stderr)
         return 1
+    except Terminated:
+        print("bundle: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("bundle: interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every ``finally`` runs: the tools the build
+    started are stopped and its temporary files removed."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -123,6 +139,18 @@ def _add_install_arguments(sub: argparse.ArgumentParser) -> None:
             metavar="FILE",
             help=f"{help_text} (repeatable)",
         )
+    group.add_argument(
+        "--extra",
+        dest="extras",
+        **_REPEATED,  # type: ignore[arg-type]
+        metavar="NAME",
+        help="also install the project's extra NAME, as pip install 'proj[NAME]' (repeatable)",
+    )
+    group.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="bundle what links in the project point to outside it (refused by default)",
+    )
     _switch(
         group,
         "--no-install",

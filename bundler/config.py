@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bundler.errors import ConfigError, ProjectError
+from bundler.timeouts import DEFAULT_TIMEOUT, tool_timeout
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 DEFAULT_SHEBANG = "#!/usr/bin/env python3"
+# What makes a directory a project (PEP 517, and the setuptools fallback pip and build use).
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 
 # Every key [tool.bundle] accepts, with the Python type its value must have.
 _TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -50,6 +53,8 @@ _TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "build-isolation": bool,
     "extract": list,
     "zip-safe": list,
+    "extras": list,
+    "timeout": (int, float),
 }
 
 _ENTRY_RE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
@@ -93,6 +98,8 @@ class Overrides:
     no_index: bool | None = None
     build_isolation: bool | None = None
     use_cache: bool = True
+    extras: tuple[str, ...] = ()
+    follow_symlinks: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,12 @@ class Config:
     # must not extract: module names, from [tool.bundle] extract / zip-safe.
     extract: tuple[str, ...] = ()
     zip_safe: tuple[str, ...] = ()
+    # The project's extras to install (--extra, [tool.bundle] extras).
+    extras: tuple[str, ...] = ()
+    # Seconds one run of pip or of the build backend may take; None: no limit.
+    timeout: float | None = DEFAULT_TIMEOUT
+    # Links in the project that point outside it are bundled (--follow-symlinks), not refused.
+    follow_symlinks: bool = False
 
     @property
     def source_root(self) -> Path:
@@ -151,13 +164,13 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
     """Read ``project_dir/pyproject.toml`` and apply ``overrides`` on top of it.
 
     With no ``project_dir`` the current directory is the project if it holds a
-    ``pyproject.toml``; if not, and the command line names distributions to install
-    (``--with``, ``-r``) or turns installing off, the build bundles installed distributions
-    without a project.
+    ``pyproject.toml`` (or a legacy ``setup.py``/``setup.cfg``); if not, and the command
+    line names distributions to install (``--with``, ``-r``) or turns installing off, the
+    build bundles installed distributions without a project.
     """
     if project_dir is None:
         here = Path.cwd()
-        if not (here / "pyproject.toml").is_file() and _needs_no_project(overrides):
+        if not _is_project(here) and _needs_no_project(overrides):
             return _merge(here.resolve(), None, {}, overrides, None)
         project_dir = Path(".")
     if not project_dir.exists():
@@ -166,6 +179,9 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
         raise ProjectError(f"project path {project_dir} is not a directory")
     pyproject = project_dir / "pyproject.toml"
     if not pyproject.is_file():
+        if _is_project(project_dir):  # setup.py or setup.cfg: the backend knows the rest
+            legacy = next(p for p in map(project_dir.joinpath, _PROJECT_FILES) if p.is_file())
+            return _merge(project_dir.resolve(), None, {}, overrides, legacy)
         raise ProjectError(
             f"no pyproject.toml in {project_dir}: run bundle from a project directory, "
             "pass the project's path, or name distributions to bundle with --with"
@@ -174,6 +190,10 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
     project = _read_project_table(data, pyproject)
     tool = _read_tool_table(data, pyproject)
     return _merge(project_dir.resolve(), project, tool, overrides, pyproject)
+
+
+def _is_project(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in _PROJECT_FILES)
 
 
 def _needs_no_project(cli: Overrides) -> bool:
@@ -247,11 +267,6 @@ def _merge(
     path: Path | None,
 ) -> Config:
     install = _install_options(project_dir, tool, cli)
-    if project is None and path is not None and install is None:
-        raise ConfigError(
-            f"{path} has no [project] table: add one with at least name and version "
-            "(without --no-install, the build backend supplies the metadata)"
-        )
     output = cli.output
     if output is None and "output" in tool:
         output = project_dir / str(tool["output"])
@@ -281,6 +296,9 @@ def _merge(
         has_project=path is not None,
         extract=tuple(tool.get("extract", ())),
         zip_safe=tuple(tool.get("zip-safe", ())),
+        extras=tuple(tool.get("extras", ())) + cli.extras,
+        timeout=tool_timeout(tool.get("timeout"), path),
+        follow_symlinks=cli.follow_symlinks,  # never from a project's own configuration
     )
 
 
@@ -289,7 +307,9 @@ def _install_options(
 ) -> InstallOptions | None:
     """Lists from [tool.bundle] (paths relative to the project) come first, then the CLI's."""
     cwd = Path.cwd()
-    requirements = tuple(tool.get("with", ())) + cli.requirements
+    # A configured path ("./libs/core", ".[cli]") is the project's, wherever bundle runs.
+    configured = [str(project_dir / r) if r.startswith(".") else r for r in tool.get("with", ())]
+    requirements = tuple(configured) + cli.requirements
     requirement_files = tuple(project_dir / p for p in tool.get("requirements", ())) + tuple(
         cwd / p for p in cli.requirement_files
     )

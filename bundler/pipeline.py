@@ -15,7 +15,6 @@ from bundler.environment import (
     Distribution,
     Environment,
     Interpreter,
-    environment_for,
     query_interpreter,
     staged_environment,
 )
@@ -23,8 +22,10 @@ from bundler.errors import ResolveError
 from bundler.plan.extraction import ExtractionPlan, plan_extraction
 from bundler.plan.payload import Payload, plan_payload
 from bundler.plan.unsafe import Overrides
+from bundler.project import ProjectTree, scan_project
 from bundler.resolve import Graph, resolve_imports
-from bundler.staging import Staging, stage
+from bundler.scope import Undeclared, undeclared_distributions
+from bundler.staging import Staging, stage, unstaged_environment
 
 __all__ = ["BuildResult", "build"]
 
@@ -40,6 +41,8 @@ class BuildResult:
     archive: ArchiveResult
     staging: Staging | None = None  # None with --no-install
     extraction: ExtractionPlan = dataclasses.field(default_factory=ExtractionPlan)
+    # With --no-install: bundled distributions the project does not declare, and why.
+    undeclared: tuple[Undeclared, ...] = ()
 
 
 def build(
@@ -56,9 +59,10 @@ def build(
     """
     check_output_path(config.output)
     check_entry_point(config)
+    tree = _project_tree(config)
     progress(f"inspecting {config.python or 'the current interpreter'}")
     interpreter = query_interpreter(config.python)
-    with _environment(config, interpreter, progress, status, verbose) as (env, staging):
+    with _environment(config, interpreter, tree, progress, status, verbose) as (env, staging):
         entry = choose_entry_point(config, env)
         progress(f"resolving imports from {entry}")
         graph = resolve_imports(
@@ -70,6 +74,9 @@ def build(
             raise ResolveError(
                 f"{required[0].describe()}{more}; install it, --exclude it, or drop --strict"
             )
+        undeclared = undeclared_distributions(graph, env)
+        for item in undeclared:
+            status(f"warning: {item.describe()}")
         app = _app_metadata(config, env, graph)
         payload = plan_payload(graph, env, app)
         overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
@@ -86,24 +93,40 @@ def build(
             compile=config.compile,
         )
         archive = write_archive(payload, info, config.output, extraction)
-    return BuildResult(entry, env, graph, payload, archive, staging, extraction)
+    return BuildResult(entry, env, graph, payload, archive, staging, extraction, undeclared)
+
+
+def _project_tree(config: Config) -> ProjectTree | None:
+    """The project's files, checked before anything reads them (links leaving the project,
+    dangling or looping are refused), in both modes."""
+    if not config.has_project:
+        return None
+    return scan_project(
+        config.project_dir, ignore=[config.output], follow_symlinks=config.follow_symlinks
+    )
 
 
 @contextlib.contextmanager
 def _environment(
     config: Config,
     interpreter: Interpreter,
+    tree: ProjectTree | None,
     progress: Callable[[str], None],
     status: Callable[[str], None],
     verbose: bool,
 ) -> Iterator[tuple[Environment, Staging | None]]:
-    """The staging directory (default), or with --no-install the interpreter's environment."""
+    """The staging directories (default), or with --no-install the interpreter's
+    environment."""
     if config.install is None:
-        extra = [config.source_root] if config.has_project else []
-        yield environment_for(interpreter, extra), None
+        with unstaged_environment(
+            config, interpreter, tree, verbose=verbose, progress=progress, status=status
+        ) as env:
+            yield env, None
         return
-    with stage(config, interpreter, verbose=verbose, progress=progress, status=status) as staging:
-        yield staged_environment(interpreter, staging.site_dir, staging.project), staging
+    with stage(
+        config, interpreter, tree=tree, verbose=verbose, progress=progress, status=status
+    ) as staging:
+        yield staged_environment(interpreter, staging.site_dirs, staging.project), staging
 
 
 def _app_metadata(config: Config, env: Environment, graph: Graph) -> ProjectMetadata:
@@ -126,8 +149,24 @@ def _app_metadata(config: Config, env: Environment, graph: Graph) -> ProjectMeta
 
 
 def _metadata_from(dist: Distribution, declared: ProjectMetadata | None) -> ProjectMetadata:
+    """The installed (or backend-prepared) metadata, which knows every dynamic field."""
+    groups = dict(dist.entry_points)
+    found = ProjectMetadata(
+        name=dist.name,
+        version=dist.version,
+        requires_python=dist.requires_python,
+        dependencies=dist.requires,
+        scripts=groups.pop("console_scripts", {}),
+        gui_scripts=groups.pop("gui_scripts", {}),
+        entry_points=groups,
+        summary=dist.summary,
+    )
     if declared is None:
-        return ProjectMetadata(dist.name, dist.version, dist.requires_python)
+        return found
     return dataclasses.replace(
-        declared, name=dist.name, version=dist.version, requires_python=dist.requires_python
+        declared,
+        name=dist.name,
+        version=dist.version,
+        requires_python=dist.requires_python,
+        summary=dist.summary or declared.summary,
     )

@@ -75,8 +75,10 @@ def test_without_a_project_requirements_are_enough(
         load_config(tmp_path, Overrides(output=Path("a.pyz"), requirements=("black",)))
 
 
-def test_project_table_may_be_left_to_the_backend_unless_not_installing(tmp_path: Path) -> None:
+def test_project_table_may_be_left_to_the_backend_even_when_not_installing(
+    tmp_path: Path,
+) -> None:
     root = write_project(tmp_path, {"pyproject.toml": "[tool.poetry]\nname = 'x'\n"})
     assert load_config(root, Overrides(output=Path("a.pyz"))).project is None
-    with pytest.raises(ConfigError, match=r"no \[project\] table"):
-        load_config(root, Overrides(output=Path("a.pyz"), install=False))
+    # Without installing, the metadata comes from the installed project or its backend.
+    assert load_config(root, Overrides(output=Path("a.pyz"), install=False)).project is None

@@ -143,9 +143,9 @@ def test_unknown_tool_bundle_key_is_named(tmp_path: Path, out_dir: Path) -> None
         build(project, out_dir),
         out_dir,
         f"{project}/pyproject.toml: unknown key 'entrypoint' in [tool.bundle] (known keys: "
-        "build-isolation, compile, constraints, entry, exclude, extract, find-links, include, "
-        "inherit-path, install, no-index, output, python, requirements, script, shebang, "
-        "strict, with, zip-safe)",
+        "build-isolation, compile, constraints, entry, exclude, extract, extras, find-links, "
+        "include, inherit-path, install, no-index, output, python, requirements, script, "
+        "shebang, strict, timeout, with, zip-safe)",
     )
 
 
