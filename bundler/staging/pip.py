@@ -19,7 +19,7 @@ from packaging.version import InvalidVersion, Version
 from bundler.errors import StagingError
 from bundler.staging.reasons import index_failure, pip_reason
 from bundler.staging.tools import ToolSettings, relevant_tail, run_tool
-from bundler.staging.wheeltags import missing_wheel
+from bundler.staging.wheeltags import Diagnosis, missing_wheel
 
 __all__ = ["IndexOptions", "PipRequest", "install_into_directory", "install_into_environment"]
 
@@ -148,7 +148,11 @@ def _run_pip(
     if output.ok:
         return
     details = () if settings.verbose else relevant_tail(output.lines)
-    unreachable = None if index.no_index else index_failure(output.lines)
+    reason = pip_reason(output.lines)
+    diagnosis = Diagnosis(None)
+    if "No matching distribution" in reason:
+        diagnosis = missing_wheel(reason, _pip(python), index.arguments(), settings)
+    unreachable = None if index.no_index else index_failure([*output.lines, *diagnosis.lines])
     if unreachable is not None:
         raise StagingError(
             f"pip could not reach the package index {unreachable.index} ({unreachable.cause}) "
@@ -156,11 +160,8 @@ def _run_pip(
             "--no-index --find-links DIR",
             details=details,
         )
-    reason = pip_reason(output.lines)
-    if "No matching distribution" in reason:
-        missing = missing_wheel(reason, _pip(python), index.arguments(), settings)
-        if missing is not None:
-            raise StagingError(f"pip could not install {what}: {missing}", details=details)
+    if diagnosis.message is not None:
+        raise StagingError(f"pip could not install {what}: {diagnosis.message}", details=details)
     raise StagingError(f"pip could not install {what}: {reason}; {_hint(reason, index)}", details)
 
 
@@ -175,8 +176,10 @@ def _hint(reason: str, index: IndexOptions) -> str:
         return "check the name and version (build offline with --no-index --find-links DIR)"
     if "conflicting dependencies" in reason or "ResolutionImpossible" in reason:
         return "relax the conflicting requirements or constraints"
-    if "THESE PACKAGES DO NOT MATCH THE HASHES" in reason or "hash" in reason.lower():
-        return "the lock does not match what pip found: check the lock and where pip looks"
+    if "the hash the lock pins" in reason:
+        return "check the lock and where pip looks"
+    if "--require-hashes" in reason or "Hashes are required" in reason:
+        return "pin every requirement with its hash (pip hash FILE), or drop the hashes"
     if reason.startswith("building "):
         return "fix that project's build (-v shows all of its output)"
     return "pip's last lines are above; -v shows all of its output"

@@ -33,6 +33,7 @@ _RETRY = re.compile(r"Retrying \(.*\) after connection broken by '(\w+)\((.*)\)'
 _FETCH = re.compile(r"Could not fetch URL (\S+): (.+?)(?: - skipping)?$")
 _INDEXES = re.compile(r"^Looking in indexes: (.+)")
 _DEFAULT_INDEX = "https://pypi.org/simple"
+_HASHES_DIFFER = "DO NOT MATCH THE HASHES"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ def pip_reason(lines: Sequence[str]) -> str:
         subject, output = block
         reason = backend_reason(output)
         return f"building {subject} failed: {reason}" if subject else reason
+    mismatch = _hash_mismatch(lines)
+    if mismatch is not None:
+        return mismatch
     for line in reversed(lines):
         match = _PIP_ERROR.match(line.strip())
         if match is None or "for help visit" in line:
@@ -76,17 +80,17 @@ def backend_reason(lines: Sequence[str]) -> str:
 
 def index_failure(lines: Sequence[str]) -> IndexFailure | None:
     """The index pip could not reach, if its output shows it retried or gave up on one."""
-    cause = None
+    cause = fetched = None
     for line in lines:
         retry = _RETRY.search(line)
         fetch = _FETCH.search(line)
         if retry is not None:
             cause = _connection_cause(retry.group(1), retry.group(2))
-        elif fetch is not None:
-            cause = _connection_cause("", fetch.group(2))
+        elif fetch is not None and "connection error" in fetch.group(2):
+            cause, fetched = _connection_cause("", fetch.group(2)), fetch.group(1)
     if cause is None:
         return None
-    index = _DEFAULT_INDEX
+    index = fetched.rstrip("/").rsplit("/", 1)[0] if fetched else _DEFAULT_INDEX
     for line in lines:
         match = _INDEXES.match(line.strip())
         if match is not None:
@@ -116,6 +120,26 @@ def _subprocess_block(lines: Sequence[str]) -> tuple[str | None, list[str]] | No
     return subject, block
 
 
+def _hash_mismatch(lines: Sequence[str]) -> str | None:
+    """The first distribution whose hash is not the one a lock pins, and both hashes."""
+    start = next((n for n, line in enumerate(lines) if _HASHES_DIFFER in line), None)
+    if start is None:
+        return None
+    subject = expected = got = None
+    for line in lines[start + 1 :]:
+        stripped = line.strip()
+        if subject is None and " from " in stripped:
+            subject = stripped.split(" from ", 1)[0]
+        elif stripped.startswith("Expected ") and expected is None:
+            expected = " ".join(stripped.split()[1:])
+        elif stripped.startswith("Got ") and got is None:
+            got = stripped.split()[-1]
+            break
+    if subject is None or expected is None or got is None:
+        return None
+    return f"{subject} does not have the hash the lock pins (expected {expected}, got {got})"
+
+
 def _exception_line(lines: Sequence[str]) -> str | None:
     """The ``Type: message`` line that ends the last traceback, with the file and line of
     a syntax error."""
@@ -133,10 +157,16 @@ def _exception_line(lines: Sequence[str]) -> str | None:
         if not stripped or len(line) - len(line.lstrip()) > indent:
             continue  # source lines and carets of a frame
         if stripped.split(":")[0].split(".")[-1] in _SYNTAX_ERRORS and where is not None:
-            name = where[0].replace("\\", "/").rsplit("/", 1)[-1]
-            return f"{stripped} ({name}, line {where[1]})"
+            return f"{stripped} ({_file_name(where[0], lines)}, line {where[1]})"
         return stripped
     return None
+
+
+def _file_name(path: str, lines: Sequence[str]) -> str:
+    """The name of the file a frame shows; setuptools runs setup.py as ``<string>``."""
+    if path == "<string>" and any("run_setup" in line for line in lines):
+        return "setup.py"
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _connection_cause(kind: str, text: str) -> str:

@@ -131,6 +131,7 @@ def plan_dependencies(
             require_hashes=True,
             lock_name=", ".join(p.name for p in plain_files),
             paths=tuple(paths),
+            described=f"the requirements in {', '.join(p.name for p in plain_files)}",
         )
     return dataclasses.replace(
         base,

@@ -8,12 +8,13 @@ import dataclasses
 import re
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 
 from bundler.staging.tools import ToolSettings, run_tool
 
-__all__ = ["missing_wheel"]
+__all__ = ["Diagnosis", "missing_wheel"]
 
 _NOT_FOUND = re.compile(r"No matching distribution found for (\S+)")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -23,15 +24,24 @@ _WRONG_TAGS = re.compile(
 _WRONG_PYTHON = re.compile(r"Link requires a different Python \((\S+) not in: '([^']*)'\): (\S+)")
 
 
+@dataclass(frozen=True)
+class Diagnosis:
+    """What pip's second look found: a sentence about the files it skipped (None when it
+    skipped none: the name or version is wrong), and its output (which shows an index it
+    could not reach)."""
+
+    message: str | None
+    lines: tuple[str, ...] = ()
+
+
 def missing_wheel(
     reason: str, pip: Sequence[str], index_arguments: Sequence[str], settings: ToolSettings
-) -> str | None:
-    """A sentence naming the distribution and the tags (or Python versions) of the files
-    pip skipped, or None when pip skipped nothing of it (the name or version is wrong)."""
+) -> Diagnosis:
+    """Ask pip again, with its debug output, why it found no distribution for ``reason``."""
     found = _NOT_FOUND.search(reason)
     name_match = _NAME.match(found.group(1)) if found else None
     if found is None or name_match is None:
-        return None
+        return Diagnosis(None)
     requirement, name = found.group(1), canonicalize_name(name_match.group(0))
     quiet = dataclasses.replace(settings, verbose=False)
     with tempfile.TemporaryDirectory(prefix="bundle-why-", dir=settings.temp_dir) as scratch:
@@ -47,7 +57,10 @@ def missing_wheel(
         wrong_python = _WRONG_PYTHON.search(line)
         if wrong_python is not None:
             _note(pythons, name, wrong_python.group(3), [wrong_python.group(2)])
-    shown = found.group(1)
+    return Diagnosis(_sentence(found.group(1), tags, pythons), output.lines)
+
+
+def _sentence(shown: str, tags: dict[str, set[str]], pythons: dict[str, set[str]]) -> str | None:
     if tags:
         return (
             f"no wheel of {shown} for this Python and platform: the wheels found "

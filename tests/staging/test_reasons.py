@@ -107,3 +107,17 @@ def test_unreachable_index_is_named_with_its_cause() -> None:
     assert index_failure(lines) == IndexFailure("http://127.0.0.1:9/simple", "Connection refused")
     assert index_failure([retry]) == IndexFailure("https://pypi.org/simple", "Connection refused")
     assert index_failure(["ERROR: No matching distribution found for x"]) is None
+
+
+def test_a_hash_that_does_not_match_names_the_distribution_and_both_hashes() -> None:
+    lines = [
+        "ERROR: THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE. If you have "
+        "updated the package versions, please update the hashes. Otherwise, examine the package "
+        "contents carefully; someone may have tampered with them.",
+        "    inkwell==1.4.0 from file:///w/inkwell-1.4.0-py3-none-any.whl (from -r x (line 1)):",
+        "        Expected sha256 0abc",
+        "             Got        abc",
+    ]
+    assert pip_reason(lines) == (
+        "inkwell==1.4.0 does not have the hash the lock pins (expected sha256 0abc, got abc)"
+    )

@@ -49,7 +49,7 @@ def test_skipped_wheels_of_the_distribution_are_named_with_their_tags(
         ["--no-index"],
         ToolSettings(temp_dir=tmp_path),
     )
-    assert found == (
+    assert found.message == (
         "no wheel of orjson==3.13.0 for this Python and platform: the wheels found (3.13.0) are "
         "tagged cp312-cp312-manylinux_2_17_x86_64; pass --python an interpreter they support, "
         "or add a wheel for this one (or its sdist) where pip looks"
@@ -70,7 +70,7 @@ def test_releases_for_other_pythons_name_what_they_require(
 ) -> None:
     _answer(monkeypatch, WRONG_PYTHON)
     found = missing_wheel("No matching distribution found for orjson", PIP, [], ToolSettings())
-    assert found == (
+    assert found.message == (
         "every release of orjson found (4.0) requires Python >=3.13; pick a version that "
         "supports the target, or pass --python another interpreter"
     )
@@ -80,7 +80,6 @@ def test_nothing_skipped_means_the_name_or_version_is_wrong(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _answer(monkeypatch, OTHER_PROJECT)
-    assert (
-        missing_wheel("No matching distribution found for orjson", PIP, [], ToolSettings()) is None
-    )
-    assert missing_wheel("some other failure", PIP, [], ToolSettings()) is None
+    found = missing_wheel("No matching distribution found for orjson", PIP, [], ToolSettings())
+    assert (found.message, found.lines) == (None, (OTHER_PROJECT,))
+    assert missing_wheel("some other failure", PIP, [], ToolSettings()).message is None
