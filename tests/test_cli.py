@@ -4,6 +4,7 @@ messages and exit statuses of each outcome, and ``bundle cache``."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -124,6 +125,7 @@ def test_every_build_flag_lands_in_the_overrides(pipeline: Pipeline) -> None:
         "--with", "inkwell>=1", "--with", "tallyho", "-r", "a.txt", "--requirement", "b.txt",
         "--constraint", "pins.txt", "--find-links", "wheels", "--find-links", "more",
         "--no-index", "--no-build-isolation", "--no-cache",
+        "--extra", "cli", "--extra", "color", "--follow-symlinks",
     ]  # fmt: skip
     assert cli.main(argv) == 0
     assert pipeline.given("project") == Path("proj")
@@ -146,6 +148,8 @@ def test_every_build_flag_lands_in_the_overrides(pipeline: Pipeline) -> None:
         no_index=True,
         build_isolation=False,
         use_cache=False,
+        extras=("cli", "color"),
+        follow_symlinks=True,
     )
 
 
@@ -227,6 +231,15 @@ def test_interrupt_exits_130(pipeline: Pipeline, capsys: pytest.CaptureFixture[s
     pipeline.raises = KeyboardInterrupt()
     assert cli.main(["build", "-q"]) == 130
     assert capsys.readouterr().err == "bundle: interrupted\n"
+
+
+def test_sigterm_exits_143_after_every_cleanup(
+    pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pipeline.raises = cli.Terminated()
+    assert cli.main(["build", "-q"]) == 143
+    assert capsys.readouterr().err == "bundle: terminated\n"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back
 
 
 def test_other_exceptions_are_bugs_and_keep_their_traceback(pipeline: Pipeline) -> None:

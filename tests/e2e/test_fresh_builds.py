@@ -19,13 +19,25 @@ from tests.helpers.projects import (
     setuptools_app,
 )
 
-# Plugins that take a project's version from git, downloaded once like the build backends.
-VCS_BACKENDS = ("setuptools-scm==8.3.1", "hatch-vcs==0.5.0", "hatchling==1.33.0")
+# Plugins that take a project's version from git, and PDM's backend, downloaded once like
+# the build backends of tests/conftest.py.
+MORE_BACKENDS = (
+    "setuptools-scm==8.3.1",
+    "hatch-vcs==0.5.0",
+    "hatchling==1.33.0",
+    "pdm-backend==2.5.0",
+)
 
 
 @pytest.fixture(scope="session")
-def vcs_wheels() -> Path:
-    return download_wheels("vcs-backends", VCS_BACKENDS)
+def more_backends() -> Path:
+    return download_wheels("more-backends", MORE_BACKENDS)
+
+
+@pytest.fixture
+def links(offline: tuple[str, ...], more_backends: Path) -> tuple[str, ...]:
+    """Offline, from the fixture wheels, the build backends and the plugins above."""
+    return (*offline, "--find-links", str(more_backends))
 
 
 @pytest.fixture
@@ -66,8 +78,7 @@ TAGGED = (
 def test_a_new_git_tag_gives_the_new_version(
     plugin: str,
     tmp_path: Path,
-    vcs_wheels: Path,
-    backend_wheels: Path,
+    links: tuple[str, ...],
     run_app: Runner,
     build_cache: Path,
 ) -> None:
@@ -79,7 +90,6 @@ def test_a_new_git_tag_gives_the_new_version(
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "first")
     git(repo, "tag", "v1.4.2")
-    links = ("--no-index", "--find-links", str(vcs_wheels), "--find-links", str(backend_wheels))
     out = tmp_path / "app.pyz"
     _build(repo, out, links)
     assert run_app(out).stdout == "1.4.2\n"
@@ -96,27 +106,47 @@ def test_a_new_git_tag_gives_the_new_version(
 # ---------------------------------------------------------------- local libraries
 
 
-def test_a_path_dependency_edited_between_builds(
-    tmp_path: Path, offline: tuple[str, ...], run_app: Runner, build_cache: Path
-) -> None:
-    """hatchling's form: ``acme-core @ {root:uri}/../libs/core`` in the wheel's metadata."""
-    core = library(tmp_path / "libs" / "core", "acme-core", "one")
-    toml = (
+# How each backend writes a dependency on a library beside the project: all of them end up
+# as "acme-core @ file:///..." in the wheel's metadata.
+PATH_DEPENDENCIES = {
+    "hatchling": (
         '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
         '[project]\nname = "acme-app"\nversion = "1.0"\n'
         'dependencies = ["acme-core @ {root:uri}/../libs/core"]\n'
         '[project.scripts]\napp = "acme_app:main"\n'
         "[tool.hatch.metadata]\nallow-direct-references = true\n"
-    )
+    ),
+    "pdm-backend": (
+        '[build-system]\nrequires = ["pdm-backend"]\nbuild-backend = "pdm.backend"\n\n'
+        '[project]\nname = "acme-app"\nversion = "1.0"\n'
+        'dependencies = ["acme-core @ file:///${PROJECT_ROOT}/../libs/core"]\n'
+        '[project.scripts]\napp = "acme_app:main"\n'
+    ),
+    "poetry-core": (
+        '[build-system]\nrequires = ["poetry-core>=2.0"]\n'
+        'build-backend = "poetry.core.masonry.api"\n\n'
+        '[project]\nname = "acme-app"\nversion = "1.0"\ndynamic = ["dependencies"]\n'
+        '[project.scripts]\napp = "acme_app:main"\n'
+        '[tool.poetry.dependencies]\nacme-core = { path = "../libs/core" }\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("backend", sorted(PATH_DEPENDENCIES))
+def test_a_path_dependency_edited_between_builds(
+    backend: str, tmp_path: Path, links: tuple[str, ...], run_app: Runner, build_cache: Path
+) -> None:
+    core = library(tmp_path / "libs" / "core", "acme-core", "one")
     main = "import acme_core\n\n\ndef main():\n    print(acme_core.VALUE)\n"
     project = write_project(
-        tmp_path / "app", {"pyproject.toml": toml, "acme_app/__init__.py": main}
+        tmp_path / "app",
+        {"pyproject.toml": PATH_DEPENDENCIES[backend], "acme_app/__init__.py": main},
     )
     out = tmp_path / "app.pyz"
-    _build(project, out, offline)
+    _build(project, out, links)
     assert run_app(out).stdout == "one\n"
     (core / "acme_core" / "__init__.py").write_text("VALUE = 'two'\n")
-    lines = _build(project, out, offline)
+    lines = _build(project, out, links)
     assert "bundle: building the wheel of app" not in lines  # the app did not change
     assert run_app(out).stdout == "two\n"
 
