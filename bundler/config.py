@@ -30,7 +30,7 @@ __all__ = [
 
 DEFAULT_SHEBANG = "#!/usr/bin/env python3"
 # What makes a directory a project (PEP 517, and the setuptools fallback pip and build use).
-_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_PROJECT_FILES = ("pyproject.toml", "setup.py")
 
 # Every key [tool.bundle] accepts, with the Python type its value must have.
 _TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -164,7 +164,7 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
     """Read ``project_dir/pyproject.toml`` and apply ``overrides`` on top of it.
 
     With no ``project_dir`` the current directory is the project if it holds a
-    ``pyproject.toml`` (or a legacy ``setup.py``/``setup.cfg``); if not, and the command
+    ``pyproject.toml`` (or a legacy ``setup.py``); if not, and the command
     line names distributions to install (``--with``, ``-r``) or turns installing off, the
     build bundles installed distributions without a project.
     """
@@ -179,9 +179,13 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
         raise ProjectError(f"project path {project_dir} is not a directory")
     pyproject = project_dir / "pyproject.toml"
     if not pyproject.is_file():
-        if _is_project(project_dir):  # setup.py or setup.cfg: the backend knows the rest
-            legacy = next(p for p in map(project_dir.joinpath, _PROJECT_FILES) if p.is_file())
-            return _merge(project_dir.resolve(), None, {}, overrides, legacy)
+        if _is_project(project_dir):  # setup.py: the backend knows the rest
+            return _merge(project_dir.resolve(), None, {}, overrides, project_dir / "setup.py")
+        if (project_dir / "setup.cfg").is_file():
+            raise ProjectError(
+                f"{project_dir} has a setup.cfg but no setup.py or pyproject.toml, which pip and "
+                "build need: add a pyproject.toml with a [build-system] table for setuptools"
+            )
         raise ProjectError(
             f"no pyproject.toml in {project_dir}: run bundle from a project directory, "
             "pass the project's path, or name distributions to bundle with --with"

@@ -43,6 +43,8 @@ from bundler.staging.tools import ToolSettings
 __all__ = ["Staging", "stage"]
 
 Say = Callable[[str], None]
+# How people write the implementations' names (sys.implementation.name is lowercase).
+_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,8 @@ def stage(
             if deps.checked and deps.lock_name:
                 check_locked(dependencies.path / "site", deps.checked, deps.lock_name)
         layer = stack.enter_context(_project_layer(context, wheel)) if wheel else None
-        sites = [entry.path / "site" for entry in (layer, dependencies) if entry is not None]
         entries = [entry for entry in (layer, dependencies) if entry is not None]
+        sites = [entry.path / "site" for entry in entries]
         yield Staging(
             site_dir=sites[0] if sites else scratch / "site",
             more_site_dirs=tuple(sites[1:]),
@@ -159,10 +161,10 @@ def _backend(context: _Context, tree: ProjectTree) -> Backend:
 
 
 def _target(interpreter: Interpreter) -> Target:
+    implementation = _IMPLEMENTATIONS.get(interpreter.implementation, interpreter.implementation)
     return Target(
         markers=interpreter.markers,
-        description=f"{interpreter.implementation} {interpreter.version_text} on "
-        f"{interpreter.platform}",
+        description=f"{implementation} {interpreter.version_text} on {interpreter.platform}",
         tags=lambda: supported_tags(interpreter),
     )
 

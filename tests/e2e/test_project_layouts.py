@@ -200,7 +200,7 @@ def test_a_pylock_installs_exactly_its_files_for_a_target_it_covers(
     elsewhere = _pylock(tmp_path / "pylock.toml", wheelhouse, "\"sys_platform == 'win32'\"")
     refused = run_bundle("build", project, "-o", tmp_path / "b.pyz", *offline, "-r", elsewhere)
     assert refused.stderr.splitlines()[-1].startswith(
-        "bundle: error: pylock.toml does not cover cpython "
+        "bundle: error: pylock.toml does not cover CPython "
     )
     assert refused.stderr.splitlines()[-1].endswith(
         ": its environments are sys_platform == 'win32'; lock for this target too, or build "

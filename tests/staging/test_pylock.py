@@ -12,7 +12,7 @@ from bundler.staging.pylock import LockedInstall, is_pylock, read_pylock
 from tests.test_distribution import LINUX_311
 
 TAGS = ("cp311-cp311-manylinux_2_17_x86_64", "cp311-abi3-manylinux_2_17_x86_64", "py3-none-any")
-TARGET = "cpython 3.11.7 on linux-x86_64"
+TARGET = "CPython 3.11.7 on linux-x86_64"
 
 LOCK = """\
 lock-version = "1.0"

@@ -22,7 +22,7 @@ from tests.conftest import pyproject, write_project
 from tests.helpers.wheels import write_wheel
 from tests.test_distribution import LINUX_311
 
-TARGET = Target(LINUX_311, "cpython 3.11.7 on linux-x86_64", lambda: ("py3-none-any",))
+TARGET = Target(LINUX_311, "CPython 3.11.7 on linux-x86_64", lambda: ("py3-none-any",))
 WHEEL = WheelInfo(
     name="demo",
     version="1.0",
