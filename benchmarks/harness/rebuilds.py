@@ -10,14 +10,16 @@ reused something stale is reported, not timed as fast.
 from __future__ import annotations
 
 import json
+import resource
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.builders import BuildContext
-from harness.common import BenchError, fresh_dir, log, remove, run, timed_run
+from harness.common import BenchError, fresh_dir, log, remove, run
 
 SCENARIOS = ("cold", "unchanged", "edited", "pin")
 TOOLS = ("bundler", "shiv", "pex")
@@ -111,18 +113,91 @@ class _Tool:
 
 
 def bench_rebuilds(ctx: BuildContext, wheelhouse: Path, runs: int) -> dict[str, Any]:
-    """Seconds of each scenario for each tool: every run, the median, and whether the last
-    archive of each kind ran the current source and pin."""
+    """Seconds of each scenario for each tool (wall clock and CPU of the build's processes):
+    every run, the medians, and whether the last archive of each kind ran the current
+    source and pin. The tools take turns within each round, in a rotating order, so that
+    the load of a shared machine falls on all of them alike."""
     root = fresh_dir(ctx.work / "rebuilds")
     runs = max(1, min(runs, len(VERSIONS) - 1))
-    results: dict[str, Any] = {"runs": runs, "distributions": len(PINS), "tools": {}}
-    for tool in _tools(ctx, root, wheelhouse):
-        log(f"rebuilds: {tool.name}")
+    states = [_State(tool, _Project(fresh_dir(root / f"project-{tool.name}"))) for tool in
+              _tools(ctx, root, wheelhouse)]  # fmt: skip
+    for state in states:
+        state.project.write()
+    for scenario in SCENARIOS:
+        log(f"rebuilds: {scenario}")
+        for round_number in range(runs):
+            turn = round_number % len(states)
+            for state in states[turn:] + states[:turn]:
+                state.build(ctx, root, scenario, round_number)
+        if scenario != "cold":
+            for state in states:
+                state.check(ctx, root, scenario)
+    return {
+        "runs": runs,
+        "distributions": len(PINS),
+        "tools": {state.tool.name: state.results() for state in states},
+    }
+
+
+@dataclass
+class _State:
+    """One tool's project, timings and findings as the scenarios go."""
+
+    tool: _Tool
+    project: _Project
+    wall: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in SCENARIOS})
+    cpu: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in SCENARIOS})
+    correct: dict[str, bool] = field(default_factory=dict)
+    error: str | None = None
+
+    def build(self, ctx: BuildContext, root: Path, scenario: str, round_number: int) -> None:
+        if self.error is not None:
+            return
+        if scenario == "cold":
+            for cache in self.tool.caches:
+                remove(cache)
+        elif scenario == "edited":
+            self.project.edit += 1
+        elif scenario == "pin":
+            self.project.version = VERSIONS[round_number + 1]
+        self.project.write()
+        command = self.tool.command(self.project.path, self.archive(root))
         try:
-            results["tools"][tool.name] = _scenarios(ctx, tool, root, runs)
+            wall, cpu = _timed(command, ctx.env(**self.tool.env), root)
         except BenchError as exc:
-            results["tools"][tool.name] = {"error": str(exc).splitlines()[0], "errors": [str(exc)]}
-    return results
+            self.error = str(exc)
+            return
+        self.wall[scenario].append(wall)
+        self.cpu[scenario].append(cpu)
+
+    def check(self, ctx: BuildContext, root: Path, scenario: str) -> None:
+        if self.error is None:
+            self.correct[scenario] = _runs_current(ctx, self.archive(root), self.project, root)
+
+    def archive(self, root: Path) -> Path:
+        return root / f"{self.tool.name}.pyz"
+
+    def results(self) -> dict[str, Any]:
+        if self.error is not None:
+            return {"error": self.error.splitlines()[0], "errors": [self.error]}
+        return {
+            "seconds": self.wall,
+            "cpu_seconds": self.cpu,
+            "median": {name: statistics.median(values) for name, values in self.wall.items()},
+            "cpu_median": {name: statistics.median(values) for name, values in self.cpu.items()},
+            "correct": self.correct,
+        }
+
+
+def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Wall-clock seconds of ``command``, and CPU seconds of it and its children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    run(command, env=env, cwd=cwd)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def _tools(ctx: BuildContext, root: Path, wheelhouse: Path) -> list[_Tool]:
@@ -146,41 +221,6 @@ def _tools(ctx: BuildContext, root: Path, wheelhouse: Path) -> list[_Tool]:
         _Tool("shiv", shiv, ()),
         _Tool("pex", pex, (pex_root,), {"PEX_ROOT": str(pex_root)}),
     ]
-
-
-def _scenarios(ctx: BuildContext, tool: _Tool, root: Path, runs: int) -> dict[str, Any]:
-    project = _Project(fresh_dir(root / f"project-{tool.name}"))
-    project.write()
-    out = root / f"{tool.name}.pyz"
-    env = ctx.env(**tool.env)
-
-    def build() -> float:
-        return timed_run(tool.command(project.path, out), env=env, cwd=root)
-
-    times: dict[str, list[float]] = {name: [] for name in SCENARIOS}
-    correct: dict[str, bool] = {}
-    for _ in range(runs):
-        for cache in tool.caches:
-            remove(cache)
-        times["cold"].append(build())
-    for _ in range(runs):
-        times["unchanged"].append(build())
-    correct["unchanged"] = _runs_current(ctx, out, project, root)
-    for _ in range(runs):
-        project.edit += 1
-        project.write()
-        times["edited"].append(build())
-    correct["edited"] = _runs_current(ctx, out, project, root)
-    for version in VERSIONS[1 : runs + 1]:
-        project.version = version
-        project.write()
-        times["pin"].append(build())
-    correct["pin"] = _runs_current(ctx, out, project, root)
-    return {
-        "seconds": times,
-        "median": {name: statistics.median(values) for name, values in times.items()},
-        "correct": correct,
-    }
 
 
 def _runs_current(ctx: BuildContext, archive: Path, project: _Project, root: Path) -> bool:

@@ -324,9 +324,10 @@ def _rebuilds(section: dict[str, Any]) -> str:
         f"{section.get('distributions', '?')} pinned dependencies (Sphinx 8.1.3)",
         "",
         f"Median wall-clock seconds of {section.get('runs', '?')} builds per scenario, offline "
-        "from one wheelhouse. Every edit and every pin is new; after the last build of each "
-        "kind the archive is run and must print the new edit and pin (a stale build is "
-        "marked STALE).",
+        "from one wheelhouse, the tools taking turns; in brackets the CPU seconds of the "
+        "build's processes (steadier on a shared machine). Every edit and every pin is new; "
+        "after the last build of each kind the archive is run and must print the new edit "
+        "and pin (a stale build is marked STALE).",
         "",
         "| scenario | " + " | ".join(names) + " | bundler / shiv | bundler / pex |",
         "|---|" + "---|" * (len(names) + 2),
@@ -339,7 +340,9 @@ def _rebuilds(section: dict[str, Any]) -> str:
                 cells.append("failed")
                 continue
             stale = key != "cold" and not data["correct"].get(key, True)
-            cells.append(f"{data['median'][key]:.2f}" + (" STALE" if stale else ""))
+            cpu = data.get("cpu_median", {}).get(key)
+            shown = f"{data['median'][key]:.2f}" + (f" ({cpu:.2f})" if cpu is not None else "")
+            cells.append(shown + (" STALE" if stale else ""))
         lines.append(f"| {title} | " + " | ".join(cells) + f" | {_ratio(tools, key, 'shiv')} | "
                      f"{_ratio(tools, key, 'pex')} |")  # fmt: skip
     return "\n".join(lines)
@@ -349,4 +352,7 @@ def _ratio(tools: dict[str, Any], key: str, other: str) -> str:
     ours, theirs = tools.get("bundler", {}), tools.get(other, {})
     if "median" not in ours or "median" not in theirs or not theirs["median"][key]:
         return "-"
-    return f"{ours['median'][key] / theirs['median'][key]:.2f}x"
+    wall = f"{ours['median'][key] / theirs['median'][key]:.2f}x"
+    if ours.get("cpu_median") and theirs.get("cpu_median", {}).get(key):
+        wall += f" ({ours['cpu_median'][key] / theirs['cpu_median'][key]:.2f}x)"
+    return wall
