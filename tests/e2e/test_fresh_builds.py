@@ -249,9 +249,11 @@ def test_a_link_out_of_the_project_is_bundled_only_when_asked(
 def test_one_edited_file_reinstalls_the_project_alone(
     tmp_path: Path, offline: tuple[str, ...], run_app: Runner, build_cache: Path
 ) -> None:
-    project = setuptools_app(tmp_path / "app", imports="tallyho", dependencies=("tallyho",))
-    (project / "acme_app" / "cli.py").write_text(
-        (project / "acme_app" / "cli.py").read_text().replace("tallyho.VALUE", "'v1'")
+    project = setuptools_app(
+        tmp_path / "app",
+        imports="acme_app.edited",
+        dependencies=("tallyho",),
+        files={"acme_app/edited.py": "import tallyho\n\nVALUE = 'v1'\n"},
     )
     out = tmp_path / "app.pyz"
     first = _build(project, out, offline)
@@ -261,8 +263,8 @@ def test_one_edited_file_reinstalls_the_project_alone(
         f"bundle: installing the project's dependencies with pip for Python {version}",
         f"bundle: installing the project with pip for Python {version}",
     ]
-    cli = project / "acme_app" / "cli.py"
-    cli.write_text(cli.read_text().replace("'v1'", "'v2'"))
+    assert run_app(out).stdout == "acme-app 1.0 v1\n"
+    (project / "acme_app" / "edited.py").write_text("import tallyho\n\nVALUE = 'v2'\n")
     second = _build(project, out, offline)
     assert second[:2] == [
         "bundle: building the wheel of app",
