@@ -21,7 +21,7 @@ from tests.conftest import (
     run_bundle,
     write_project,
 )
-from tests.helpers.projects import SETUPTOOLS
+from tests.helpers.projects import SETUPTOOLS, process_gone
 from tests.helpers.wheels import write_wheel
 
 HANGING = """\
@@ -43,17 +43,6 @@ def _hanging_project(root: Path) -> Path:
     return write_project(root, {"pyproject.toml": toml, "hang.py": HANGING, "demo/__init__.py": ""})
 
 
-def _gone(pid: int, seconds: float = 20) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 # ---------------------------------------------------------------- time and signals
 
 
@@ -72,7 +61,7 @@ def test_a_backend_that_hangs_is_stopped_by_the_timeout_in_one_line(tmp_path: Pa
     )
     assert "  | waiting for the frobnicator" in result.stderr.splitlines()
     assert result.returncode == 1
-    assert _gone(int(marker.read_text()))
+    assert process_gone(int(marker.read_text()))
     assert os.listdir(temp) == [] and os.listdir(tmp_path / "cache" / "tmp") == []
     assert not (tmp_path / "app.pyz").exists()
 
@@ -104,7 +93,7 @@ def test_a_signal_during_the_build_leaves_nothing_behind(
     build.send_signal(signum)  # to bundle alone, as `kill PID` or a CI runner's timeout does
     _, err = build.communicate(timeout=60)
     assert (build.returncode, err.splitlines()[-1]) == (status, line)
-    assert _gone(int(marker.read_text()))
+    assert process_gone(int(marker.read_text()))
     assert os.listdir(temp) == []
     assert os.listdir(cache / "tmp") == []
     assert [p.name for p in (cache / "wheels").iterdir() if not p.name.endswith(".lock")] == []

@@ -195,18 +195,25 @@ def test_a_requirements_file_names_a_path_relative_to_itself(
 # ---------------------------------------------------------------- links
 
 
-def test_a_symlinked_package_is_rebuilt_when_its_target_changes(
-    tmp_path: Path, offline: tuple[str, ...], run_app: Runner, build_cache: Path
-) -> None:
+def _plugin_app(root: Path, plugin: Path | str) -> Path:
+    """An app whose package ``acme_app.plugin`` is a link to ``plugin``; setuptools finds
+    packages below the link."""
     project = setuptools_app(
-        tmp_path / "app",
+        root,
         imports="acme_app.plugin",
         extra='[tool.setuptools.packages.find]\ninclude = ["acme_app*"]\n',
         files={".shared/plugin/__init__.py": "VALUE = 'one'\n"},
     )
     toml = project / "pyproject.toml"
     toml.write_text(toml.read_text().replace('[tool.setuptools]\npackages = ["acme_app"]\n', ""))
-    (project / "acme_app" / "plugin").symlink_to("../.shared/plugin")
+    (project / "acme_app" / "plugin").symlink_to(plugin)
+    return project
+
+
+def test_a_symlinked_package_is_rebuilt_when_its_target_changes(
+    tmp_path: Path, offline: tuple[str, ...], run_app: Runner, build_cache: Path
+) -> None:
+    project = _plugin_app(tmp_path / "app", "../.shared/plugin")
     out = tmp_path / "app.pyz"
     _build(project, out, offline)
     assert run_app(out).stdout == "acme-app 1.0 one\n"
@@ -219,14 +226,7 @@ def test_a_link_out_of_the_project_is_bundled_only_when_asked(
     tmp_path: Path, offline: tuple[str, ...], run_app: Runner, build_cache: Path
 ) -> None:
     shared = write_project(tmp_path / "shared", {"plugin/__init__.py": "VALUE = 'one'\n"})
-    project = setuptools_app(
-        tmp_path / "app",
-        imports="acme_app.plugin",
-        extra='[tool.setuptools.packages.find]\ninclude = ["acme_app*"]\n',
-    )
-    toml = project / "pyproject.toml"
-    toml.write_text(toml.read_text().replace('[tool.setuptools]\npackages = ["acme_app"]\n', ""))
-    (project / "acme_app" / "plugin").symlink_to(shared / "plugin")
+    project = _plugin_app(tmp_path / "app", shared / "plugin")
     out = tmp_path / "app.pyz"
     refused = run_bundle("build", project, "-o", out, *offline)
     assert (refused.returncode, refused.stderr) == (

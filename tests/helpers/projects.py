@@ -4,14 +4,16 @@ repositories with version tags, local libraries, build backends of the test's ow
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from tests.conftest import write_project
 
-__all__ = ["SETUPTOOLS", "app_manifest", "git", "library", "setuptools_app"]
+__all__ = ["SETUPTOOLS", "app_manifest", "git", "library", "process_gone", "setuptools_app"]
 
 SETUPTOOLS = (
     '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
@@ -89,3 +91,15 @@ def app_manifest(archive: Path) -> Mapping[str, object]:
     with zipfile.ZipFile(archive) as outer:
         data: Mapping[str, object] = json.loads(outer.read(".bundle/manifest.json"))
     return data
+
+
+def process_gone(pid: int, seconds: float = 20) -> bool:
+    """Whether the process ``pid`` ends within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False

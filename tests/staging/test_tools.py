@@ -14,6 +14,7 @@ import pytest
 
 from bundler.errors import ToolTimeoutError
 from bundler.staging.tools import ToolSettings, relevant_tail, run_tool
+from tests.helpers.projects import process_gone
 
 QUIET = ToolSettings()
 
@@ -60,17 +61,6 @@ def _grandchild_script(marker: Path) -> str:
     )
 
 
-def _gone(pid: int) -> bool:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_timeout_ends_the_tool_and_its_children_in_one_line(tmp_path: Path) -> None:
     marker = tmp_path / "child.pid"
     settings = ToolSettings(timeout=2)
@@ -88,7 +78,7 @@ def test_timeout_ends_the_tool_and_its_children_in_one_line(tmp_path: Path) -> N
         "where it stops"
     )
     assert caught.value.details == ("started",)
-    assert _gone(int(marker.read_text()))
+    assert process_gone(int(marker.read_text()))
 
 
 def test_interrupting_the_build_ends_the_tool_and_its_children(tmp_path: Path) -> None:
@@ -102,4 +92,4 @@ def test_interrupting_the_build_ends_the_tool_and_its_children(tmp_path: Path) -
     threading.Thread(target=interrupt, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
         run_tool([sys.executable, "-c", _grandchild_script(marker)], settings=QUIET, what="x")
-    assert _gone(int(marker.read_text()))
+    assert process_gone(int(marker.read_text()))
