@@ -128,7 +128,11 @@ def _add_install_arguments(sub: argparse.ArgumentParser) -> None:
         help="also install this distribution, e.g. 'black==26.10.1' (repeatable)",
     )
     for flags, dest, help_text in (
-        (("-r", "--requirement"), "requirement_files", "also install what FILE lists"),
+        (
+            ("-r", "--requirement"),
+            "requirement_files",
+            "also install what FILE lists; --hash pins or a pylock.toml make it the lock",
+        ),
         (("--constraint",), "constraint_files", "constrain versions with FILE"),
     ):
         group.add_argument(
