@@ -89,8 +89,9 @@ class Interpreter:
     builtin_modules: frozenset[str]
     stdlib_names: frozenset[str]
     extension_suffixes: tuple[str, ...]
-    # PEP 508 marker variables (python_version, sys_platform...) as the target sees them.
-    markers: Mapping[str, str] = field(default_factory=dict)
+    # PEP 508 marker variables (python_version, sys_platform...) as the target sees them;
+    # they follow from the fields above, so records stay hashable and compare without them.
+    markers: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def version_text(self) -> str:
