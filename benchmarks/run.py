@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import callgrind, hyperfine, importtime, report, synthetic
+from harness import callgrind, hyperfine, importtime, rebuilds, report, synthetic
 from harness.appbench import AppRun, Settings, bench_app
 from harness.apps import APPS, DEFAULT_APPS, QUICK_APPS, App, write_inputs
 from harness.builders import BuildContext, build_venv, detect_modes
@@ -47,7 +47,7 @@ from harness.tooling import (
     tool_venv,
 )
 
-SECTIONS = ("apps", "synthetic", "importtime", "foreign", "callgrind")
+SECTIONS = ("apps", "synthetic", "importtime", "foreign", "callgrind", "rebuilds")
 # Warm runs are interleaved in rounds of 3 runs per command (see hyperfine.measure).
 FULL = Settings(runs=30, warmup=3, cold_runs=3, build_cold=3, build_warm=2)
 QUICK = Settings(runs=12, warmup=2, cold_runs=2, build_cold=1, build_warm=1)
@@ -156,6 +156,16 @@ def main(argv: list[str] | None = None) -> int:
 
     if "callgrind" not in skipped:
         results["callgrind"] = _callgrind(app_runs, inputs)
+
+    if "rebuilds" not in skipped:
+        log("=== rebuilds: cold, unchanged, one file edited, one pin changed")
+        try:
+            for needed in rebuilds.requirement_sets():
+                docs_wheels = download_wheelhouse(tools, base, needed)
+            runs = args.rebuild_runs or (1 if args.quick else 3)
+            results["rebuilds"] = rebuilds.bench_rebuilds(ctx, docs_wheels, runs)
+        except BenchError as exc:
+            results["rebuilds"] = {"errors": [str(exc)]}
 
     meta["duration_s"] = time.monotonic() - started
     _write(results, out, raw_dir)
@@ -367,6 +377,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=int, help="hyperfine warm-up runs per command")
     parser.add_argument("--cold-runs", type=int, help="cold first-start runs per command")
     parser.add_argument("--build-runs", type=int, help="builds per tool (cold and warm)")
+    parser.add_argument(
+        "--rebuild-runs", type=int, help="builds per scenario in the rebuilds section (1-3)"
+    )
     parser.add_argument("--no-pex-venv", action="store_true", help="skip pex --venv --sh-boot")
     parser.add_argument(
         "--nice",

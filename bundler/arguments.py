@@ -188,6 +188,18 @@ def _add_install_arguments(sub: argparse.ArgumentParser) -> None:
             metavar="FILE",
             help=f"{help_text} (repeatable)",
         )
+    group.add_argument(
+        "--extra",
+        dest="extras",
+        **_REPEATED,
+        metavar="NAME",
+        help="also install the project's extra NAME, as pip install 'proj[NAME]' (repeatable)",
+    )
+    group.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="bundle what links in the project point to outside it (refused by default)",
+    )
     _switch(
         group,
         "--no-install",

@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(_HANDLERS[args.command_name](args, session))
-    except _Terminated:
+    except Terminated:
         session.steps.finish()
         console.error("terminated")
         return 143
@@ -82,12 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.close()
 
 
-class _Terminated(BaseException):
-    """Raised by the SIGTERM handler: not an Exception, so nothing swallows it."""
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C so that every ``finally`` runs (the tools the build
+    started are stopped, its temporary files removed); not an Exception, so nothing
+    swallows it."""
 
 
 def _terminate(signum: int, frame: object) -> None:
-    raise _Terminated
+    raise Terminated
 
 
 def _build(args: argparse.Namespace, session: _Session) -> int:

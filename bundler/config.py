@@ -11,6 +11,7 @@ from typing import Any
 
 from bundler.errors import ConfigError, ProjectError
 from bundler.pyproject import ProjectMetadata, read_pyproject
+from bundler.timeouts import DEFAULT_TIMEOUT, tool_timeout
 
 __all__ = [
     "DEFAULT_SHEBANG",
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 DEFAULT_SHEBANG = "#!/usr/bin/env python3"
+# What makes a directory a project (PEP 517, and the setuptools fallback pip and build use).
+_PROJECT_FILES = ("pyproject.toml", "setup.py")
 
 _ENTRY_RE = re.compile(r"^[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?$")
 
@@ -54,6 +57,8 @@ class Overrides:
     extract: tuple[str, ...] = ()
     zip_safe: tuple[str, ...] = ()
     prune: bool | None = None
+    extras: tuple[str, ...] = ()
+    follow_symlinks: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,12 @@ class Config:
     ignore_missing: tuple[str, ...] = ()
     # Leave out the distributions the resolver did not reach (--prune).
     prune: bool = False
+    # The project's extras to install (--extra, [tool.bundle] extras).
+    extras: tuple[str, ...] = ()
+    # Seconds one run of pip or of the build backend may take; None: no limit.
+    timeout: float | None = DEFAULT_TIMEOUT
+    # Links in the project that point outside it are bundled (--follow-symlinks), not refused.
+    follow_symlinks: bool = False
 
     @property
     def source_root(self) -> Path:
@@ -121,13 +132,13 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
     """Read ``project_dir/pyproject.toml`` and apply ``overrides`` on top of it.
 
     With no ``project_dir`` the current directory is the project if it holds a
-    ``pyproject.toml``; if not, and the command line names distributions to install
-    (``--with``, ``-r``) or turns installing off, the build bundles installed distributions
-    without a project.
+    ``pyproject.toml`` (or a legacy ``setup.py``); if not, and the command
+    line names distributions to install (``--with``, ``-r``) or turns installing off, the
+    build bundles installed distributions without a project.
     """
     if project_dir is None:
         here = Path.cwd()
-        if not (here / "pyproject.toml").is_file() and _needs_no_project(overrides):
+        if not _is_project(here) and _needs_no_project(overrides):
             return _merge(here.resolve(), None, {}, overrides, None)
         project_dir = Path(".")
     if not project_dir.exists():
@@ -136,12 +147,23 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
         raise ProjectError(f"project path {project_dir} is not a directory")
     pyproject = project_dir / "pyproject.toml"
     if not pyproject.is_file():
+        if _is_project(project_dir):  # setup.py: the backend knows the rest
+            return _merge(project_dir.resolve(), None, {}, overrides, project_dir / "setup.py")
+        if (project_dir / "setup.cfg").is_file():
+            raise ProjectError(
+                f"{project_dir} has a setup.cfg but no setup.py or pyproject.toml, which pip and "
+                "build need: add a pyproject.toml with a [build-system] table for setuptools"
+            )
         raise ProjectError(
             f"no pyproject.toml in {project_dir}: run bundle from a project directory, "
             "pass the project's path, or name distributions to bundle with --with"
         )
     project, tool = read_pyproject(pyproject)
     return _merge(project_dir.resolve(), project, tool, overrides, pyproject)
+
+
+def _is_project(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in _PROJECT_FILES)
 
 
 def _needs_no_project(cli: Overrides) -> bool:
@@ -156,11 +178,6 @@ def _merge(
     path: Path | None,
 ) -> Config:
     install = _install_options(project_dir, tool, cli)
-    if project is None and path is not None and install is None:
-        raise ConfigError(
-            f"{path} has no [project] table: add one with at least name and version "
-            "(without --no-install, the build backend supplies the metadata)"
-        )
     output = cli.output
     if output is None and "output" in tool:
         output = _configured_output(project_dir, tool["output"], path)
@@ -195,6 +212,9 @@ def _merge(
         force=cli.force,
         shebang_given=cli.shebang is not None or "shebang" in tool,
         ignore_missing=tuple(tool.get("ignore-missing", ())) + cli.ignore_missing,
+        extras=tuple(tool.get("extras", ())) + cli.extras,
+        timeout=tool_timeout(tool.get("timeout"), path),
+        follow_symlinks=cli.follow_symlinks,  # never from a project's own configuration
     )
 
 
@@ -219,7 +239,9 @@ def _install_options(
 ) -> InstallOptions | None:
     """Lists from [tool.bundle] (paths relative to the project) come first, then the CLI's."""
     cwd = Path.cwd()
-    requirements = tuple(tool.get("with", ())) + cli.requirements
+    # A configured path ("./libs/core", ".[cli]") is the project's, wherever bundle runs.
+    configured = [str(project_dir / r) if r.startswith(".") else r for r in tool.get("with", ())]
+    requirements = tuple(configured) + cli.requirements
     requirement_files = tuple(project_dir / p for p in tool.get("requirements", ())) + tuple(
         cwd / p for p in cli.requirement_files
     )

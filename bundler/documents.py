@@ -8,7 +8,6 @@ raises it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -131,9 +130,16 @@ def _staging(result: BuildResult) -> dict[str, Any] | None:
     if staging is None:
         return None
     return {
-        **{k: v for k, v in dataclasses.asdict(staging).items() if k != "site_dir"},
         "site_dir": str(staging.site_dir),
+        "site_dirs": [str(path) for path in staging.site_dirs],
+        "project": staging.project,
+        "wheel": staging.wheel,
+        "wheel_built": staging.wheel_built,
+        "installed": staging.installed,
+        "dependencies_installed": staging.dependencies_installed,
+        "extras": list(staging.extras),
         "reused": staging.reused,
+        "seconds": staging.seconds,
     }
 
 

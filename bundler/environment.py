@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import dataclasses
 import json
 import os
 import subprocess
@@ -10,10 +10,10 @@ import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
 
+from bundler.distribution import Distribution, find_distributions, required_closure
 from bundler.errors import InterpreterError
 from bundler.runtime.metadata import normalise_name
 
@@ -26,12 +26,13 @@ __all__ = [
     "normalise_name",
     "query_interpreter",
     "staged_environment",
+    "supported_tags",
 ]
 
 # Runs inside the target interpreter; prints one JSON object describing it. It must stay
 # compatible with every Python we support (3.9+) and import nothing outside the stdlib.
 _QUERY = r"""
-import importlib.machinery, json, os, site, sys, sysconfig
+import importlib.machinery, json, os, platform, site, sys, sysconfig
 paths = sysconfig.get_paths()
 stdlib = sorted({os.path.realpath(p) for p in (paths["stdlib"], paths["platstdlib"]) if p})
 site_dirs = []
@@ -53,6 +54,22 @@ print(json.dumps({
     "builtin": sorted(sys.builtin_module_names),
     "stdlib_names": sorted(getattr(sys, "stdlib_module_names", ())),
     "extension_suffixes": importlib.machinery.EXTENSION_SUFFIXES,
+    "markers": {
+        "implementation_name": sys.implementation.name,
+        "implementation_version": "%d.%d.%d" % sys.implementation.version[:3]
+        + ("" if sys.implementation.version.releaselevel == "final"
+           else sys.implementation.version.releaselevel[0]
+           + str(sys.implementation.version.serial)),
+        "os_name": os.name,
+        "platform_machine": platform.machine(),
+        "platform_python_implementation": platform.python_implementation(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": platform.python_version(),
+        "python_version": "%d.%d" % sys.version_info[:2],
+        "sys_platform": sys.platform,
+    },
 }))
 """
 
@@ -72,6 +89,9 @@ class Interpreter:
     builtin_modules: frozenset[str]
     stdlib_names: frozenset[str]
     extension_suffixes: tuple[str, ...]
+    # PEP 508 marker variables (python_version, sys_platform...) as the target sees them;
+    # they follow from the fields above, so records stay hashable and compare without them.
+    markers: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def version_text(self) -> str:
@@ -90,33 +110,6 @@ class Interpreter:
 
 
 @dataclass(frozen=True)
-class Distribution:
-    """An installed distribution, read from its ``*.dist-info`` directory."""
-
-    name: str
-    version: str
-    dist_info: Path
-    site_dir: Path
-    files: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
-    entry_points: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    requires_python: str | None = None
-
-    @property
-    def key(self) -> str:
-        """The normalised name used to compare distributions (PEP 503)."""
-        return normalise_name(self.name)
-
-    @property
-    def scripts(self) -> dict[str, str]:
-        """Console and GUI scripts: name -> ``module:function``."""
-        return {
-            **self.entry_points.get("console_scripts", {}),
-            **self.entry_points.get("gui_scripts", {}),
-        }
-
-
-@dataclass(frozen=True)
 class Environment:
     """The interpreter plus the search path and distributions that imports resolve against."""
 
@@ -127,6 +120,10 @@ class Environment:
     owners: Mapping[str, Distribution]
     # The normalised name of the project's own distribution, when it is installed here.
     project: str | None = None
+    # Without staging: the normalised names of what the project declares it needs (its
+    # requirements with its extras, and theirs, for this interpreter); None when staged,
+    # where pip installed exactly that.
+    declared: frozenset[str] | None = None
 
     def owner_of(self, path: Path) -> Distribution | None:
         """The distribution whose RECORD lists ``path``, if any."""
@@ -137,6 +134,10 @@ class Environment:
         """Whether ``path`` belongs to the project's own installed distribution."""
         owner = self.owner_of(path)
         return owner is not None and owner.key == self.project
+
+    def is_declared(self, dist: Distribution) -> bool:
+        """Whether ``dist`` is the project or in its declared closure (always, when staged)."""
+        return self.declared is None or dist.key in self.declared or dist.key == self.project
 
     def distribution(self, name: str) -> Distribution | None:
         """The installed distribution called ``name`` (compared after normalisation)."""
@@ -156,22 +157,38 @@ def inspect_environment(python: str | None, extra_path: Sequence[Path] = ()) -> 
     return environment_for(query_interpreter(python), extra_path)
 
 
-def environment_for(interpreter: Interpreter, extra_path: Sequence[Path] = ()) -> Environment:
-    """The environment of ``interpreter`` as it is, with ``extra_path`` searched first."""
-    return _environment(interpreter, [*extra_path, *interpreter.sys_path])
+def environment_for(
+    interpreter: Interpreter,
+    extra_path: Sequence[Path] = (),
+    project: str | None = None,
+    extras: Sequence[str] = (),
+) -> Environment:
+    """The environment of ``interpreter`` as it is, with ``extra_path`` searched first.
+
+    ``project`` names the project's distribution as found on that path; what it declares
+    (with ``extras``) becomes the environment's ``declared`` closure.
+    """
+    env = _environment(interpreter, [*extra_path, *interpreter.sys_path], project)
+    if env.project is None or env.distribution(env.project) is None:
+        return env
+    roots = [(env.project, tuple(extras))]
+    declared = required_closure(roots, env.distributions, interpreter.markers)
+    return dataclasses.replace(env, declared=declared)
 
 
 def staged_environment(
-    interpreter: Interpreter, site_dir: Path, project: str | None = None
+    interpreter: Interpreter, site_dirs: Path | Sequence[Path], project: str | None = None
 ) -> Environment:
-    """A staging directory plus the standard library of ``interpreter``, and nothing else.
+    """Staging directories plus the standard library of ``interpreter``, and nothing else.
 
     The interpreter's site-packages are left out: what the app needs was installed into
-    ``site_dir``, so a build gives the same archive wherever it runs. ``project`` names the
-    project's distribution, when it is installed there.
+    ``site_dirs`` (the project's own, then its dependencies'), so a build gives the same
+    archive wherever it runs. ``project`` names the project's distribution, when it is
+    installed there.
     """
+    sites = [site_dirs] if isinstance(site_dirs, Path) else list(site_dirs)
     stdlib = [p for p in interpreter.sys_path if interpreter.is_stdlib_path(p)]
-    return _environment(interpreter, [site_dir, *stdlib], project)
+    return _environment(interpreter, [*sites, *stdlib], project)
 
 
 def _environment(
@@ -179,7 +196,7 @@ def _environment(
 ) -> Environment:
     search_path = tuple(_unique(path))
     site_path = [p for p in search_path if not interpreter.is_stdlib_path(p)]
-    distributions = tuple(_find_distributions(site_path))
+    distributions = tuple(find_distributions(site_path))
     owners: dict[str, Distribution] = {}
     for dist in distributions:
         site = os.path.realpath(dist.site_dir)
@@ -223,6 +240,40 @@ def query_interpreter(python: str | None) -> Interpreter:
         ) from None
 
 
+# Runs inside the target with a copy of bundler's ``packaging`` only on its path: the wheel
+# tags it supports, best first, as pip would compute them.
+_TAGS = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from packaging import tags
+print(json.dumps([str(tag) for tag in tags.sys_tags()]))
+"""
+
+
+def supported_tags(interpreter: Interpreter) -> tuple[str, ...]:
+    """The wheel tags ``interpreter`` accepts, most specific first."""
+    import packaging
+
+    with tempfile.TemporaryDirectory() as scratch:
+        # Only packaging on the path, not the site-packages it came from.
+        os.symlink(os.path.dirname(packaging.__file__), os.path.join(scratch, "packaging"))
+        completed = subprocess.run(
+            [interpreter.executable, "-E", "-s", "-c", _TAGS, scratch],
+            capture_output=True,
+            text=True,
+            cwd=scratch,
+            timeout=120,
+            check=False,
+        )
+    try:
+        return tuple(str(tag) for tag in json.loads(completed.stdout))
+    except ValueError:
+        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+        raise InterpreterError(
+            f"interpreter '{interpreter.executable}' cannot list its wheel tags: {last}"
+        ) from None
+
+
 def _interpreter_from(facts: dict[str, Any]) -> Interpreter:
     """The Interpreter the query's JSON describes; KeyError or TypeError if it is not that."""
     return Interpreter(
@@ -237,70 +288,8 @@ def _interpreter_from(facts: dict[str, Any]) -> Interpreter:
         builtin_modules=frozenset(facts["builtin"]),
         stdlib_names=frozenset(facts["stdlib_names"]),
         extension_suffixes=tuple(facts["extension_suffixes"]),
+        markers={str(k): str(v) for k, v in dict(facts["markers"]).items()},
     )
-
-
-def _find_distributions(site_path: Iterable[Path]) -> Iterable[Distribution]:
-    seen: set[str] = set()
-    for directory in site_path:
-        if not directory.is_dir():
-            continue
-        for dist_info in sorted(directory.glob("*.dist-info")):
-            dist = _read_distribution(dist_info)
-            # Like importlib.metadata, the first distribution on the path wins.
-            if dist is not None and dist.key not in seen:
-                seen.add(dist.key)
-                yield dist
-
-
-def _read_distribution(dist_info: Path) -> Distribution | None:
-    try:
-        text = (dist_info / "METADATA").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    headers = HeaderParser().parsestr(text, headersonly=True)
-    name, version = headers.get("Name"), headers.get("Version")
-    if not name or not version:
-        return None
-    return Distribution(
-        name=name,
-        version=version,
-        dist_info=dist_info,
-        site_dir=dist_info.parent,
-        files=tuple(_read_record(dist_info)),
-        requires=tuple(headers.get_all("Requires-Dist") or ()),
-        entry_points=_read_entry_points(dist_info / "entry_points.txt"),
-        requires_python=headers.get("Requires-Python"),
-    )
-
-
-def _read_record(dist_info: Path) -> Iterable[str]:
-    try:
-        with (dist_info / "RECORD").open(encoding="utf-8", newline="") as stream:
-            rows = list(csv.reader(stream))
-    except OSError:
-        return []
-    return [row[0] for row in rows if row]
-
-
-def _read_entry_points(path: Path) -> dict[str, dict[str, str]]:
-    """Parse ``entry_points.txt`` (an INI file whose keys are case-sensitive)."""
-    groups: dict[str, dict[str, str]] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return groups
-    current: dict[str, str] | None = None
-    for raw in lines:
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = groups.setdefault(line[1:-1].strip(), {})
-        elif current is not None and "=" in line:
-            key, _, value = line.partition("=")
-            current[key.strip()] = value.strip()
-    return groups
 
 
 def _unique(paths: Iterable[Path]) -> Iterable[Path]:

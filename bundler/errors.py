@@ -17,10 +17,12 @@ __all__ = [
     "ConfigError",
     "EntryPointError",
     "InterpreterError",
+    "LockError",
     "OutputError",
     "ProjectError",
     "ResolveError",
     "StagingError",
+    "ToolTimeoutError",
     "did_you_mean",
 ]
 
@@ -75,6 +77,14 @@ class StagingError(BundleError):
     def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.details = details
+
+
+class ToolTimeoutError(StagingError):
+    """pip or the build backend ran longer than the timeout allows."""
+
+
+class LockError(BundleError):
+    """A lock (hashed requirements, ``pylock.toml``) cannot be used for this build."""
 
 
 class BuildCacheError(BundleError):

@@ -20,12 +20,15 @@ exit statuses:
   0    success
   1    the build or a check failed (pip, the build backend, --strict, the output, the cache)
   2    usage or input error (the command line, pyproject.toml, the entry point)
-  130  interrupted (Ctrl-C)"""
+  130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM)"""
 
 _ENVIRONMENT = """\
 environment variables:
   BUNDLER_CACHE        the per-user cache of archives and builds (default ~/.cache/bundler)
-  BUNDLER_BUILD_CACHE  where builds keep wheels, staging directories and bytecode
+  BUNDLER_BUILD_CACHE  where builds keep wheels, installs, build environments, bytecode
+  BUNDLER_TIMEOUT      seconds one run of pip or of a build hook may take (0: no limit)
+  BUNDLER_TRACEBACK    full: an archive's tracebacks show the runtime's frames too
   BUNDLER_DEBUG=1      like --debug
   CI                   any value: plain progress lines, never rewritten in place
   NO_COLOR             any value: no colour
@@ -72,7 +75,7 @@ examples:
   with = ["extra-dist"]      requirements = ["req.txt"]  constraints = ["pins.txt"]
   find-links = ["wheels"]    no-index = false         build-isolation = true
   install = true             extract = ["pkg.data"]   zip-safe = ["pkg"]
-  prune = false
+  prune = false              extras = ["cli"]         timeout = 1800
 
 {_ENVIRONMENT}
 

@@ -15,7 +15,6 @@ from bundler.environment import (
     Distribution,
     Environment,
     Interpreter,
-    environment_for,
     query_interpreter,
     staged_environment,
 )
@@ -36,8 +35,10 @@ from bundler.plan.payload import Payload, file_size, plan_payload
 from bundler.plan.pythons import PythonRange, python_range
 from bundler.plan.unsafe import Overrides
 from bundler.progress import Progress, human_size, quiet_progress
+from bundler.project import ProjectTree, scan_project
 from bundler.resolve import Graph, resolve_imports
-from bundler.staging import Staging, stage
+from bundler.scope import Undeclared, undeclared_distributions
+from bundler.staging import Staging, stage, unstaged_environment
 
 __all__ = ["BuildResult", "build"]
 
@@ -55,6 +56,8 @@ class BuildResult:
     extraction: ExtractionPlan = dataclasses.field(default_factory=ExtractionPlan)
     shebang: str = DEFAULT_SHEBANG
     pythons: PythonRange = dataclasses.field(default_factory=PythonRange)
+    # With --no-install: bundled distributions the project does not declare, and why.
+    undeclared: tuple[Undeclared, ...] = ()
 
 
 def build(
@@ -71,15 +74,19 @@ def build(
         check_output_path(config.output, force=config.force)
         check_entry_point(config)
         check_configured_entry(config)
+        tree = _project_tree(config)
         python = find_interpreter(config.python)
         shown.detail(f"inspecting {python or 'the current interpreter'}")
         interpreter = query_interpreter(python)
-        with _environment(config, interpreter, shown, verbose) as (env, staging):
+        with _environment(config, interpreter, tree, shown, verbose) as (env, staging):
             entry = choose_entry_point(config, env)
             check_entry_not_excluded(entry, config.exclude)
             check_includes_exist(config, env)
             graph = _resolve(config, entry, env, shown)
             check_excludes_matter(config, env, graph)
+            undeclared = undeclared_distributions(graph, env)
+            for item in undeclared:
+                shown.warn(item.describe())
             app = _app_metadata(config, env, graph)
             shown.step("planning the archive: native code, files read by path")
             payload = plan_payload(graph, env, app, _scope(config, staging))
@@ -92,7 +99,7 @@ def build(
             archive = write_archive(payload, info, config.output, extraction, force=config.force)
             shown.done(human_size(archive.size))
     return BuildResult(
-        entry, env, graph, payload, archive, staging, extraction, info.shebang, pythons
+        entry, env, graph, payload, archive, staging, extraction, info.shebang, pythons, undeclared
     )
 
 
@@ -150,15 +157,26 @@ def _payload_size(payload: Payload) -> str:
     return f"{len(payload.files)} files, {human_size(size)}"
 
 
+def _project_tree(config: Config) -> ProjectTree | None:
+    """The project's files, checked before anything reads them (links leaving the project,
+    dangling or looping are refused), in both modes."""
+    if not config.has_project:
+        return None
+    return scan_project(
+        config.project_dir, ignore=[config.output], follow_symlinks=config.follow_symlinks
+    )
+
+
 @contextlib.contextmanager
 def _environment(
-    config: Config, interpreter: Interpreter, shown: Progress, verbose: bool
+    config: Config,
+    interpreter: Interpreter,
+    tree: ProjectTree | None,
+    shown: Progress,
+    verbose: bool,
 ) -> Iterator[tuple[Environment, Staging | None]]:
-    """The staging directory (default), or with --no-install the interpreter's environment."""
-    if config.install is None:
-        extra = [config.source_root] if config.has_project else []
-        yield environment_for(interpreter, extra), None
-        return
+    """The staging directories (default), or with --no-install the interpreter's
+    environment."""
 
     def status(message: str) -> None:
         # Staging says "warning: ..." through the same callback as its slow steps.
@@ -167,10 +185,16 @@ def _environment(
         else:
             shown.step(message)
 
+    if config.install is None:
+        with unstaged_environment(
+            config, interpreter, tree, verbose=verbose, progress=shown.detail, status=status
+        ) as env:
+            yield env, None
+        return
     with stage(
-        config, interpreter, verbose=verbose, progress=shown.detail, status=status
+        config, interpreter, tree=tree, verbose=verbose, progress=shown.detail, status=status
     ) as staging:
-        yield staged_environment(interpreter, staging.site_dir, staging.project), staging
+        yield staged_environment(interpreter, staging.site_dirs, staging.project), staging
 
 
 def _app_metadata(config: Config, env: Environment, graph: Graph) -> ProjectMetadata:
@@ -193,8 +217,24 @@ def _app_metadata(config: Config, env: Environment, graph: Graph) -> ProjectMeta
 
 
 def _metadata_from(dist: Distribution, declared: ProjectMetadata | None) -> ProjectMetadata:
+    """The installed (or backend-prepared) metadata, which knows every dynamic field."""
+    groups = dict(dist.entry_points)
+    found = ProjectMetadata(
+        name=dist.name,
+        version=dist.version,
+        requires_python=dist.requires_python,
+        dependencies=dist.requires,
+        scripts=groups.pop("console_scripts", {}),
+        gui_scripts=groups.pop("gui_scripts", {}),
+        entry_points=groups,
+        summary=dist.summary,
+    )
     if declared is None:
-        return ProjectMetadata(dist.name, dist.version, dist.requires_python)
+        return found
     return dataclasses.replace(
-        declared, name=dist.name, version=dist.version, requires_python=dist.requires_python
+        declared,
+        name=dist.name,
+        version=dist.version,
+        requires_python=dist.requires_python,
+        summary=dist.summary or declared.summary,
     )

@@ -41,6 +41,8 @@ TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "zip-safe": list,
     "ignore-missing": list,
     "prune": bool,
+    "extras": list,
+    "timeout": (int, float),
 }
 
 

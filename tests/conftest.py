@@ -175,10 +175,16 @@ def write_project(root: Path, files: Mapping[str, str]) -> Path:
 
 
 def pyproject(
-    name: str = "demo", *, scripts: Mapping[str, str] | None = None, extra: str = ""
+    name: str = "demo",
+    *,
+    scripts: Mapping[str, str] | None = None,
+    extra: str = "",
+    dependencies: tuple[str, ...] = (),
 ) -> str:
     """A minimal ``pyproject.toml`` text."""
     lines = ["[project]", f'name = "{name}"', 'version = "1.0"']
+    if dependencies:
+        lines.append(f"dependencies = {list(dependencies)!r}".replace("'", '"'))
     if scripts:
         lines.append("[project.scripts]")
         lines += [f'{key} = "{value}"' for key, value in scripts.items()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -216,6 +217,7 @@ def test_every_build_flag_lands_in_the_overrides(pipeline: Pipeline) -> None:
         "--no-index", "--no-build-isolation", "--no-cache",
         "--extract", "demo.templates", "--zip-safe", "inkwell", "--zip-safe", "tallyho",
         "--prune",
+        "--extra", "cli", "--extra", "color", "--follow-symlinks",
     ]  # fmt: skip
     assert cli.main(argv) == 0
     assert pipeline.given("project") == Path("proj")
@@ -242,6 +244,8 @@ def test_every_build_flag_lands_in_the_overrides(pipeline: Pipeline) -> None:
         extract=("demo.templates",),
         zip_safe=("inkwell", "tallyho"),
         prune=True,
+        extras=("cli", "color"),
+        follow_symlinks=True,
     )
 
 
@@ -343,6 +347,15 @@ def test_interrupt_exits_130(pipeline: Pipeline, capsys: pytest.CaptureFixture[s
     pipeline.raises = KeyboardInterrupt()
     assert cli.main(["build", "-q"]) == 130
     assert capsys.readouterr() == ("", "bundle: error: interrupted\n")
+
+
+def test_sigterm_exits_143_after_every_cleanup(
+    pipeline: Pipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pipeline.raises = cli.Terminated()
+    assert cli.main(["build", "-q"]) == 143
+    assert capsys.readouterr().err == "bundle: error: terminated\n"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back
 
 
 def test_other_exceptions_are_bugs_and_keep_their_traceback(pipeline: Pipeline) -> None:
@@ -487,7 +500,7 @@ def test_empty_cache_says_where_it_looked(cache: Path, capsys: pytest.CaptureFix
         (
             ["cache", "--area", "wheel"],
             "argument --area: invalid choice: 'wheel' (choose from "
-            "'apps', 'wheels', 'staging', 'bytecode')",
+            "'apps', 'wheels', 'metadata', 'build-envs', 'dependencies', 'projects', 'bytecode')",
         ),
     ],
 )

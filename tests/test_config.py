@@ -75,11 +75,13 @@ def test_without_a_project_requirements_are_enough(
         load_config(tmp_path, Overrides(output=Path("a.pyz"), requirements=("black",)))
 
 
-def test_project_table_may_be_left_to_the_backend_unless_not_installing(tmp_path: Path) -> None:
+def test_project_table_may_be_left_to_the_backend_even_when_not_installing(
+    tmp_path: Path,
+) -> None:
     root = write_project(tmp_path, {"pyproject.toml": "[tool.poetry]\nname = 'x'\n"})
     assert load_config(root, Overrides(output=Path("a.pyz"))).project is None
-    with pytest.raises(ConfigError, match=r"no \[project\] table"):
-        load_config(root, Overrides(output=Path("a.pyz"), install=False))
+    # Without installing, the metadata comes from the installed project or its backend.
+    assert load_config(root, Overrides(output=Path("a.pyz"), install=False)).project is None
 
 
 # ---------------------------------------------------------------- extraction settings
@@ -119,3 +121,37 @@ def test_prune_must_be_a_boolean(tmp_path: Path) -> None:
     project = _with_tool(tmp_path, 'prune = "yes"\n')
     with pytest.raises(ConfigError, match=r"\[tool.bundle\] 'prune' must be a bool"):
         load_config(project, Overrides(output=Path("a.pyz")))
+
+
+def test_a_setup_py_makes_a_project_whose_backend_knows_its_metadata(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"setup.py": "from setuptools import setup\nsetup()\n"})
+    config = load_config(root, Overrides(output=Path("a.pyz")))
+    assert (config.has_project, config.project, config.project_dir) == (True, None, root)
+
+
+def test_a_setup_cfg_alone_is_not_a_project_pip_can_build(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"setup.cfg": "[metadata]\nname = x\n"})
+    with pytest.raises(ProjectError) as caught:
+        load_config(root, Overrides(output=Path("a.pyz")))
+    assert str(caught.value) == (
+        f"{root} has a setup.cfg but no setup.py or pyproject.toml, which pip and build need: "
+        "add a pyproject.toml with a [build-system] table for setuptools"
+    )
+
+
+def test_extras_timeout_and_links_from_the_table_and_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BUNDLER_TIMEOUT", raising=False)
+    toml = pyproject() + '[tool.bundle]\nextras = ["cli"]\ntimeout = 60\nwith = [".[color]"]\n'
+    root = write_project(tmp_path, {"pyproject.toml": toml})
+    cli = Overrides(output=Path("a.pyz"), extras=("docs",), follow_symlinks=True)
+    config = load_config(root, cli)
+    assert (config.extras, config.timeout, config.follow_symlinks) == (("cli", "docs"), 60.0, True)
+    assert config.install is not None
+    assert config.install.requirements == (str(root / ".[color]"),)
+    configured_links = write_project(
+        tmp_path / "two", {"pyproject.toml": pyproject() + "[tool.bundle]\ntimeout = 0\n"}
+    )
+    assert load_config(configured_links, Overrides(output=Path("a"))).follow_symlinks is False
+    assert load_config(configured_links, Overrides(output=Path("a"))).timeout is None

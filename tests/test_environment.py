@@ -18,6 +18,7 @@ from bundler.environment import (
     environment_for,
     query_interpreter,
     staged_environment,
+    supported_tags,
 )
 from bundler.errors import InterpreterError
 from tests.helpers.environments import fake_interpreter, install_distribution, stdlib_only
@@ -323,3 +324,46 @@ def test_staged_environment_keeps_the_stdlib_of_an_interpreter_behind_a_symlink(
     interpreter = query_interpreter(_through_a_link(tmp_path))
     env = staged_environment(interpreter, tmp_path / "site")
     assert _real(sysconfig.get_paths()["stdlib"]) in env.search_path
+
+
+# ---------------------------------------------------------------- markers, tags, declared
+
+
+def test_marker_variables_are_the_targets(this_python: Interpreter) -> None:
+    from packaging.markers import default_environment
+
+    assert dict(this_python.markers) == default_environment()
+
+
+def test_supported_tags_are_the_targets_best_first(this_python: Interpreter) -> None:
+    from packaging import tags
+
+    assert supported_tags(this_python) == tuple(str(tag) for tag in tags.sys_tags())
+
+
+def test_staged_environment_searches_the_projects_directory_before_the_dependencies(
+    tmp_path: Path, bare_python: Interpreter
+) -> None:
+    project, deps = tmp_path / "project", tmp_path / "deps"
+    install_distribution(project, "demo", {"demo.py": ""}, requires=("helper",))
+    install_distribution(deps, "helper", {"helper.py": ""})
+    env = staged_environment(bare_python, [project, deps], "demo")
+    assert env.search_path[:2] == (_real(project), _real(deps))
+    assert [d.name for d in env.distributions] == ["demo", "helper"]
+    assert env.declared is None and env.is_declared(env.distributions[1])
+
+
+def test_environment_of_a_project_declares_what_it_requires(
+    tmp_path: Path, bare_python: Interpreter
+) -> None:
+    site = tmp_path / "site"
+    install_distribution(site, "demo", requires=("helper", 'fast; extra == "speed"'))
+    install_distribution(site, "helper")
+    install_distribution(site, "fast")
+    install_distribution(site, "stray")
+    plain = environment_for(bare_python, [site], "demo")
+    assert plain.declared == frozenset({"demo", "helper"})
+    assert not plain.is_declared(plain.distribution("stray"))  # type: ignore[arg-type]
+    faster = environment_for(bare_python, [site], "demo", ["speed"])
+    assert faster.declared == frozenset({"demo", "helper", "fast"})
+    assert environment_for(bare_python, [site]).declared is None

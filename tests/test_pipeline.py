@@ -14,7 +14,13 @@ import pytest
 from bundler.config import DEFAULT_SHEBANG, Config, Overrides, ProjectMetadata, load_config
 from bundler.entrypoint import EntryPoint
 from bundler.environment import Environment, staged_environment
-from bundler.errors import EntryPointError, InterpreterError, OutputError, ResolveError
+from bundler.errors import (
+    EntryPointError,
+    InterpreterError,
+    OutputError,
+    ProjectError,
+    ResolveError,
+)
 from bundler.pipeline import BuildResult, _app_metadata, build
 from bundler.plan.payload import file_size
 from bundler.progress import human_size
@@ -150,6 +156,14 @@ class Recorder:
         return human_size(sum(file_size(source) for source in result.payload.files.values()))
 
 
+def test_project_tree_is_checked_before_the_interpreter_runs(tmp_path: Path) -> None:
+    project = _project(tmp_path / "proj")
+    (project / "demo" / "loop").symlink_to(".")
+    config = _no_install(project, tmp_path / "app.pyz", python="/no/such/python")
+    with pytest.raises(ProjectError, match="symlink demo/loop in the project points to a"):
+        build(config)
+
+
 def test_entry_point_is_checked_before_the_interpreter_runs(tmp_path: Path) -> None:
     project = _project(tmp_path / "proj", one="demo.cli:main", two="demo.util:main")
     config = _no_install(project, tmp_path / "app.pyz", python="/no/such/python")
@@ -221,6 +235,25 @@ def test_installed_project_distribution_knows_the_metadata_best(tmp_path: Path, 
 def test_installed_project_without_a_project_table(tmp_path: Path, site: Path) -> None:
     metadata = _app_metadata(_config(tmp_path, None), _env(site, "demo-app"), _graph(site))
     assert metadata == ProjectMetadata("Demo-App", "2.0", ">=3.10")
+
+
+def test_installed_metadata_fills_what_a_missing_table_cannot(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    install_distribution(
+        site,
+        "devtool",
+        version="7.3",
+        requires=("inkwell",),
+        entry_points="[console_scripts]\ndevtool = devtool:main\n[devtool.plugins]\nx = y:z\n",
+    )
+    metadata = _app_metadata(_config(tmp_path, None), _env(site, "devtool"), _graph(site))
+    assert metadata == ProjectMetadata(
+        "devtool",
+        "7.3",
+        dependencies=("inkwell",),
+        scripts={"devtool": "devtool:main"},
+        entry_points={"devtool.plugins": {"x": "y:z"}},
+    )
 
 
 def test_project_table_when_the_project_is_not_installed(tmp_path: Path, site: Path) -> None:

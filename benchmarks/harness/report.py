@@ -32,6 +32,8 @@ def render(results: dict[str, Any]) -> str:
         parts.append(_foreign(results["foreign_python"]))
     if "callgrind" in results:
         parts.append(_callgrind(results["callgrind"]))
+    if "rebuilds" in results:
+        parts.append(_rebuilds(results["rebuilds"]))
     parts.append(_errors(results))
     return "\n\n".join(p for p in parts if p) + "\n"
 
@@ -303,3 +305,54 @@ def _kib(size: int | None) -> str:
 
 def _ratio(value: float | None) -> str:
     return f"{value:.2f}x" if value is not None else "-"
+
+
+def _rebuilds(section: dict[str, Any]) -> str:
+    """Build times of the 21-dependency project in each scenario, per tool."""
+    tools: dict[str, Any] = section.get("tools", {})
+    if not tools:
+        return ""
+    names = [name for name in ("bundler", "shiv", "pex") if name in tools]
+    rows = {
+        "cold": "cold (empty caches)",
+        "unchanged": "unchanged",
+        "edited": "one source file edited",
+        "pin": "one pin changed",
+    }
+    lines = [
+        "### Rebuilds: a project with "
+        f"{section.get('distributions', '?')} pinned dependencies (Sphinx 8.1.3)",
+        "",
+        f"Median wall-clock seconds of {section.get('runs', '?')} builds per scenario, offline "
+        "from one wheelhouse, the tools taking turns; in brackets the CPU seconds of the "
+        "build's processes (steadier on a shared machine). Every edit and every pin is new; "
+        "after the last build of each kind the archive is run and must print the new edit "
+        "and pin (a stale build is marked STALE).",
+        "",
+        "| scenario | " + " | ".join(names) + " | bundler / shiv | bundler / pex |",
+        "|---|" + "---|" * (len(names) + 2),
+    ]
+    for key, title in rows.items():
+        cells = []
+        for name in names:
+            data = tools[name]
+            if "error" in data:
+                cells.append("failed")
+                continue
+            stale = key != "cold" and not data["correct"].get(key, True)
+            cpu = data.get("cpu_median", {}).get(key)
+            shown = f"{data['median'][key]:.2f}" + (f" ({cpu:.2f})" if cpu is not None else "")
+            cells.append(shown + (" STALE" if stale else ""))
+        lines.append(f"| {title} | " + " | ".join(cells) + f" | {_ratio(tools, key, 'shiv')} | "
+                     f"{_ratio(tools, key, 'pex')} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def _ratio(tools: dict[str, Any], key: str, other: str) -> str:
+    ours, theirs = tools.get("bundler", {}), tools.get(other, {})
+    if "median" not in ours or "median" not in theirs or not theirs["median"][key]:
+        return "-"
+    wall = f"{ours['median'][key] / theirs['median'][key]:.2f}x"
+    if ours.get("cpu_median") and theirs.get("cpu_median", {}).get(key):
+        wall += f" ({ours['cpu_median'][key] / theirs['cpu_median'][key]:.2f}x)"
+    return wall

@@ -76,12 +76,17 @@ def cached_entry(
     fill: Callable[[Path], Mapping[str, Any]],
     *,
     refresh: bool = False,
+    in_place: bool = False,
+    valid: Callable[[Mapping[str, Any]], bool] = lambda _: True,
 ) -> Iterator[BuildCacheEntry]:
     """Yield the complete entry for ``key`` in ``area``, filling it first when needed.
 
     ``fill(directory)`` writes the entry's files into an empty ``directory`` and returns
     facts to record in its marker (``BuildCacheEntry.info``). With ``refresh`` an existing
     entry is filled again and replaced. If ``fill`` raises, nothing is left behind.
+    ``in_place`` fills the entry's own directory instead of one renamed into place, for
+    contents that record their path (a virtual environment); the marker still comes last.
+    An entry whose marker facts ``valid`` rejects (its inputs changed) is filled again.
     """
     try:
         area.mkdir(parents=True, exist_ok=True)
@@ -97,17 +102,18 @@ def cached_entry(
     with lock:
         if not refresh:
             info = _read_marker(entry)
-            if info is not None:
+            if info is not None and valid(info):
                 _touch(entry)
                 yield BuildCacheEntry(entry, info, reused=True)
                 return
         lock.acquire(shared=False)
         info = None if refresh else _read_marker(entry)
-        reused = info is not None  # another build filled it while we waited for the lock
+        stale = info is not None and not valid(info)
+        reused = info is not None and not stale  # another build filled it meanwhile
         repaired = False
-        if info is None:
-            repaired = entry.exists() and not refresh
-            _fill_and_publish(area, key, fill)
+        if not reused:
+            repaired = entry.exists() and not refresh and not stale
+            _fill_and_publish(area, key, fill, in_place=in_place)
         # Downgrade so that other readers can share the entry while this build uses it.
         lock.acquire(shared=True)
         info = _read_marker(entry)
@@ -130,24 +136,39 @@ def _touch(entry: Path) -> None:
         os.utime(entry)
 
 
-def _fill_and_publish(area: Path, key: str, fill: Callable[[Path], Mapping[str, Any]]) -> None:
+def _fill_and_publish(
+    area: Path, key: str, fill: Callable[[Path], Mapping[str, Any]], *, in_place: bool
+) -> None:
     # Holding the exclusive lock: any temporary directory of this key is a killed build's.
     for stale in area.glob(f".{key}.*"):
         shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(dir=area, prefix=f".{key}.tmp-"))
+    entry = area / key
+    if in_place:
+        _retire(area, key)
+        entry.mkdir()
+        staging = entry
+    else:
+        staging = Path(tempfile.mkdtemp(dir=area, prefix=f".{key}.tmp-"))
     try:
         facts = dict(fill(staging))
         marker = {"format": _FORMAT, "key": key, "created": int(time.time()), **facts}
-        (staging / MARKER).write_text(json.dumps(marker, indent=1, sort_keys=True) + "\n")
-        entry = area / key
-        if entry.exists() or entry.is_symlink():
-            retired = area / f".{key}.old-{os.getpid()}"
-            os.replace(entry, retired)
-            shutil.rmtree(retired, ignore_errors=True)
-        os.replace(staging, entry)
+        text = json.dumps(marker, indent=1, sort_keys=True) + "\n"
+        (staging / MARKER).write_text(text)  # in place, this is the commit
+        if not in_place:
+            _retire(area, key)
+            os.replace(staging, entry)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _retire(area: Path, key: str) -> None:
+    """Remove the entry of ``key`` (an old one being replaced, or a killed fill's)."""
+    entry = area / key
+    if entry.exists() or entry.is_symlink():
+        retired = area / f".{key}.old-{os.getpid()}"
+        os.replace(entry, retired)
+        shutil.rmtree(retired, ignore_errors=True)
 
 
 def _read_marker(entry: Path) -> dict[str, Any] | None:

@@ -1,12 +1,18 @@
 """Every cache bundler owns, as ``bundle cache`` lists, prunes and clears it.
 
-Four areas under each cache root (``$BUNDLER_BUILD_CACHE``, ``$BUNDLER_CACHE`` or the user
-cache directory, and the temporary-directory fallback):
+These areas under each cache root (``$BUNDLER_BUILD_CACHE``, ``$BUNDLER_CACHE`` or the
+user cache directory, and the temporary-directory fallback):
 
-    apps/<name>-<hash>/   what archives extracted at run time (runtime/cache.py's layout)
-    wheels/<key>/         the projects' built wheels             (caches/build.py)
-    staging/<key>/        pip's installs for builds               (caches/build.py)
-    bytecode/<magic>/     the build's compiled bytecode, per Python (archive/bytecode.py)
+    apps/<name>-<hash>/      what archives extracted at run time (runtime/cache.py's layout)
+    wheels/<key>/            the projects' built wheels                 (staging/backend.py)
+    metadata/<key>/          projects' metadata from their backends     (staging/backend.py)
+    build-envs/<key>/        build environments of the target            (staging/buildenv.py)
+    dependencies/<key>/      pip's installs of what projects need        (staging/stage.py)
+    projects/<key>/          pip's installs of the projects' own wheels  (staging/stage.py)
+    bytecode/<magic>/        the build's compiled bytecode, per Python (archive/bytecode.py)
+
+(``tmp/`` holds the scratch directories of running builds; each build sweeps what killed
+ones left.)
 
 Listing never creates anything. Deleting never leaves the cache: every directory is opened
 relative to its parent's descriptor with ``O_NOFOLLOW``, so a symlink anywhere (the root,
@@ -36,13 +42,18 @@ __all__ = ["AREAS", "CacheEntry", "Removal", "cache_locations", "list_entries", 
 AREAS = {
     "apps": "extracted by archives at run time (native code, zip-unsafe packages, bytecode)",
     "wheels": "the projects' wheels, built by their build backends",
-    "staging": "what pip installed for builds",
+    "metadata": "the projects' metadata, from their build backends (--no-install)",
+    "build-envs": "build environments of the target interpreters",
+    "dependencies": "what pip installed for the projects' dependencies",
+    "projects": "what pip installed of the projects' own wheels",
     "bytecode": "bytecode the builds compiled, per Python version",
 }
+# The areas that caches/build.py fills: one entry per key, a marker in each.
+_BUILD_AREAS = ("wheels", "metadata", "build-envs", "dependencies", "projects")
+_KEYED = re.compile(r"^\.?(?P<key>[0-9a-f]{32})(\.(tmp|old)-.+)?$")
 _NAMES = {
     "apps": re.compile(r"^(?P<label>.+)-[0-9a-f]{16}$"),
-    "wheels": re.compile(r"^\.?(?P<key>[0-9a-f]{32})(\.(tmp|old)-.+)?$"),
-    "staging": re.compile(r"^\.?(?P<key>[0-9a-f]{32})(\.(tmp|old)-.+)?$"),
+    **dict.fromkeys(_BUILD_AREAS, _KEYED),
     "bytecode": re.compile(r"^[0-9a-f]{8}$"),
 }
 _DAY = 24 * 60 * 60
@@ -167,7 +178,7 @@ def _entries_in(root: Path, area: str, fd: int) -> Iterator[CacheEntry]:
         if area == "apps" and not stat.S_ISDIR(info.st_mode):
             continue
         size, newest = _usage(fd, name, info)
-        last = info.st_mtime if area in ("apps", "wheels", "staging") else newest
+        last = info.st_mtime if area == "apps" or area in _BUILD_AREAS else newest
         yield CacheEntry(root, area, name, _label(area, fd, name, match), size, last)
 
 
@@ -179,12 +190,13 @@ def _label(area: str, fd: int, name: str, match: re.Match[str]) -> str:
     if name.startswith("."):
         return "left by an interrupted build"
     facts = _marker(fd, name)
-    if area == "wheels":
-        return str(facts.get("wheel") or "incomplete")
-    requirements = facts.get("requirements")
-    what = [str(facts.get("wheel") or "")]
-    what += [str(r) for r in requirements] if isinstance(requirements, list) else []
-    return ", ".join(part for part in what if part) or "incomplete"
+    if not facts:
+        return "incomplete"
+    what = [str(facts[field]) for field in ("wheel", "dist-info") if facts.get(field)]
+    for field in ("requirements", "requires"):
+        listed = facts.get(field)
+        what += [str(item) for item in listed] if isinstance(listed, list) else []
+    return ", ".join(what) or f"key {name[:12]}"
 
 
 def _marker(fd: int, name: str) -> dict[str, object]:

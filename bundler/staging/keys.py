@@ -11,41 +11,30 @@ import base64
 import hashlib
 import json
 import os
-import re
 import zipfile
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import bundler
 from bundler.environment import Interpreter
 from bundler.errors import StagingError
+from bundler.project import ProjectTree, scan_sources
 from bundler.staging.pip import IndexOptions
+from bundler.staging.vcs import vcs_identity, version_from_vcs
 
 __all__ = [
     "file_digest",
-    "file_identity",
     "hash_key",
     "index_identity",
     "interpreter_identity",
-    "requirement_identity",
-    "source_fingerprint",
+    "path_identity",
+    "tree_fingerprint",
     "wheel_digest",
 ]
 
 # Bump when the layout of an entry or the meaning of a key changes.
-_KEY_FORMAT = 1
-
-# A line of a requirements file that includes another one: "-r other.txt", "-c pins.txt".
-_INCLUDE_RE = re.compile(r"^\s*(?:--requirement|--constraint|-r|-c)[\s=]*(\S+)")
-
-# Directories that never hold a project's sources: version control, virtual environments,
-# caches, and what builds write. Names starting with "." are skipped as well.
-_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules"})
-# Skipped only at the top of the project: where setuptools and build put their output.
-_SKIPPED_TOP_DIRS = frozenset({"build", "dist"})
-# Files that tools rewrite without changing the sources (coverage data, Finder's notes).
-_SKIPPED_FILES = (".coverage", ".DS_Store")
+_KEY_FORMAT = 2
 
 
 def hash_key(facts: Mapping[str, Any]) -> str:
@@ -89,51 +78,26 @@ def _stat_identity(path: Path) -> tuple[int, int]:
     return (info.st_size, info.st_mtime_ns)
 
 
-def requirement_identity(requirement: str) -> Any:
-    """A requirement string; for a local path, also what is there now."""
-    path = Path(requirement)
-    if path.is_dir():
-        return [requirement, source_fingerprint(path)]
-    if path.is_file():
-        return [requirement, file_digest(path)]
-    return requirement
-
-
-def file_identity(path: Path, seen: frozenset[Path] = frozenset()) -> Any:
-    """The contents of a requirements or constraints file and of the files it includes."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise StagingError(f"cannot read {path}: {exc.strerror or exc}") from None
-    seen = seen | {path.resolve()}
-    included = []
-    for line in text.splitlines():
-        match = _INCLUDE_RE.match(line)
-        nested = path.parent / match.group(1) if match else None
-        if nested is not None and nested.is_file() and nested.resolve() not in seen:
-            included.append(file_identity(nested, seen))
-    return [hashlib.sha256(text.encode()).hexdigest(), included]
-
-
-def source_fingerprint(project_dir: Path, ignore: Collection[Path] = ()) -> str:
-    """A hash of every source file of the project (names and contents).
-
-    What a build backend may read is not knowable in advance, so every file counts except
-    hidden directories (version control, caches), virtual environments, ``build/``,
-    ``dist/``, ``*.egg-info``, coverage data and the paths in ``ignore`` (such as the
-    archive being written into the project).
-    """
-    skipped = {os.path.abspath(path) for path in ignore}
+def tree_fingerprint(tree: ProjectTree) -> str:
+    """A hash of every file of a walked tree: its path as shown, and the contents of the
+    file actually read (a link's target's, not the link's text)."""
     digest = hashlib.sha256()
-    for path in _source_files(project_dir.resolve(), skipped):
-        relative = path.relative_to(project_dir.resolve()).as_posix()
-        digest.update(relative.encode("utf-8", "surrogateescape") + b"\0")
-        if path.is_symlink():
-            digest.update(b"link:" + os.readlink(path).encode("utf-8", "surrogateescape"))
-        else:
-            digest.update(file_digest(path).encode())
+    for item in tree.files:
+        digest.update(item.relative.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(file_digest(item.real).encode() if item.real else b"-")
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+def path_identity(path: Path) -> Any:
+    """What pip reads of a local path it installs: a directory's sources (and its VCS state
+    when its version comes from there), an archive's contents."""
+    if path.is_dir():
+        vcs = vcs_identity(path) if version_from_vcs(path) else None
+        return {"sources": tree_fingerprint(scan_sources(path)), "vcs": vcs}
+    if path.is_file():
+        return {"file": file_digest(path)}
+    return {"missing": str(path)}
 
 
 def wheel_digest(wheel: Path) -> str:
@@ -164,34 +128,3 @@ def file_digest(path: Path) -> str:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _source_files(root: Path, skipped: set[str]) -> Iterator[Path]:
-    for directory, subdirs, files in os.walk(root):
-        here = Path(directory)
-        subdirs[:] = sorted(
-            name
-            for name in subdirs
-            if not _is_skipped_dir(here / name, top=here == root)
-            and os.path.abspath(here / name) not in skipped
-        )
-        for name in sorted(files):
-            path = here / name
-            if (
-                os.path.abspath(path) not in skipped
-                and not name.endswith((".pyc", ".pyo"))
-                and not name.startswith(_SKIPPED_FILES)
-            ):
-                yield path
-
-
-def _is_skipped_dir(path: Path, *, top: bool) -> bool:
-    name = path.name
-    return (
-        name.startswith(".")
-        or name in _SKIPPED_DIRS
-        or name.endswith(".egg-info")
-        or (top and name in _SKIPPED_TOP_DIRS)
-        or (path / "pyvenv.cfg").is_file()  # a virtual environment kept in the project
-        or path.is_symlink()
-    )

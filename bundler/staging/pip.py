@@ -17,9 +17,11 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from bundler.errors import StagingError
-from bundler.staging.tools import relevant_tail, run_tool, summary_line
+from bundler.staging.reasons import index_failure, pip_reason
+from bundler.staging.tools import ToolSettings, relevant_tail, run_tool
+from bundler.staging.wheeltags import Diagnosis, missing_wheel
 
-__all__ = ["IndexOptions", "install_into_directory", "install_into_environment"]
+__all__ = ["IndexOptions", "PipRequest", "install_into_directory", "install_into_environment"]
 
 # ``pip --python`` (pip runs itself under the target interpreter) arrived in pip 22.3.
 _MINIMUM_PIP = Version("22.3")
@@ -51,18 +53,27 @@ class IndexOptions:
         return args
 
 
+@dataclass(frozen=True)
+class PipRequest:
+    """What one ``pip install --target`` installs, and how strictly."""
+
+    requirements: tuple[str, ...] = ()
+    requirement_files: tuple[Path, ...] = ()
+    constraint_files: tuple[Path, ...] = ()
+    no_deps: bool = False  # exactly these distributions (a lock, or the project on top)
+    require_hashes: bool = False  # every distribution's hash must match its pin
+
+
 def install_into_directory(
     target: Path,
+    request: PipRequest,
     *,
     python: str,
-    requirements: Sequence[str],
-    requirement_files: Sequence[Path] = (),
-    constraint_files: Sequence[Path] = (),
     index: IndexOptions,
-    verbose: bool,
+    settings: ToolSettings,
     what: str,
 ) -> None:
-    """``pip install --target target`` of ``requirements`` for the interpreter ``python``.
+    """``pip install --target target`` of ``request`` for the interpreter ``python``.
 
     pip evaluates markers and wheel tags for ``python``, not for the interpreter running
     bundle. ``what`` names the requirements in an error message ("black and its
@@ -70,26 +81,35 @@ def install_into_directory(
     """
     command = [*_pip(python), "install", *_QUIET_INSTALL, "--target", str(target)]
     command += index.arguments()
-    for path in constraint_files:
+    command += ["--no-deps"] if request.no_deps else []
+    command += ["--require-hashes"] if request.require_hashes else []
+    for path in request.constraint_files:
         command += ["--constraint", str(path)]
-    for path in requirement_files:
+    for path in request.requirement_files:
         command += ["--requirement", str(path)]
-    command += ["--", *requirements] if requirements else []
-    _run_pip(command, verbose=verbose, what=what, index=index)
+    command += ["--", *request.requirements] if request.requirements else []
+    _run_pip(command, python=python, index=index, settings=settings, what=what)
 
 
 def install_into_environment(
-    python: str, requirements: Sequence[str], *, index: IndexOptions, verbose: bool, what: str
+    python: str,
+    requirements: Sequence[str],
+    *,
+    index: IndexOptions,
+    settings: ToolSettings,
+    what: str,
 ) -> None:
     """``pip install`` of ``requirements`` into the virtual environment of ``python``."""
     # pip reads environment markers ("tomli; python_version < '3.11'") from a requirements
     # file but not from the command line, and build-system.requires may carry them.
-    handle, listing = tempfile.mkstemp(prefix="bundle-build-requires-", suffix=".txt")
+    handle, listing = tempfile.mkstemp(
+        prefix="bundle-build-requires-", suffix=".txt", dir=settings.temp_dir
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write("\n".join(requirements) + "\n")
         command = [*_pip(python), "install", *_QUIET_INSTALL, *index.arguments(), "-r", listing]
-        _run_pip(command, verbose=verbose, what=what, index=index)
+        _run_pip(command, python=python, index=index, settings=settings, what=what)
     finally:
         os.unlink(listing)
 
@@ -121,15 +141,28 @@ def _check_pip() -> None:
         )
 
 
-def _run_pip(command: list[str], *, verbose: bool, what: str, index: IndexOptions) -> None:
-    output = run_tool(command, verbose=verbose)
+def _run_pip(
+    command: list[str], *, python: str, index: IndexOptions, settings: ToolSettings, what: str
+) -> None:
+    output = run_tool(command, settings=settings, what=f"pip installing {what}")
     if output.ok:
         return
-    reason = summary_line(output.lines)
-    raise StagingError(
-        f"pip could not install {what}: {reason}; {_hint(reason, index)}",
-        details=() if verbose else relevant_tail(output.lines),
-    )
+    details = () if settings.verbose else relevant_tail(output.lines)
+    reason = pip_reason(output.lines)
+    diagnosis = Diagnosis(None)
+    if "No matching distribution" in reason:
+        diagnosis = missing_wheel(reason, _pip(python), index.arguments(), settings)
+    unreachable = None if index.no_index else index_failure([*output.lines, *diagnosis.lines])
+    if unreachable is not None:
+        raise StagingError(
+            f"pip could not reach the package index {unreachable.index} ({unreachable.cause}) "
+            f"to install {what}: check the network and proxy settings, or build offline with "
+            "--no-index --find-links DIR",
+            details=details,
+        )
+    if diagnosis.message is not None:
+        raise StagingError(f"pip could not install {what}: {diagnosis.message}", details=details)
+    raise StagingError(f"pip could not install {what}: {reason}; {_hint(reason, index)}", details)
 
 
 def _hint(reason: str, index: IndexOptions) -> str:
@@ -140,10 +173,13 @@ def _hint(reason: str, index: IndexOptions) -> str:
             return "--no-index leaves pip nowhere to look: add --find-links DIR with the wheels"
         if index.no_index:
             return f"with --no-index pip only looks in {', '.join(index.find_links)}: add it there"
-        return (
-            "check the name and version, and that the index is reachable "
-            "(build offline with --no-index --find-links DIR)"
-        )
+        return "check the name and version (build offline with --no-index --find-links DIR)"
     if "conflicting dependencies" in reason or "ResolutionImpossible" in reason:
         return "relax the conflicting requirements or constraints"
+    if "the hash the lock pins" in reason:
+        return "check the lock and where pip looks"
+    if "--require-hashes" in reason or "Hashes are required" in reason:
+        return "pin every requirement with its hash (pip hash FILE), or drop the hashes"
+    if reason.startswith("building "):
+        return "fix that project's build (-v shows all of its output)"
     return "pip's last lines are above; -v shows all of its output"

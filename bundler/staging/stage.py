@@ -1,60 +1,70 @@
-"""The staging stage: the project's wheel and its requirements, installed by pip into a
-private directory for the target interpreter, and cached.
+"""The staging stage: the project's wheel and what it needs, installed by pip for the target
+interpreter into cached directories that imports resolve against.
 
-Two cache areas, each keyed by everything that decides its contents:
+Cache areas, each entry keyed by everything that decides its contents:
 
-    <cache>/wheels/<key>/    the project's wheel; key: a hash of the project's source
-                             files, the build options and the target interpreter
-    <cache>/staging/<key>/   ``site/``, what ``pip install --target`` made; key: the wheel's
-                             contents, the requirements and constraints (their files'
-                             contents), the index options and the target interpreter
+    <cache>/wheels/<key>/        the project's wheel (``backend``): the project's files,
+                                 VCS state, build options, interpreter
+    <cache>/build-envs/<key>/    a build environment (``buildenv``): build requirements
+    <cache>/dependencies/<key>/  ``site/``: the dependency set (``requirements``), installed
+                                 by pip: requirement strings, files' contents, local paths'
+                                 contents, index options, interpreter
+    <cache>/projects/<key>/      ``site/``: the project's wheel alone, ``--no-deps``: the
+                                 wheel's contents and the interpreter
+    <cache>/tmp/                 the scratch directory of each running build
 
-A rebuild with nothing changed finds both entries and runs neither the build backend nor
-pip. Keying the wheel by its sources, not by its bytes, is what lets the build be skipped.
+The dependencies are keyed by what the project requires, not by its wheel, so editing a
+source file rebuilds the wheel and reinstalls it alone. A rebuild with nothing changed
+finds every entry and runs neither the backend nor pip.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-
-from bundler.caches.build import build_cache_root, cached_entry
+from bundler.caches.build import BuildCacheEntry, build_cache_root, cached_entry
 from bundler.config import Config, InstallOptions
-from bundler.environment import Interpreter
-from bundler.errors import StagingError
-from bundler.staging.keys import (
-    file_identity,
-    hash_key,
-    index_identity,
-    interpreter_identity,
-    requirement_identity,
-    source_fingerprint,
-    wheel_digest,
-)
-from bundler.staging.pip import IndexOptions, install_into_directory
-from bundler.staging.wheel import build_project_wheel
+from bundler.environment import Interpreter, supported_tags
+from bundler.project import ProjectTree
+from bundler.staging.backend import Backend, BuiltWheel, project_wheel
+from bundler.staging.installed import check_locked, tidy_installed
+from bundler.staging.keys import hash_key, index_identity, interpreter_identity, path_identity
+from bundler.staging.pip import IndexOptions, PipRequest, install_into_directory
+from bundler.staging.requirements import Dependencies, Target, plan_dependencies, read_wheel_info
+from bundler.staging.scratch import scratch_directory
+from bundler.staging.tools import ToolSettings
 
 __all__ = ["Staging", "stage"]
 
 Say = Callable[[str], None]
+# How people write the implementations' names (sys.implementation.name is lowercase).
+_IMPLEMENTATIONS = {"cpython": "CPython", "pypy": "PyPy", "graalpy": "GraalPy"}
 
 
 @dataclass(frozen=True)
 class Staging:
-    """The directory a build resolves imports against, and how it came to be."""
+    """The directories a build resolves imports against, and how they came to be."""
 
-    site_dir: Path
+    site_dir: Path  # the project's own (or, without a project, the dependencies')
     project: str | None  # the project's distribution name, from its wheel
     wheel: str | None  # the file name of the project's wheel
     wheel_built: bool  # the build backend ran (else the wheel came from the cache)
-    installed: bool  # pip ran (else the staging directory came from the cache)
+    installed: bool  # pip ran (else every directory came from the cache)
     seconds: float
+    dependencies_installed: bool = False  # pip installed the dependency set
+    extras: tuple[str, ...] = ()  # the project's extras that were installed
+    more_site_dirs: tuple[Path, ...] = ()  # the dependencies', after the project's own
+
+    @property
+    def site_dirs(self) -> tuple[Path, ...]:
+        """Every directory, the project's first: the order imports search them."""
+        return (self.site_dir, *self.more_site_dirs)
 
     @property
     def reused(self) -> bool:
@@ -63,11 +73,23 @@ class Staging:
 
 
 @dataclass(frozen=True)
-class _Wheel:
-    path: Path
-    project: str
-    digest: str
-    built: bool
+class _Context:
+    config: Config
+    options: InstallOptions
+    interpreter: Interpreter
+    index: IndexOptions
+    settings: ToolSettings
+    cache: Path
+    progress: Say
+    status: Say
+    identities: dict[str, Any] = field(default_factory=dict)  # path -> identity, memoised
+
+    def identity(self, path: Path) -> Any:
+        """What pip reads of a local path, computed once per build."""
+        key = os.path.normpath(path)
+        if key not in self.identities:
+            self.identities[key] = path_identity(Path(key))
+        return self.identities[key]
 
 
 @contextlib.contextmanager
@@ -75,144 +97,182 @@ def stage(
     config: Config,
     interpreter: Interpreter,
     *,
+    tree: ProjectTree | None = None,
     verbose: bool = False,
     progress: Say = lambda _: None,
     status: Say = lambda _: None,
 ) -> Iterator[Staging]:
-    """Build the project's wheel, install it and the requirements, and yield the result.
+    """Build the project's wheel, install what it needs and it, and yield the result.
 
-    The staging directory stays locked (shared) until the block ends, so a concurrent
-    ``--no-cache`` build cannot replace it while this build reads it.
+    ``tree`` is the project as ``bundler.project.scan_project`` walked it. The entries stay
+    locked (shared) until the block ends, so a concurrent ``--no-cache`` build cannot
+    replace them while this build reads them.
     """
     options = config.install
     if options is None:
         raise ValueError("stage() needs install options; the build was asked for --no-install")
+    if config.has_project and tree is None:
+        raise ValueError("stage() needs the project's tree to build its wheel")
     started = time.monotonic()
-    root = build_cache_root()
+    cache = build_cache_root()
     index = IndexOptions(options.find_links, options.no_index)
-    context = _Context(config, options, interpreter, index, verbose, progress, status)
-    with contextlib.ExitStack() as stack:
-        wheel = stack.enter_context(_project_wheel(context, root)) if config.has_project else None
-        key = _staging_key(context, wheel)
-        progress(f"staging key {key[:16]}")
-        entry = stack.enter_context(
-            cached_entry(
-                root / "staging",
-                key,
-                lambda directory: _install(context, wheel, directory),
-                refresh=not options.use_cache,
-            )
-        )
-        if entry.repaired:
-            status(f"warning: {entry.path} was left incomplete by an interrupted build; redone")
+    with scratch_directory(cache / "tmp") as scratch, contextlib.ExitStack() as stack:
+        settings = ToolSettings(verbose, config.timeout, scratch)
+        context = _Context(config, options, interpreter, index, settings, cache, progress, status)
+        wheel = None
+        if tree is not None:
+            wheel = stack.enter_context(project_wheel(_backend(context, tree)))
+        info = read_wheel_info(wheel.path) if wheel else None
+        deps = plan_dependencies(config, options, info, _target(interpreter), Path.cwd())
+        dependencies = None
+        if not deps.empty:
+            dependencies = stack.enter_context(_dependencies(context, deps))
+            if deps.checked and deps.lock_name:
+                check_locked(dependencies.path / "site", deps.checked, deps.lock_name)
+        layer = stack.enter_context(_project_layer(context, wheel)) if wheel else None
+        entries = [entry for entry in (layer, dependencies) if entry is not None]
+        sites = [entry.path / "site" for entry in entries]
         yield Staging(
-            site_dir=entry.path / "site",
+            site_dir=sites[0] if sites else scratch / "site",
+            more_site_dirs=tuple(sites[1:]),
             project=wheel.project if wheel else None,
             wheel=wheel.path.name if wheel else None,
             wheel_built=bool(wheel and wheel.built),
-            installed=not entry.reused,
+            installed=any(not entry.reused for entry in entries),
             seconds=time.monotonic() - started,
+            dependencies_installed=bool(dependencies and not dependencies.reused),
+            extras=deps.extras,
         )
 
 
-@dataclass(frozen=True)
-class _Context:
-    config: Config
-    options: InstallOptions
-    interpreter: Interpreter
-    index: IndexOptions
-    verbose: bool
-    progress: Say
-    status: Say
+def _backend(context: _Context, tree: ProjectTree) -> Backend:
+    return Backend(
+        config=context.config,
+        tree=tree,
+        interpreter=context.interpreter,
+        index=context.index,
+        settings=context.settings,
+        cache=context.cache,
+        isolation=context.options.build_isolation,
+        refresh=not context.options.use_cache,
+        progress=context.progress,
+        status=context.status,
+    )
+
+
+def _target(interpreter: Interpreter) -> Target:
+    implementation = _IMPLEMENTATIONS.get(interpreter.implementation, interpreter.implementation)
+    return Target(
+        markers=interpreter.markers,
+        description=f"{implementation} {interpreter.version_text} on {interpreter.platform}",
+        tags=lambda: supported_tags(interpreter),
+    )
 
 
 @contextlib.contextmanager
-def _project_wheel(context: _Context, root: Path) -> Iterator[_Wheel]:
-    config, options = context.config, context.options
-    key = hash_key(
-        {
-            "sources": source_fingerprint(config.project_dir, ignore=[config.output]),
-            "build-isolation": options.build_isolation,
-            "index": index_identity(context.index),
-            "interpreter": interpreter_identity(context.interpreter),
-        }
-    )
-    context.progress(f"project wheel key {key[:16]}")
+def _dependencies(context: _Context, deps: Dependencies) -> Iterator[BuildCacheEntry]:
+    """The dependency set installed by pip, keyed by what pip reads to install it."""
+    facts = {
+        "requirements": list(deps.requirements),
+        "lines": list(deps.lines),
+        "constraints": list(deps.constraints),
+        "require-hashes": deps.require_hashes,
+        "locked": [list(deps.locked.hashed), list(deps.locked.unhashed)] if deps.locked else None,
+        "paths": {str(p): context.identity(p) for p in sorted(set(deps.paths))},
+        "index": index_identity(context.index),
+        "interpreter": interpreter_identity(context.interpreter),
+    }
+    key = hash_key(facts)
+    context.progress(f"dependencies key {key[:16]}")
 
-    def build_into(directory: Path) -> dict[str, Any]:
-        context.status(f"building the wheel of {config.project_dir.name}")
-        path = build_project_wheel(
-            config.project_dir,
-            directory,
-            python=context.interpreter.executable,
-            isolation=options.build_isolation,
-            index=context.index,
-            verbose=context.verbose,
-            progress=context.progress,
+    def install(directory: Path) -> dict[str, Any]:
+        version = context.interpreter.version_text
+        context.status(f"installing {deps.described} with pip for Python {version}")
+        for request in _requests(deps, context.settings.temp_dir or directory):
+            _pip(context, directory / "site", request, deps.described)
+        local = tidy_installed(directory / "site")
+        inputs = {str(path): context.identity(path) for path in local}
+        return {"local-inputs": inputs, "requirements": list(deps.requirements)}
+
+    def unchanged(info: Mapping[str, Any]) -> bool:
+        inputs = info.get("local-inputs", {})
+        return all(context.identity(Path(path)) == seen for path, seen in inputs.items())
+
+    with _cached(context, "dependencies", key, install, unchanged) as entry:
+        yield entry
+
+
+@contextlib.contextmanager
+def _project_layer(context: _Context, wheel: BuiltWheel) -> Iterator[BuildCacheEntry]:
+    """The project's wheel installed alone (``--no-deps``) into a directory of its own."""
+    facts = {"wheel": wheel.digest, "interpreter": interpreter_identity(context.interpreter)}
+    key = hash_key(facts)
+
+    def install(directory: Path) -> dict[str, Any]:
+        version = context.interpreter.version_text
+        context.status(f"installing the project with pip for Python {version}")
+        request = PipRequest(requirements=(str(wheel.path),), no_deps=True)
+        _pip(context, directory / "site", request, "the project's wheel")
+        tidy_installed(directory / "site")
+        return {"wheel": wheel.path.name}
+
+    with _cached(context, "projects", key, install, lambda _: True) as entry:
+        yield entry
+
+
+def _requests(deps: Dependencies, scratch: Path) -> list[PipRequest]:
+    """The pip runs that install ``deps``: one, or two for a lock with unhashed entries."""
+    if deps.locked is not None:
+        requests = []
+        if deps.locked.hashed:
+            lines = _write(scratch, deps.lock_name or "pylock.txt", deps.locked.hashed)
+            requests.append(PipRequest(requirement_files=lines, no_deps=True, require_hashes=True))
+        if deps.locked.unhashed:
+            requests.append(PipRequest(requirements=deps.locked.unhashed, no_deps=True))
+        return requests
+    return [
+        PipRequest(
+            requirements=deps.requirements,
+            requirement_files=_write(scratch, "requirements.txt", deps.lines),
+            constraint_files=_write(scratch, "constraints.txt", deps.constraints),
+            require_hashes=deps.require_hashes,
         )
-        return {"wheel": path.name, "digest": wheel_digest(path), "project": _wheel_name(path)}
-
-    with cached_entry(root / "wheels", key, build_into, refresh=not options.use_cache) as entry:
-        if entry.repaired:
-            context.status(f"warning: {entry.path} was left incomplete; rebuilt it")
-        yield _Wheel(
-            path=entry.path / str(entry.info["wheel"]),
-            project=str(entry.info["project"]),
-            digest=str(entry.info["digest"]),
-            built=not entry.reused,
-        )
+    ]
 
 
-def _install(context: _Context, wheel: _Wheel | None, directory: Path) -> dict[str, Any]:
-    options = context.options
-    requirements = [str(wheel.path)] if wheel else []
-    requirements += options.requirements
-    what = _describe(wheel, options)
-    context.status(f"installing {what} with pip for Python {context.interpreter.version_text}")
+def _write(scratch: Path, name: str, lines: tuple[str, ...]) -> tuple[Path, ...]:
+    """``lines`` as a file for pip (none for no lines)."""
+    if not lines:
+        return ()
+    path = scratch / "requirements" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return (path,)
+
+
+def _pip(context: _Context, site: Path, request: PipRequest, what: str) -> None:
     install_into_directory(
-        directory / "site",
+        site,
+        request,
         python=context.interpreter.executable,
-        requirements=requirements,
-        requirement_files=options.requirement_files,
-        constraint_files=options.constraint_files,
         index=context.index,
-        verbose=context.verbose,
+        settings=context.settings,
         what=what,
     )
-    return {
-        "python": context.interpreter.executable,
-        "wheel": wheel.path.name if wheel else None,
-        "requirements": list(options.requirements),
-    }
 
 
-def _staging_key(context: _Context, wheel: _Wheel | None) -> str:
-    options = context.options
-    return hash_key(
-        {
-            "wheel": wheel.digest if wheel else None,
-            "requirements": [requirement_identity(r) for r in options.requirements],
-            "requirement-files": [file_identity(p) for p in options.requirement_files],
-            "constraint-files": [file_identity(p) for p in options.constraint_files],
-            "index": index_identity(context.index),
-            "interpreter": interpreter_identity(context.interpreter),
-        }
-    )
-
-
-def _wheel_name(path: Path) -> str:
-    try:
-        return str(parse_wheel_filename(path.name)[0])
-    except InvalidWheelFilename:
-        raise StagingError(
-            f"the build backend wrote a wheel with an invalid name: {path.name}"
-        ) from None
-
-
-def _describe(wheel: _Wheel | None, options: InstallOptions) -> str:
-    parts = ["the project"] if wheel else []
-    parts += [f"'{r}'" for r in options.requirements]
-    parts += [f"the requirements in {p.name}" for p in options.requirement_files]
-    if len(parts) == 1:
-        return f"{parts[0]} and its dependencies"
-    return f"{', '.join(parts)} and their dependencies"
+@contextlib.contextmanager
+def _cached(
+    context: _Context,
+    area: str,
+    key: str,
+    fill: Callable[[Path], Mapping[str, Any]],
+    valid: Callable[[Mapping[str, Any]], bool],
+) -> Iterator[BuildCacheEntry]:
+    refresh = not context.options.use_cache
+    with cached_entry(context.cache / area, key, fill, refresh=refresh, valid=valid) as entry:
+        if entry.repaired:
+            context.status(
+                f"warning: {entry.path} was left incomplete by an interrupted build; redone"
+            )
+        yield entry

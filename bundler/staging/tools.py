@@ -1,24 +1,55 @@
-"""Run pip and build backends as subprocesses: quiet unless verbose, their last lines kept.
+"""Run pip and build backends as subprocesses: quiet unless verbose, their last lines kept,
+never longer than a timeout, and never outliving the build.
 
 A user of ``bundle`` wants one line when things go well and the few lines that explain a
 failure when they do not, so the output of every tool is captured; ``-v`` echoes it live.
+Each tool runs in a process group of its own with its temporary files in the build's
+private scratch directory: a timeout, Ctrl-C or SIGTERM ends the whole group, and whatever
+it left in the scratch directory goes with it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ToolOutput", "relevant_tail", "run_tool", "summary_line"]
+from bundler.errors import ToolTimeoutError
+from bundler.timeouts import DEFAULT_TIMEOUT, TIMEOUT_ENV
+
+__all__ = [
+    "ToolOutput",
+    "ToolSettings",
+    "relevant_tail",
+    "run_tool",
+]
 
 # Lines kept from a tool's output: enough for any error message, bounded for a chatty build.
 _KEPT_LINES = 400
 _ECHO_PREFIX = "  | "
+
+
+@dataclass(frozen=True)
+class ToolSettings:
+    """How tools run: echoed or not, for how long at most, with temporaries where."""
+
+    verbose: bool = False
+    timeout: float | None = DEFAULT_TIMEOUT  # seconds; None: no limit
+    temp_dir: Path | None = None  # TMPDIR of the tools (the build's scratch directory)
+
+    def environment(self) -> dict[str, str]:
+        """Variables every tool gets: its temporary directory."""
+        if self.temp_dir is None:
+            return {}
+        where = str(self.temp_dir)
+        return {"TMPDIR": where, "TEMP": where, "TMP": where}
 
 
 @dataclass(frozen=True)
@@ -37,14 +68,17 @@ class ToolOutput:
 def run_tool(
     command: Sequence[str],
     *,
-    verbose: bool,
+    settings: ToolSettings,
+    what: str,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> ToolOutput:
-    """Run ``command`` to completion; with ``verbose`` its output is echoed to stderr.
+    """Run ``command`` to completion; with ``settings.verbose`` its output is echoed.
 
-    ``env`` is added to this process's environment. A command that cannot be started at
-    all is reported as exit status 127 with the reason as its only line, like a shell does.
+    ``what`` says what the tool is doing ("pip installing the project's dependencies"),
+    for the error raised when it runs out of time. ``env`` is added to this process's
+    environment. A command that cannot be started at all is reported as exit status 127
+    with the reason as its only line, like a shell does.
     """
     kept: deque[str] = deque(maxlen=_KEPT_LINES)
     try:
@@ -57,18 +91,37 @@ def run_tool(
             encoding="utf-8",
             errors="replace",
             cwd=cwd,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, **settings.environment(), **(env or {})},
+            start_new_session=True,  # a group of its own: it and its children end together
         )
     except OSError as exc:
         return ToolOutput(127, (f"cannot run {command[0]}: {exc.strerror or exc}",))
+    with _deadline(process, settings.timeout) as expired, process:
+        _collect(process, kept, settings.verbose)
+    if expired.is_set():
+        seconds = f"{settings.timeout:g}"
+        raise ToolTimeoutError(
+            f"{what} did not finish within {seconds} s; if it needs longer, raise the limit "
+            f"with {TIMEOUT_ENV}=SECONDS or [tool.bundle] timeout (0: no limit), otherwise "
+            "-v shows where it stops",
+            details=() if settings.verbose else relevant_tail(kept),
+        )
+    return ToolOutput(process.returncode, tuple(kept))
+
+
+def _collect(process: subprocess.Popen[str], kept: deque[str], verbose: bool) -> None:
+    """Read the tool's output to its end, echoing it when ``verbose``."""
     assert process.stdout is not None
-    with process:
+    try:
         for raw in process.stdout:
             line = raw.rstrip("\r\n")
             kept.append(line)
             if verbose:
                 print(f"{_ECHO_PREFIX}{line}", file=sys.stderr, flush=True)
-    return ToolOutput(process.returncode, tuple(kept))
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM): the tool must not go on writing.
+        _end(process)
+        raise
 
 
 def relevant_tail(lines: Sequence[str], limit: int = 12) -> tuple[str, ...]:
@@ -77,15 +130,38 @@ def relevant_tail(lines: Sequence[str], limit: int = 12) -> tuple[str, ...]:
     return tuple(useful[-limit:])
 
 
-def summary_line(lines: Sequence[str]) -> str:
-    """The line that best says what went wrong: pip's last ``ERROR:``, else the last line."""
-    useful = relevant_tail(lines, limit=len(lines) or 1)
-    for line in reversed(useful):
-        stripped = line.strip()
-        # "ResolutionImpossible: for help visit ..." only points at pip's documentation.
-        if stripped.startswith("ERROR: ") and "for help visit" not in stripped:
-            return stripped[len("ERROR: ") :]
-    return useful[-1].strip() if useful else "no output"
+@contextlib.contextmanager
+def _deadline(process: subprocess.Popen[str], timeout: float | None) -> Iterator[threading.Event]:
+    """End ``process`` (and its group) after ``timeout`` seconds; the event says it did."""
+    expired = threading.Event()
+    if not timeout:
+        yield expired
+        return
+
+    def expire() -> None:
+        expired.set()
+        _end(process)
+
+    timer = threading.Timer(timeout, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield expired
+    finally:
+        timer.cancel()
+
+
+def _end(process: subprocess.Popen[str]) -> None:
+    """Kill the tool's whole process group (pip's backend subprocesses too) and reap it."""
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows has no process groups of this kind
+            process.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    with contextlib.suppress(Exception):
+        process.wait(timeout=30)
 
 
 def _is_progress(line: str) -> bool:

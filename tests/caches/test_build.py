@@ -97,3 +97,30 @@ def test_concurrent_builds_fill_an_entry_once(tmp_path: Path) -> None:
         worker.join(60)
     assert [w.exitcode for w in workers] == [0, 0, 0, 0]
     assert log.read_text() == "filled\n"
+
+
+def test_in_place_entry_is_filled_where_it_stays(tmp_path: Path) -> None:
+    calls: list[Path] = []
+    with cached_entry(tmp_path, "k1", _filler(calls), in_place=True) as entry:
+        assert calls == [tmp_path / "k1"] and not entry.reused
+    with cached_entry(tmp_path, "k1", _filler(calls), in_place=True) as again:
+        assert again.reused
+    with pytest.raises(RuntimeError), cached_entry(tmp_path, "k2", _failing, in_place=True):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k1", "k1.lock", "k2.lock"]
+
+
+def _failing(directory: Path) -> dict[str, str]:
+    (directory / "half").write_text("x")
+    raise RuntimeError("boom")
+
+
+def test_an_entry_whose_inputs_changed_is_filled_again(tmp_path: Path) -> None:
+    calls: list[Path] = []
+    with cached_entry(tmp_path, "k1", _filler(calls, "one")):
+        pass
+    with cached_entry(tmp_path, "k1", _filler(calls, "two"), valid=lambda _: False) as entry:
+        assert (entry.reused, entry.repaired, entry.info["what"]) == (False, False, "two")
+    with cached_entry(tmp_path, "k1", _filler(calls, "three"), valid=lambda _: True) as entry:
+        assert (entry.reused, entry.info["what"]) == (True, "two")
+    assert len(calls) == 2

@@ -48,12 +48,12 @@ def test_every_area_is_listed_with_what_its_entries_are(tmp_path: Path) -> None:
     _entry(root, f"demo-{'1' * 16}", size=3)
     for area, facts in (
         ("wheels", {"wheel": "demo-1.0-py3-none-any.whl"}),
-        ("staging", {"wheel": "demo-1.0-py3-none-any.whl", "requirements": ["click>=8"]}),
+        ("dependencies", {"wheel": "demo-1.0-py3-none-any.whl", "requirements": ["click>=8"]}),
     ):
         entry = _entry(root, KEY, size=5, area=area)
         (entry / MARKER).write_text(json.dumps(facts))
         (root / area / f"{KEY}.lock").write_text("")
-    _age(_entry(root, f".{KEY}.tmp-x1y2", size=7, area="staging"), 1)
+    _age(_entry(root, f".{KEY}.tmp-x1y2", size=7, area="dependencies"), 1)
     pyc = root / "bytecode" / "a70d0d0a" / "ab" / "abcdef.pyc"
     pyc.parent.mkdir(parents=True)
     pyc.write_bytes(b"p" * 11)
@@ -61,11 +61,13 @@ def test_every_area_is_listed_with_what_its_entries_are(tmp_path: Path) -> None:
     assert [(e.area, e.label) for e in entries] == [
         ("apps", "demo"),
         ("wheels", "demo-1.0-py3-none-any.whl"),
-        ("staging", "left by an interrupted build"),
-        ("staging", "demo-1.0-py3-none-any.whl, click>=8"),
+        ("dependencies", "left by an interrupted build"),
+        ("dependencies", "demo-1.0-py3-none-any.whl, click>=8"),
         ("bytecode", "magic a70d0d0a"),
     ]
-    markers = [len((root / area / KEY / MARKER).read_bytes()) for area in ("wheels", "staging")]
+    markers = [
+        len((root / area / KEY / MARKER).read_bytes()) for area in ("wheels", "dependencies")
+    ]
     assert [e.size for e in entries] == [3, 5 + markers[0], 7, 5 + markers[1], 11]
 
 
@@ -128,7 +130,7 @@ def test_pruning_keeps_entries_used_recently(tmp_path: Path) -> None:
 
 def test_an_entry_a_running_build_uses_is_kept(tmp_path: Path) -> None:
     root = tmp_path / "cache"
-    area = root / "staging"
+    area = root / "dependencies"
     area.mkdir(parents=True)
 
     def fill(directory: Path) -> dict[str, str]:

@@ -111,7 +111,7 @@ def _plain_lines(project: Path, archive: Path) -> list[str]:
     name = project.name
     return [
         f"bundle: building the wheel of {name}",
-        "bundle: installing the project and its dependencies with pip for Python "
+        "bundle: installing the project with pip for Python "
         f"{'.'.join(map(str, sys.version_info[:3]))}",
         f"bundle: resolving imports from {name}.cli:main",
         "bundle: planning the archive: native code, files read by path",

@@ -396,26 +396,31 @@ def test_zip_safe_and_extract_on_the_command_line_are_recorded(
     assert result.returncode == 1 and "NotADirectoryError" in result.stderr
 
 
-def test_dangling_and_looping_symlinks_with_no_install_are_one_line_each(
-    tmp_path: Path, run_app: Runner
+def test_dangling_and_looping_symlinks_in_an_environment_are_one_line_each(
+    tmp_path: Path, run_app: Runner, wheelhouse: Path
 ) -> None:
+    """--no-install takes packages from an environment as it is, links and all: a link to
+    nothing or a loop inside an installed package is skipped with a warning, never a
+    traceback or a walk without end. (In the project itself they are refused.)"""
+    python = venv_with(tmp_path / "venv", wheelhouse, "inkwell")
+    site = next((tmp_path / "venv" / "lib").glob("python3*/site-packages"))
+    os.symlink("nowhere", site / "inkwell" / "dangling.txt")
+    os.symlink(".", site / "inkwell" / "loop")
     project = write_project(
         tmp_path / "proj",
         {
             "pyproject.toml": '[project]\nname = "linky"\nversion = "1.0"\n'
-            '[project.scripts]\nlinky = "linky.cli:main"\n',
+            'dependencies = ["inkwell"]\n[project.scripts]\nlinky = "linky.cli:main"\n',
             "linky/__init__.py": "",
-            "linky/cli.py": "def main():\n    print('linked')\n",
+            "linky/cli.py": "import inkwell\ndef main():\n    print('linked')\n",
         },
     )
-    os.symlink("nowhere", project / "linky" / "dangling.txt")
-    os.symlink(".", project / "linky" / "loop")
     archive = tmp_path / "linky.pyz"
-    result = run_bundle("build", project, "-o", archive, "--no-install")
+    result = run_bundle("build", project, "-o", archive, "--no-install", "--python", python)
     assert result.returncode == 0, result.stderr
     warnings = [line for line in report_lines(result) if line.startswith("bundle: warning:")]
     assert warnings == [
-        f"bundle: warning: skipped {project}/linky/loop: a symlink that loops",
-        f"bundle: warning: skipped {project}/linky/dangling.txt: a symlink to nothing",
+        f"bundle: warning: skipped {site}/inkwell/loop: a symlink that loops",
+        f"bundle: warning: skipped {site}/inkwell/dangling.txt: a symlink to nothing",
     ]
     assert run_app(archive).stdout == "linked\n"

@@ -653,8 +653,13 @@ def _project(root: Path, extra: str = "") -> Path:
     return write_project(
         root,
         {
-            "pyproject.toml": pyproject("nativeapp", scripts={"nativeapp": "nativeapp:main"})
-            + extra,
+            "pyproject.toml": pyproject(
+                "nativeapp",
+                scripts={"nativeapp": "nativeapp:main"},
+                extra=extra,
+                # Declared, so that no "bundled although not declared" warning is printed.
+                dependencies=("native-demo", "optspeed", "datafiles", "plainpkg", "themes"),
+            ),
             "nativeapp/__init__.py": APP,
         },
     )

@@ -65,8 +65,9 @@ BACKENDS = {
 THIS_PYTHON = platform.python_version()
 # Lines of the build's report for a project in proj/.
 BUILDING = "bundle: building the wheel of proj"
-INSTALLING = (
-    f"bundle: installing the project and its dependencies with pip for Python {THIS_PYTHON}"
+INSTALLING = f"bundle: installing the project with pip for Python {THIS_PYTHON}"
+INSTALLING_DEPENDENCIES = (
+    f"bundle: installing the project's dependencies with pip for Python {THIS_PYTHON}"
 )
 
 
@@ -126,10 +127,11 @@ def entries(cache: Path, area: str) -> list[str]:
     )
 
 
-def staging_entry(cache: Path) -> Path:
-    """The one complete staging directory in the build cache ``cache``."""
-    [key] = entries(cache, "staging")
-    return cache / "staging" / key
+def staging_entry(cache: Path, area: str = "projects") -> Path:
+    """The one complete entry of ``area`` in the build cache ``cache``: by default the
+    project's own installed wheel, which the report names."""
+    [key] = entries(cache, area)
+    return cache / area / key
 
 
 def manifest(archive: Path) -> Mapping[str, object]:
@@ -294,8 +296,8 @@ def test_half_written_staging_entry_is_redone(
     project = backend_project(tmp_path / "proj", "hatchling", name="halfway")
     build = ("build", project, "-o", tmp_path / "app.pyz", *offline)
     assert run_bundle(*build).returncode == 0
-    [key] = entries(build_cache, "staging")
-    staging = build_cache / "staging"
+    [key] = entries(build_cache, "projects")
+    staging = build_cache / "projects"
     (staging / key / "bundle-entry.json").unlink()  # as if the build died before finishing
     (staging / f".{key}.tmp-killed").mkdir()
     redone = run_bundle(*build)
@@ -307,7 +309,7 @@ def test_half_written_staging_entry_is_redone(
         "bundle: staged 1 distribution (pip install) in <seconds>",
         wrote_line(tmp_path / "app.pyz", 2, 1),
     ]
-    assert entries(build_cache, "staging") == [key]
+    assert entries(build_cache, "projects") == [key]
     assert run_app(tmp_path / "app.pyz").stdout == "hello from halfway 2.3.4\n"
 
 
@@ -324,16 +326,17 @@ def test_killed_build_leaves_no_entry_and_the_next_build_works(
         start_new_session=True,  # so that pip, its child, dies with it
     )
     deadline = time.monotonic() + 60
-    while not any(n.startswith(".") for n in entries(cache, "staging")):
+    while not any(n.startswith(".") for n in entries(cache, "dependencies")):
         assert victim.poll() is None and time.monotonic() < deadline, "the build ended first"
         time.sleep(0.01)
     os.killpg(victim.pid, signal.SIGKILL)
     victim.wait()
-    assert [n for n in entries(cache, "staging") if not n.startswith(".")] == []
+    assert [n for n in entries(cache, "dependencies") if not n.startswith(".")] == []
     assert not (tmp_path / "a.pyz").exists()
     again = run_bundle("build", *args, "-o", tmp_path / "a.pyz", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert [n for n in entries(cache, "staging") if n.startswith(".")] == []
+    assert [n for n in entries(cache, "dependencies") if n.startswith(".")] == []
+    assert entries(cache, "tmp") == []  # the killed build's scratch directory was swept
     assert run_app(tmp_path / "a.pyz", "you").stdout == "Hello, you! greetlib 2.0\n"
 
 
@@ -429,6 +432,13 @@ def test_staging_hides_the_target_interpreters_site_packages(
     as_is = run_bundle("build", project, "-o", out, "--python", deps_python, "--no-install")
     assert as_is.returncode == 0, as_is.stderr
     assert "import 'tallyho' not found" not in as_is.stderr
+    # Without staging it is bundled, and named as what the project does not declare.
+    warnings = [line for line in report_lines(as_is) if line.startswith("bundle: warning:")]
+    assert warnings[0] == (
+        "bundle: warning: tallyho 0.9.2 with 1 more distribution it needs (inkwell) is bundled "
+        "from the environment although the project does not declare it (undeclared.extra "
+        "imports tallyho); add it to the project's dependencies, or --exclude tallyho"
+    )
 
 
 def test_pip_installs_for_the_target_interpreter(
@@ -520,7 +530,7 @@ def test_unresolvable_requirement(tmp_path: Path, greeter_wheels: Path, build_ca
     )
     assert "  | ERROR: No matching distribution found for greetlib>=3" in result.stderr.splitlines()
     assert not (tmp_path / "app.pyz").exists()
-    assert entries(build_cache, "staging") == []
+    assert entries(build_cache, "dependencies") == []
 
 
 def test_failing_build_backend(tmp_path: Path, build_cache: Path) -> None:
@@ -550,7 +560,7 @@ def test_failing_build_backend(tmp_path: Path, build_cache: Path) -> None:
     backend_error = "  | RuntimeError: libfrob is missing: install libfrob-dev"
     assert backend_error in result.stderr.splitlines()
     assert not (tmp_path / "app.pyz").exists()
-    assert (entries(build_cache, "wheels"), entries(build_cache, "staging")) == ([], [])
+    assert (entries(build_cache, "wheels"), entries(build_cache, "projects")) == ([], [])
 
 
 def test_no_network_and_no_wheelhouse(tmp_path: Path) -> None:

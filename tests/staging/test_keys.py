@@ -1,4 +1,4 @@
-"""Cache keys of the staging stage: source fingerprints and wheel digests."""
+"""Cache keys of the staging stage: fingerprints of walked trees, local paths, wheels."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bundler.staging.keys import source_fingerprint, wheel_digest
+from bundler.project import scan_project
+from bundler.staging.keys import path_identity, tree_fingerprint, wheel_digest
 from tests.conftest import pyproject, write_project
 
 # ---------------------------------------------------------------- fingerprints
@@ -25,18 +26,22 @@ def sources(tmp_path: Path) -> Path:
     )
 
 
+def _fingerprint(root: Path) -> str:
+    return tree_fingerprint(scan_project(root, ignore=[root / "app.pyz"]))
+
+
 def test_fingerprint_follows_sources(sources: Path) -> None:
-    before = source_fingerprint(sources)
-    assert source_fingerprint(sources) == before
+    before = _fingerprint(sources)
+    assert _fingerprint(sources) == before
     (sources / "demo" / "__init__.py").write_text("VALUE = 2\n")
-    changed = source_fingerprint(sources)
+    changed = _fingerprint(sources)
     assert changed != before
     (sources / "demo" / "extra.py").write_text("")
-    assert source_fingerprint(sources) != changed
+    assert _fingerprint(sources) != changed
 
 
 def test_fingerprint_ignores_build_output_caches_and_venvs(sources: Path) -> None:
-    before = source_fingerprint(sources, ignore=[sources / "app.pyz"])
+    before = _fingerprint(sources)
     write_project(
         sources,
         {
@@ -52,16 +57,37 @@ def test_fingerprint_ignores_build_output_caches_and_venvs(sources: Path) -> Non
             ".coverage": "coverage data",
         },
     )
-    assert source_fingerprint(sources, ignore=[sources / "app.pyz"]) == before
+    assert _fingerprint(sources) == before
+
+
+def test_fingerprint_hashes_what_a_link_points_to(sources: Path) -> None:
+    write_project(sources, {"shared/one.py": "ONE = 1\n", "shared/two.py": "TWO = 2\n"})
+    link = sources / "demo" / "linked.py"
+    link.symlink_to("../shared/one.py")
+    before = _fingerprint(sources)
+    (sources / "shared" / "one.py").write_text("ONE = 'changed'\n")
+    assert _fingerprint(sources) != before
 
 
 def test_fingerprint_counts_hidden_files_and_nested_build_packages(sources: Path) -> None:
-    before = source_fingerprint(sources)
+    before = _fingerprint(sources)
     (sources / ".gitignore").write_text("dist/\n")  # hatchling reads it
-    after_ignore = source_fingerprint(sources)
+    after_ignore = _fingerprint(sources)
     assert after_ignore != before
     write_project(sources, {"demo/build/__init__.py": ""})  # a package named build
-    assert source_fingerprint(sources) != after_ignore
+    assert _fingerprint(sources) != after_ignore
+
+
+def test_local_path_identity_follows_contents(tmp_path: Path) -> None:
+    lib = write_project(tmp_path / "lib", {"pyproject.toml": pyproject("lib"), "lib.py": "A=1"})
+    before = path_identity(lib)
+    assert before == path_identity(lib)
+    (lib / "lib.py").write_text("A=2")
+    assert path_identity(lib) != before
+    archive = tmp_path / "lib-1.0.tar.gz"
+    archive.write_bytes(b"one")
+    assert path_identity(archive) != path_identity(lib)
+    assert path_identity(tmp_path / "gone") == {"missing": str(tmp_path / "gone")}
 
 
 def _zip(path: Path, members: dict[str, bytes], stamp: tuple[int, ...]) -> Path:

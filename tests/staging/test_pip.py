@@ -12,9 +12,14 @@ from pathlib import Path
 import pytest
 
 from bundler.errors import StagingError
-from bundler.staging import pip
-from bundler.staging.pip import IndexOptions, install_into_directory, install_into_environment
-from bundler.staging.tools import ToolOutput
+from bundler.staging import pip, wheeltags
+from bundler.staging.pip import (
+    IndexOptions,
+    PipRequest,
+    install_into_directory,
+    install_into_environment,
+)
+from bundler.staging.tools import ToolOutput, ToolSettings
 from tests.helpers.wheels import write_wheel
 
 QUIET = [
@@ -38,9 +43,9 @@ class FakePip:
     verbose: list[bool] = field(default_factory=list)
     listings: list[str] = field(default_factory=list)
 
-    def __call__(self, command: Sequence[str], *, verbose: bool) -> ToolOutput:
+    def __call__(self, command: Sequence[str], *, settings: ToolSettings, what: str) -> ToolOutput:
         self.commands.append(list(command))
-        self.verbose.append(verbose)
+        self.verbose.append(settings.verbose)
         if "-r" in command:
             self.listings.append(Path(command[command.index("-r") + 1]).read_text())
         return self.output
@@ -50,6 +55,7 @@ class FakePip:
 def fake_pip(monkeypatch: pytest.MonkeyPatch) -> FakePip:
     fake = FakePip()
     monkeypatch.setattr(pip, "run_tool", fake)
+    monkeypatch.setattr(wheeltags, "run_tool", fake)
     return fake
 
 
@@ -60,10 +66,10 @@ def _fail(fake: FakePip, *lines: str) -> None:
 def _install(target: Path, index: IndexOptions = OFFLINE, verbose: bool = False) -> None:
     install_into_directory(
         target,
+        PipRequest(requirements=("nosuch",)),
         python=sys.executable,
-        requirements=["nosuch"],
         index=index,
-        verbose=verbose,
+        settings=ToolSettings(verbose=verbose),
         what="'nosuch' and its dependencies",
     )
 
@@ -87,18 +93,23 @@ def test_index_options_as_pip_arguments(index: IndexOptions, arguments: list[str
 def test_install_into_directory_command_line(fake_pip: FakePip, tmp_path: Path) -> None:
     install_into_directory(
         tmp_path / "site",
+        PipRequest(
+            requirements=("/w/demo-1.0-py3-none-any.whl", "--looks-like-an-option"),
+            requirement_files=(tmp_path / "a.txt", tmp_path / "b.txt"),
+            constraint_files=(tmp_path / "pins.txt",),
+            no_deps=True,
+            require_hashes=True,
+        ),
         python=sys.executable,
-        requirements=["/w/demo-1.0-py3-none-any.whl", "--looks-like-an-option"],
-        requirement_files=[tmp_path / "a.txt", tmp_path / "b.txt"],
-        constraint_files=[tmp_path / "pins.txt"],
         index=OFFLINE,
-        verbose=True,
+        settings=ToolSettings(verbose=True),
         what="the project",
     )
     assert fake_pip.commands == [
         [
             *PIP, "install", *QUIET, "--target", str(tmp_path / "site"),
             "--no-index", "--find-links", "/wheels", "--find-links", "/more",
+            "--no-deps", "--require-hashes",
             "--constraint", str(tmp_path / "pins.txt"),
             "--requirement", str(tmp_path / "a.txt"), "--requirement", str(tmp_path / "b.txt"),
             "--", "/w/demo-1.0-py3-none-any.whl", "--looks-like-an-option",
@@ -112,11 +123,10 @@ def test_another_interpreter_is_named_with_python_and_no_requirements_need_no_se
 ) -> None:
     install_into_directory(
         tmp_path / "site",
+        PipRequest(requirement_files=(tmp_path / "reqs.txt",)),
         python="/opt/python3.12/bin/python3.12",
-        requirements=[],
-        requirement_files=[tmp_path / "reqs.txt"],
         index=IndexOptions(),
-        verbose=False,
+        settings=ToolSettings(),
         what="the requirements in reqs.txt",
     )
     assert fake_pip.commands == [
@@ -132,7 +142,7 @@ def test_install_into_environment_passes_requirements_in_a_file_it_removes(
 ) -> None:
     requirements = ["setuptools>=61", "tomli; python_version < '3.11'"]
     install_into_environment(
-        "/tmp/env/bin/python", requirements, index=OFFLINE, verbose=False, what="x"
+        "/tmp/env/bin/python", requirements, index=OFFLINE, settings=ToolSettings(), what="x"
     )
     [command] = fake_pip.commands
     listing = command[-1]
@@ -148,7 +158,7 @@ def test_install_into_environment_removes_its_file_after_a_failure(fake_pip: Fak
     _fail(fake_pip, "ERROR: No matching distribution found for setuptools>=61")
     with pytest.raises(StagingError):
         install_into_environment(
-            sys.executable, ["setuptools>=61"], index=OFFLINE, verbose=False, what="x"
+            sys.executable, ["setuptools>=61"], index=OFFLINE, settings=ToolSettings(), what="x"
         )
     assert not Path(fake_pip.commands[0][-1]).exists()
 
@@ -185,13 +195,11 @@ def test_no_matching_distribution_offline_names_where_pip_looked(
         ),
         (
             IndexOptions(),
-            "check the name and version, and that the index is reachable "
-            "(build offline with --no-index --find-links DIR)",
+            "check the name and version (build offline with --no-index --find-links DIR)",
         ),
         (
             IndexOptions(("/wheels",)),
-            "check the name and version, and that the index is reachable "
-            "(build offline with --no-index --find-links DIR)",
+            "check the name and version (build offline with --no-index --find-links DIR)",
         ),
     ],
     ids=["no-index-nowhere", "index", "index-and-links"],
@@ -321,3 +329,59 @@ def test_pip_that_is_new_enough_or_unreadable_runs(
     _pip_version(monkeypatch, version)
     _install(tmp_path)
     assert len(fake_pip.commands) == 1
+
+
+# ---------------------------------------------------------------- the right line
+
+
+@pytest.mark.usefixtures("pip_free")
+def test_no_wheel_for_this_python_names_the_distribution_and_its_tags(tmp_path: Path) -> None:
+    house = tmp_path / "wheels"
+    for tag in ("cp27-cp27mu-manylinux1_x86_64", "cp27-cp27m-win32"):
+        write_wheel(house, "nosuch", "2.0", {"nosuch.py": ""}, tag=tag)
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path / "site", IndexOptions((str(house),), no_index=True))
+    assert str(caught.value) == (
+        "pip could not install 'nosuch' and its dependencies: no wheel of nosuch for this Python "
+        "and platform: the wheels found (2.0) are tagged cp27-cp27m-win32, "
+        "cp27-cp27mu-manylinux1_x86_64; pass --python an interpreter they support, or add a "
+        "wheel for this one (or its sdist) where pip looks"
+    )
+
+
+def test_unreachable_index_is_named(fake_pip: FakePip, tmp_path: Path) -> None:
+    _fail(
+        fake_pip,
+        "Looking in indexes: https://pypi.example.org/simple",
+        "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) "
+        "after connection broken by 'NewConnectionError('<HTTPSConnection object at 0x7f>: "
+        "Failed to establish a new connection: [Errno -2] Name or service not known')': "
+        "/simple/nosuch/",
+        "ERROR: Could not find a version that satisfies the requirement nosuch (from versions: "
+        "none)",
+        "ERROR: No matching distribution found for nosuch",
+    )
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path, IndexOptions())
+    assert str(caught.value) == (
+        "pip could not reach the package index https://pypi.example.org/simple (Name or service "
+        "not known) to install 'nosuch' and its dependencies: check the network and proxy "
+        "settings, or build offline with --no-index --find-links DIR"
+    )
+
+
+def test_pips_exception_header_is_not_the_line(fake_pip: FakePip, tmp_path: Path) -> None:
+    _fail(
+        fake_pip,
+        "ERROR: Exception:",
+        "Traceback (most recent call last):",
+        '  File "/pip/_internal/cli/base_command.py", line 180, in exc_logging_wrapper',
+        "    status = run_func(*args)",
+        "OSError: [Errno 28] No space left on device",
+    )
+    with pytest.raises(StagingError) as caught:
+        _install(tmp_path)
+    assert str(caught.value) == (
+        "pip could not install 'nosuch' and its dependencies: OSError: [Errno 28] No space left "
+        "on device; pip's last lines are above; -v shows all of its output"
+    )

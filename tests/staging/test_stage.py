@@ -3,6 +3,7 @@ what is reused, and what makes a new staging directory. Each test has its own bu
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,11 @@ import pytest
 
 from bundler.config import Config, Overrides, load_config
 from bundler.environment import Interpreter, query_interpreter
-from bundler.errors import StagingError
+from bundler.errors import ConfigError, LockError, StagingError
+from bundler.project import scan_project
 from bundler.staging import Staging, stage
-from tests.staging.conftest import backend_project, setuptools_project
+from tests.conftest import write_project
+from tests.staging.conftest import SETUPTOOLS, backend_project, setuptools_project
 
 pytestmark = pytest.mark.usefixtures("pip_free", "build_cache")
 
@@ -36,21 +39,34 @@ def _config(project: Path | None, links: tuple[str, ...], **overrides: Any) -> C
     return load_config(project, cli)
 
 
-def _built_and_installed(interpreter: Interpreter) -> list[str]:
+def _built_and_installed(interpreter: Interpreter, dependencies: bool = False) -> list[str]:
     """What a user is told when both the build backend and pip run."""
+    version = interpreter.version_text
+    deps = [f"installing the project's dependencies with pip for Python {version}"]
     return [
         "building the wheel of proj",
-        "installing the project and its dependencies with pip for Python "
-        f"{interpreter.version_text}",
+        *(deps if dependencies else []),
+        f"installing the project with pip for Python {version}",
     ]
 
 
 def _stage(config: Config, interpreter: Interpreter) -> tuple[Staging, list[str]]:
     """Stage, and return the result with the status lines a user would see."""
     said: list[str] = []
-    with stage(config, interpreter, status=said.append) as staging:
-        assert (staging.site_dir / ".." / "bundle-entry.json").is_file()
+    tree = scan_project(config.project_dir) if config.has_project else None
+    with stage(config, interpreter, tree=tree, status=said.append) as staging:
+        for site in staging.site_dirs:
+            assert (site / ".." / "bundle-entry.json").is_file()
     return staging, said
+
+
+def _with_dependencies(root: Path, *dependencies: str, extra: str = "") -> Path:
+    """A setuptools project ``demo`` 1.0 that requires ``dependencies``."""
+    table = (
+        f'[project]\nname = "demo"\nversion = "1.0"\ndependencies = {list(dependencies)!r}\n'
+    ).replace("'", '"')
+    files = {"pyproject.toml": SETUPTOOLS + table + extra, "demo/__init__.py": "VALUE = 1\n"}
+    return write_project(root, files)
 
 
 def test_first_stage_builds_and_installs_and_the_next_reuses_everything(
@@ -65,7 +81,8 @@ def test_first_stage_builds_and_installs_and_the_next_reuses_everything(
         True,
         True,
     )
-    assert first.site_dir.parent.parent == build_cache / "staging"
+    assert first.site_dir.parent.parent == build_cache / "projects"
+    assert first.site_dirs == (first.site_dir,)  # nothing else to install
     assert (first.site_dir / "demo" / "__init__.py").read_text() == "VALUE = 1\n"
     assert (first.site_dir / "demo-1.0.dist-info" / "METADATA").is_file()
 
@@ -75,19 +92,71 @@ def test_first_stage_builds_and_installs_and_the_next_reuses_everything(
     assert (second.wheel_built, second.installed, second.reused) == (False, False, True)
 
 
-def test_source_edit_rebuilds_the_wheel_and_installs_it_anew(
+def test_source_edit_reinstalls_the_project_alone(
     tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter
 ) -> None:
-    project = setuptools_project(tmp_path / "proj")
+    project = _with_dependencies(tmp_path / "proj", "tallyho")
     config = _config(project, links)
-    before, _ = _stage(config, interpreter)
+    before, said = _stage(config, interpreter)
+    assert said == _built_and_installed(interpreter, dependencies=True)
+    assert before.dependencies_installed is True
+    assert sorted(os.listdir(before.site_dirs[1])) == [
+        "inkwell",
+        "inkwell-1.4.0.dist-info",
+        "tallyho",
+        "tallyho-0.9.2.dist-info",
+    ]
     (project / "demo" / "__init__.py").write_text("VALUE = 2\n")
     after, said = _stage(config, interpreter)
-    assert said == _built_and_installed(interpreter)
-    assert (after.wheel_built, after.installed) == (True, True)
+    assert said == _built_and_installed(interpreter)  # not the dependencies
+    assert (after.wheel_built, after.installed, after.dependencies_installed) == (True, True, False)
     assert after.site_dir != before.site_dir
+    assert after.site_dirs[1] == before.site_dirs[1]
     assert (after.site_dir / "demo" / "__init__.py").read_text() == "VALUE = 2\n"
     assert (before.site_dir / "demo" / "__init__.py").read_text() == "VALUE = 1\n"
+
+
+def test_a_new_requirement_reinstalls_the_dependencies(
+    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter
+) -> None:
+    project = _with_dependencies(tmp_path / "proj", "inkwell")
+    before, _ = _stage(_config(project, links), interpreter)
+    _with_dependencies(project, "inkwell", "tallyho")
+    after, said = _stage(_config(project, links), interpreter)
+    assert said == _built_and_installed(interpreter, dependencies=True)
+    assert after.site_dirs[1] != before.site_dirs[1]
+
+
+def test_extras_install_what_they_add_and_an_unknown_one_is_named(
+    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter
+) -> None:
+    extra = '[project.optional-dependencies]\ncount = ["tallyho"]\n'
+    project = _with_dependencies(tmp_path / "proj", "inkwell", extra=extra)
+    plain, _ = _stage(_config(project, links), interpreter)
+    assert "tallyho" not in os.listdir(plain.site_dirs[1])
+    counted, _ = _stage(_config(project, links, extras=("count",)), interpreter)
+    assert counted.extras == ("count",)
+    assert "tallyho" in os.listdir(counted.site_dirs[1])
+    with pytest.raises(ConfigError) as caught:
+        _stage(_config(project, links, extras=("colour",)), interpreter)
+    assert str(caught.value) == "demo has no extra 'colour' (its extras: count)"
+
+
+def test_a_lock_must_provide_what_the_project_requires(
+    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter, wheelhouse: Path
+) -> None:
+    project = _with_dependencies(tmp_path / "proj", "tallyho>=0.9")
+    wheel = next(wheelhouse.glob("inkwell-*.whl"))
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(f"inkwell==1.4.0 --hash=sha256:{digest}\n")
+    config = _config(project, links, requirement_files=(lock,))
+    with pytest.raises(LockError) as caught:
+        _stage(config, interpreter)
+    assert str(caught.value) == (
+        "requirements.lock does not provide tallyho>=0.9, which the project requires: add it "
+        "to the lock with its hashes, or build without the lock"
+    )
 
 
 def test_no_cache_builds_and_installs_again_into_the_same_entry(
@@ -158,7 +227,7 @@ def test_failed_install_leaves_no_staging_entry(
         "pip could not install 'nosuch' and its dependencies: No matching distribution found "
         f"for nosuch; with --no-index pip only looks in {', '.join(links)}: add it there"
     )
-    assert [p.suffix for p in (build_cache / "staging").iterdir()] == [".lock"]
+    assert [p.suffix for p in (build_cache / "dependencies").iterdir()] == [".lock"]
 
 
 MISNAMED_WHEEL = """\
@@ -189,6 +258,9 @@ def test_stage_needs_install_options(tmp_path: Path, interpreter: Interpreter) -
     )
     with pytest.raises(ValueError, match=r"stage\(\) needs install options"):
         stage(config, interpreter).__enter__()
+    installing = load_config(setuptools_project(tmp_path / "two"), Overrides(output=Path("a")))
+    with pytest.raises(ValueError, match=r"stage\(\) needs the project's tree"):
+        stage(installing, interpreter).__enter__()
 
 
 @pytest.mark.parametrize(

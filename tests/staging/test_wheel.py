@@ -6,12 +6,15 @@ from __future__ import annotations
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bundler.errors import StagingError
+from bundler.errors import StagingError, ToolTimeoutError
+from bundler.staging.buildenv import BuildEnvironments
 from bundler.staging.pip import IndexOptions
-from bundler.staging.wheel import build_project_wheel
+from bundler.staging.tools import ToolSettings
+from bundler.staging.wheel import BackendJob, build_project_wheel, prepare_project_metadata
 from tests.conftest import pyproject, write_project
 from tests.staging.conftest import backend_project, setuptools_project
 
@@ -26,34 +29,87 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 """
 
 
-def _build(
-    project: Path,
+def _job(
+    said: list[str],
     *,
     index: IndexOptions = NOWHERE,
     isolation: bool = True,
     python: str = sys.executable,
     verbose: bool = False,
-) -> tuple[Path, list[str]]:
+    timeout: float | None = 600,
+) -> BackendJob:
+    settings = ToolSettings(verbose=verbose, timeout=timeout)
+    environments = BuildEnvironments(python=python, index=index, settings=settings)
+    return BackendJob(python, isolation, environments, settings, said.append)
+
+
+def _build(project: Path, **options: Any) -> tuple[Path, list[str]]:
     said: list[str] = []
-    wheel = build_project_wheel(
-        project,
-        project.parent / "out",
-        python=python,
-        isolation=isolation,
-        index=index,
-        verbose=verbose,
-        progress=said.append,
-    )
-    return wheel, said
+    made = build_project_wheel(project, project.parent / "out", _job(said, **options))
+    return made.path, said
 
 
 def test_setuptools_project_builds_offline(tmp_path: Path, backend_wheels: Path) -> None:
     project = setuptools_project(tmp_path / "proj")
     wheel, said = _build(project, index=IndexOptions((str(backend_wheels),), no_index=True))
     assert wheel == tmp_path / "out" / "demo-1.0-py3-none-any.whl"
-    assert said == ["installing build requirements: setuptools>=61", "building the wheel"]
+    assert said == ["build requirements: setuptools>=61", "running the build backend"]
     with zipfile.ZipFile(wheel) as archive:
         assert archive.read("demo/__init__.py") == b"VALUE = 1\n"
+
+
+WARNING_BACKEND = """\
+import os, warnings, zipfile
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    warnings.warn("`project.license` as a TOML table is deprecated\\n!!\\n  details", UserWarning)
+    warnings.warn("second warning")
+    name = "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as wheel:
+        wheel.writestr("demo-1.0.dist-info/METADATA", "Name: demo\\nVersion: 1.0\\n")
+    return name
+"""
+
+
+def test_backend_warnings_are_collected_not_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = backend_project(tmp_path / "proj", "warning_backend", WARNING_BACKEND)
+    said: list[str] = []
+    made = build_project_wheel(project, tmp_path / "out", _job(said))
+    assert made.warnings == (
+        "`project.license` as a TOML table is deprecated\n!!\n  details",
+        "second warning",
+    )
+    assert capsys.readouterr().err == ""
+
+
+def test_prepared_metadata_is_a_dist_info(tmp_path: Path, backend_wheels: Path) -> None:
+    project = setuptools_project(tmp_path / "proj")
+    said: list[str] = []
+    index = IndexOptions((str(backend_wheels),), no_index=True)
+    made = prepare_project_metadata(project, tmp_path / "meta", _job(said, index=index))
+    assert made.path == tmp_path / "meta" / "demo-1.0.dist-info"
+    assert "Version: 1.0" in (made.path / "METADATA").read_text()
+
+
+HANGING_BACKEND = """\
+import time
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    print("waiting for a lock that never comes", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_backend_that_hangs_is_ended_by_the_timeout(tmp_path: Path) -> None:
+    project = backend_project(tmp_path / "proj", "hanging", HANGING_BACKEND)
+    with pytest.raises(ToolTimeoutError) as caught:
+        _build(project, timeout=3)
+    assert str(caught.value).startswith("the build backend did not finish within 3 s; ")
+    assert caught.value.details == ("waiting for a lock that never comes",)
 
 
 def test_backend_failure_is_one_line_with_its_last_lines_as_details(tmp_path: Path) -> None:
