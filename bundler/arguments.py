@@ -73,8 +73,11 @@ def make_parser() -> argparse.ArgumentParser:
         verbose="also list every bundled module and every missing "
         "import, and show pip's and the build backend's output",
     )
+    _add_build_report_arguments(sub)
     sub.set_defaults(command_name="build")
     _add_cache_command(commands)
+    _add_inspect_command(commands)
+    _add_check_command(commands)
     return parser
 
 
@@ -283,3 +286,73 @@ def _add_cache_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     _add_output_arguments(sub, verbose="list each entry removed")
     sub.set_defaults(command_name="cache", usage_error=sub.error)
+
+
+# -- bundle build --dry-run/--report, bundle inspect, bundle check (issue 12) -------------
+
+
+def _add_build_report_arguments(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_argument_group("what the build shows of the archive")
+    group.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be bundled, extracted and pruned, and write nothing",
+    )
+    group.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.json",
+        help="also write what bundle inspect --json says of the archive to FILE.json",
+    )
+
+
+def _add_inspect_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sub = commands.add_parser(
+        "inspect",
+        help="show what an archive holds, and why each module is in it",
+        description=helptext.INSPECT_DESCRIPTION,
+        epilog=helptext.INSPECT_EPILOG,
+    )
+    sub.add_argument("archive", type=Path, metavar="ARCHIVE", help="an archive bundle built")
+    what = sub.add_mutually_exclusive_group()
+    what.add_argument(
+        "--why",
+        metavar="MODULE",
+        help="the chain of imports (file:line) or the rule that brought MODULE in",
+    )
+    what.add_argument(
+        "--sbom", action="store_true", help="print the SBOM the archive holds (CycloneDX JSON)"
+    )
+    _add_output_arguments(sub, verbose="no more than without it")
+    sub.set_defaults(command_name="inspect")
+
+
+def _add_check_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    sub = commands.add_parser(
+        "check",
+        help="import every module of an archive on each Python, and run it under an audit hook",
+        description=helptext.CHECK_DESCRIPTION,
+        epilog=helptext.CHECK_EPILOG,
+    )
+    sub.add_argument("archive", type=Path, metavar="ARCHIVE", help="an archive bundle built")
+    sub.add_argument(
+        "args",
+        nargs="*",
+        metavar="-- ARGS",
+        help="after --: run the app with ARGS under the audit hook, once on each Python",
+    )
+    sub.add_argument(
+        "--python",
+        dest="pythons",
+        **_REPEATED,
+        metavar="PYTHON",
+        help="an interpreter to check on: a path, a command or a version (repeatable)",
+    )
+    sub.add_argument(
+        "--skip",
+        **_REPEATED,
+        metavar="MODULE",
+        help="do not import MODULE nor its submodules (repeatable; adds to check-skip)",
+    )
+    _add_output_arguments(sub, verbose="also list each module imported, and the skipped ones")
+    sub.set_defaults(command_name="check")

@@ -19,8 +19,10 @@ from bundler.arguments import DEBUG_ENV, make_parser
 from bundler.caches.user import AREAS, cache_locations, list_entries, remove_entries
 from bundler.config import Overrides, load_config
 from bundler.documents import build_document, cache_document, error_document
+from bundler.dryrun import dry_run_lines
 from bundler.errors import BundleError
-from bundler.pipeline import build
+from bundler.inspection.command import run_inspect, write_report
+from bundler.pipeline import build, dry_run
 from bundler.progress import Console, Steps
 from bundler.report import build_report, cache_listing, file_sha256, removal_lines
 
@@ -100,7 +102,15 @@ def _build(args: argparse.Namespace, session: _Session) -> int:
         name: tuple(v) if isinstance(v := given[name], list) else v for name in names
     }
     config = load_config(args.project, Overrides(**values))
+    if args.dry_run:
+        plan = dry_run(config, session.steps, verbose=args.verbose)
+        session.steps.finish()
+        for line in dry_run_lines(plan, config.output):
+            print(line, flush=True)
+        return 0
     result = build(config, session.steps, verbose=args.verbose)
+    if args.report is not None:
+        write_report(result.archive.path, args.report)
     session.steps.finish()
     seconds = time.monotonic() - session.started
     sha256 = file_sha256(result.archive.path)
@@ -175,4 +185,8 @@ def _show_traceback(console: Console, error: BaseException) -> None:
         console.raw(text)
 
 
-_HANDLERS = {"build": _build, "cache": _cache}
+def _inspect(args: argparse.Namespace, session: _Session) -> int:
+    return run_inspect(args.archive, sys.stdout, why=args.why, sbom=args.sbom, as_json=args.json)
+
+
+_HANDLERS = {"build": _build, "cache": _cache, "inspect": _inspect}
