@@ -331,16 +331,11 @@ def _add_check_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     sub = commands.add_parser(
         "check",
         help="import every module of an archive on each Python, and run it under an audit hook",
+        usage="bundle check [options] ARCHIVE [-- ARGS...]",
         description=helptext.CHECK_DESCRIPTION,
         epilog=helptext.CHECK_EPILOG,
     )
     sub.add_argument("archive", type=Path, metavar="ARCHIVE", help="an archive bundle built")
-    sub.add_argument(
-        "args",
-        nargs="*",
-        metavar="-- ARGS",
-        help="after --: run the app with ARGS under the audit hook, once on each Python",
-    )
     sub.add_argument(
         "--python",
         dest="pythons",
@@ -355,4 +350,5 @@ def _add_check_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         help="do not import MODULE nor its submodules (repeatable; adds to check-skip)",
     )
     _add_output_arguments(sub, verbose="also list each module imported, and the skipped ones")
-    sub.set_defaults(command_name="check")
+    # What follows "--" (cli.py takes it off first): the app runs with it, under the hook.
+    sub.set_defaults(command_name="check", args=[], run_app=False)

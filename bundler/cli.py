@@ -17,6 +17,7 @@ from typing import Any
 
 from bundler.arguments import DEBUG_ENV, make_parser
 from bundler.caches.user import AREAS, cache_locations, list_entries, remove_entries
+from bundler.check import run_check
 from bundler.config import Overrides, load_config
 from bundler.documents import build_document, cache_document, error_document
 from bundler.dryrun import dry_run_lines
@@ -45,7 +46,7 @@ class _Session:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bundle`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
@@ -82,6 +83,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, previous)
         _DEBUGGING.clear()
         console.close()
+
+
+def _parse(parser: argparse.ArgumentParser, raw: list[str]) -> argparse.Namespace:
+    """The arguments; for ``bundle check ARCHIVE -- ARGS``, ARGS are the app's, untouched."""
+    if "--" in raw:
+        cut = raw.index("--")
+        args = parser.parse_args(raw[:cut])
+        if args.command == "check":
+            args.args, args.run_app = raw[cut + 1 :], True
+            return args
+    return parser.parse_args(raw)
 
 
 class Terminated(BaseException):
@@ -189,4 +201,16 @@ def _inspect(args: argparse.Namespace, session: _Session) -> int:
     return run_inspect(args.archive, sys.stdout, why=args.why, sbom=args.sbom, as_json=args.json)
 
 
-_HANDLERS = {"build": _build, "cache": _cache, "inspect": _inspect}
+def _check(args: argparse.Namespace, session: _Session) -> int:
+    return run_check(
+        args.archive,
+        sys.stdout,
+        pythons=args.pythons,
+        skip=args.skip,
+        app_args=args.args if args.run_app else None,
+        as_json=args.json,
+        progress=session.console.say,
+    )
+
+
+_HANDLERS = {"build": _build, "cache": _cache, "inspect": _inspect, "check": _check}
