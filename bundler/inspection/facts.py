@@ -108,12 +108,12 @@ def _distributions(view: ArchiveView) -> list[dict[str, Any]]:
         if member in view.files:
             members[owner].append(member)
     for dist in view.manifest.get("distributions", []):
-        name, version = _name_version(dist)
+        version = _name_version(dist)[1]
         metadata = view.metadata.get(dist)
         files = members[dist]
         found.append(
             {
-                "name": (metadata.get("Name") if metadata else None) or name,
+                "name": _display_name(view, dist),
                 "version": (metadata.get("Version") if metadata else None) or version,
                 "license": license_of(metadata) if metadata is not None else None,
                 "size": sum(view.files[m] for m in files),
@@ -122,6 +122,12 @@ def _distributions(view: ArchiveView) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def _display_name(view: ArchiveView, dist_info: str) -> str:
+    """The distribution's name as its metadata spells it (``nsplug-core``)."""
+    metadata = view.metadata.get(dist_info)
+    return (metadata.get("Name") if metadata else None) or _name_version(dist_info)[0]
 
 
 def _name_version(dist_info: str) -> tuple[str, str]:
@@ -145,7 +151,7 @@ def _packages(view: ArchiveView) -> list[dict[str, Any]]:
             continue
         sizes[top] += size
         if member in owner_of:
-            owners[top].add(_name_version(owner_of[member])[0])
+            owners[top].add(_display_name(view, owner_of[member]))
     ranked = sorted(sizes.items(), key=lambda item: (-item[1], item[0]))
     return [
         {"name": name, "size": size, "distributions": sorted(owners[name])} for name, size in ranked

@@ -49,10 +49,10 @@ class ArchiveView:
 
 def read_archive(path: Path) -> ArchiveView:
     """Read ``path``; an InspectError names what is wrong with it and what to do."""
-    _check_file(path)
+    head = _check_file(path)
     try:
         with zipfile.ZipFile(path) as outer:
-            manifest = _manifest(path, outer)
+            manifest = _manifest(path, outer, head)
             stamp = outer.getinfo(MANIFEST_MEMBER).date_time
             view = _payload_view(path, outer, manifest)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
@@ -61,7 +61,8 @@ def read_archive(path: Path) -> ArchiveView:
     return ArchiveView(path, path.stat().st_size, manifest, *view, built_at=built_at)
 
 
-def _check_file(path: Path) -> None:
+def _check_file(path: Path) -> bytes:
+    """The file's first bytes, once it is known to be a zip archive."""
     if path.is_dir():
         raise InspectError(f"{path} is a directory, not an archive; name the .pyz file")
     if not path.exists():
@@ -78,12 +79,19 @@ def _check_file(path: Path) -> None:
                 "rebuild or re-download it"
             )
         raise InspectError(f"{path} is not a zip archive; name an archive that bundle build wrote")
+    return head
 
 
-def _manifest(path: Path, outer: zipfile.ZipFile) -> dict[str, Any]:
+def _manifest(path: Path, outer: zipfile.ZipFile, head: bytes) -> dict[str, Any]:
     try:
         data = outer.read(MANIFEST_MEMBER)
     except KeyError:
+        if PAYLOAD_MEMBER.encode() in head:
+            # Our archive, cut short: the zip found is the payload nested in it.
+            raise InspectError(
+                f"{path} is truncated or damaged (its zip directory is missing); "
+                "rebuild or re-download it"
+            ) from None
         raise InspectError(
             f"{path} is a zip archive, but not one that bundle build wrote (it has no "
             f"{MANIFEST_MEMBER})"

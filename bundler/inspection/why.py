@@ -11,7 +11,7 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from bundler.errors import InspectError
+from bundler.errors import AbsentError
 from bundler.inspection.facts import distribution_of
 from bundler.inspection.reading import ArchiveView
 from bundler.runtime.metadata import normalise_name
@@ -47,11 +47,11 @@ class Link:
 
 
 def explain(view: ArchiveView, module: str) -> list[Link]:
-    """The chain that brought ``module`` in, root first; InspectError when it is not in."""
+    """The chain that brought ``module`` in, root first; AbsentError when it is not in."""
     modules: Mapping[str, Any] = view.manifest.get("modules", {})
     why: Mapping[str, list[Any]] = view.manifest.get("resolution", {}).get("why", {})
     if module not in modules:
-        raise InspectError(_absent(view, module))
+        raise AbsentError(_absent(view, module))
     if module not in why:
         return [_whole_distribution(view, module)]
     chain: list[Link] = []
