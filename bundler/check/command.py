@@ -77,7 +77,12 @@ def check_lines(
     yield f"{problems} problem{'s' * (problems != 1)}" if problems else "no problems"
 
 
-_LABELS = {"extra": "needs an extra", "platform": "another platform"}
+_LABELS = {
+    "extra": "needs an extra",
+    "platform": "another platform",
+    "integration": "integration",
+    "unavailable": "unavailable here",
+}
 
 
 def _grouped(runs: Sequence[PythonRun]) -> dict[Finding, list[str]]:

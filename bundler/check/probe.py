@@ -4,8 +4,8 @@ uses the standard library only and runs on every Python the archive does (3.9 up
 
 argv: the archive; stdin: a JSON list of module names. Reports go to what was stdout, one
 JSON list a line: ``["start", name]``, then ``["ok", name]`` or ``["fail", name, type,
-message, missing module or None, member or None, line]``; what modules print goes to
-stderr."""
+message, missing module or None, member or None, line, native]``; what modules print goes
+to stderr."""
 
 import importlib
 import json
@@ -41,11 +41,15 @@ def main() -> None:
 
 
 def describe(exc: "BaseException", archive: str) -> "list[Any]":
-    """``[type, first line of the message, the missing module, member, line]``: where in
-    the archive it was raised (the deepest frame of the app's code)."""
+    """``[type, first line of the message, the missing module, member, line, native]``:
+    the module an ImportError of the chain names (a library may re-raise with advice),
+    where in the archive it was raised (the deepest frame of the app's code), and whether
+    the cause is native code built for another Python (the runtime's one line)."""
     text = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
     message = text.strip().splitlines()
-    missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+    chain = _chain(exc)
+    missing = next((e.name for e in chain if isinstance(e, ImportError) and e.name), None)
+    native = any("contains native code built for" in str(e) for e in chain)
     member, line = None, 0
     prefix = archive + os.sep
     tb = exc.__traceback__
@@ -56,7 +60,16 @@ def describe(exc: "BaseException", archive: str) -> "list[Any]":
         tb = tb.tb_next
     if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(prefix):
         member, line = exc.filename[len(prefix) :].replace(os.sep, "/"), exc.lineno or 0
-    return [type(exc).__name__, message[0] if message else "", missing, member, line]
+    return [type(exc).__name__, message[0] if message else "", missing, member, line, native]
+
+
+def _chain(exc: "BaseException") -> "list[BaseException]":
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
 
 
 def _say(report: "TextIO", record: "list[Any]") -> None:

@@ -10,11 +10,13 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 
 from bundler.check import audit, probe
 from bundler.check.outcome import Finding, classify_failure, other_platform_modules
 from bundler.check.pythons import Python
+from bundler.inspection.facts import distribution_of
 from bundler.inspection.reading import ArchiveView
 from bundler.resolve.stdlib_versions import AVAILABILITY
 
@@ -24,6 +26,10 @@ __all__ = ["PythonRun", "import_order", "run_app", "run_imports"]
 TIMEOUT = 600
 _PROBE = Path(probe.__file__).read_text(encoding="utf-8")
 _AUDIT = Path(audit.__file__).read_text(encoding="utf-8")
+# Modules that change the import system of the whole process when imported.
+_PROCESS_HOOKS = {
+    "_distutils_hack": "setuptools' start-up hook: importing it replaces distutils process-wide"
+}
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
@@ -37,16 +43,23 @@ class PythonRun:
 
 
 def import_order(view: ArchiveView, skip: Iterable[str]) -> tuple[list[str], list[Finding]]:
-    """The modules to import, in name order, and those skipped (check-skip, --skip, and
-    ``__main__`` modules, which run a program when imported; the entry module is kept)."""
+    """The modules to import, in name order, and those skipped: check-skip and --skip;
+    ``__main__`` modules, which run a program when imported (the entry module is kept);
+    names no import statement can spell (pip's ``__pip-runner__``: a script); and
+    setuptools' start-up hook, which would replace distutils for every later import."""
     entry = str(view.manifest.get("entry", "")).partition(":")[0]
     patterns = tuple(skip)
     wanted, skipped = [], []
     for name in sorted(view.manifest.get("modules", {})):
+        last = name.rpartition(".")[2]
         if any(name == p or name.startswith(p + ".") for p in patterns):
             skipped.append(Finding(name, "skipped", "named by check-skip or --skip"))
-        elif name.rpartition(".")[2] == "__main__" and name != entry:
+        elif last == "__main__" and name != entry:
             skipped.append(Finding(name, "skipped", "a __main__ module runs its program"))
+        elif not all(part.isidentifier() for part in name.split(".")):
+            skipped.append(Finding(name, "skipped", "not a name import can spell: a script"))
+        elif name.partition(".")[0] in _PROCESS_HOOKS:
+            skipped.append(Finding(name, "skipped", _PROCESS_HOOKS[name.partition(".")[0]]))
         else:
             wanted.append(name)
     return wanted, skipped
@@ -59,6 +72,7 @@ def run_imports(view: ArchiveView, python: Python, modules: Sequence[str]) -> Py
     imported = 0
     remaining = list(modules)
     bundled = view.manifest.get("modules", {})
+    owners = _owners(view)
     while remaining:
         records, stopped = _probe(view.path, python, remaining)
         done: set[str] = set()
@@ -69,7 +83,7 @@ def run_imports(view: ArchiveView, python: Python, modules: Sequence[str]) -> Py
             if record[0] == "ok":
                 imported += 1
             else:
-                findings.append(classify_failure(record[1], record[2:], bundled, view.metadata))
+                findings.append(classify_failure(record[1], record[2:], bundled, owners))
         started = [r[1] for r in records if r[0] == "start"]
         cut = started[-1] if started and started[-1] not in done else None
         if cut is None:
@@ -79,6 +93,17 @@ def run_imports(view: ArchiveView, python: Python, modules: Sequence[str]) -> Py
         findings.append(Finding(cut, "failure" if "timed" not in stopped else "timeout", stopped))
         remaining = remaining[remaining.index(cut) + 1 :]
     return PythonRun(python, imported, tuple(findings))
+
+
+def _owners(view: ArchiveView) -> dict[str, Message]:
+    """Each bundled module -> the metadata of the distribution that holds it."""
+    dist_of = distribution_of(view)
+    owners = {}
+    for name, record in view.manifest.get("modules", {}).items():
+        dist = dist_of.get(record.get("member") or "")
+        if dist is not None and dist in view.metadata:
+            owners[name] = view.metadata[dist]
+    return owners
 
 
 def _probe(archive: Path, python: Python, modules: Sequence[str]) -> tuple[list[list[str]], str]:
