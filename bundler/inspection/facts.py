@@ -144,9 +144,11 @@ def _packages(view: ArchiveView) -> list[dict[str, Any]]:
     owners: dict[str, set[str]] = defaultdict(set)
     owner_of = distribution_of(view)
     for member, size in view.files.items():
-        top = member.split("/")[0]
-        if "/" not in member:
-            top = top.split(".")[0]  # six.py -> six; _cffi.cpython-311-x86_64-linux-gnu.so
+        parts = member.split("/")
+        top = parts[0]
+        if len(parts) == 1 or parts[:1] == ["__pycache__"]:
+            # six.py, __pycache__/six.cpython-311.pyc, _cffi.cpython-311-x86_64-linux-gnu.so
+            top = parts[-1].split(".")[0]
         elif top.endswith(_METADATA_SUFFIXES):
             continue
         sizes[top] += size
