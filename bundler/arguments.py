@@ -293,26 +293,31 @@ def _add_cache_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _add_build_report_arguments(sub: argparse.ArgumentParser) -> None:
     group = sub.add_argument_group("what the build shows of the archive")
-    group.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print what would be bundled, extracted and pruned, and write nothing",
-    )
-    group.add_argument(
-        "--report",
-        type=Path,
-        metavar="FILE.json",
-        help="also write what bundle inspect --json says of the archive to FILE.json",
-    )
+    dry = "print what would be bundled, extracted and pruned, and write nothing"
+    report = "also write what bundle inspect --json says of the archive to FILE.json"
+    group.add_argument("--dry-run", action="store_true", help=dry)
+    group.add_argument("--report", type=Path, metavar="FILE.json", help=report)
+
+
+_CHECK_USAGE = "bundle check [options] ARCHIVE [-- ARGS...]"
+
+
+def _subcommand(
+    commands: argparse._SubParsersAction[_Parser],
+    name: str,
+    summary: str,
+    texts: tuple[str, str],
+    **extra: Any,
+) -> _Parser:
+    """The parser of one command: its line in ``bundle --help``, its description, epilog."""
+    description, epilog = texts
+    return commands.add_parser(name, help=summary, description=description, epilog=epilog, **extra)
 
 
 def _add_inspect_command(commands: argparse._SubParsersAction[_Parser]) -> None:
-    sub = commands.add_parser(
-        "inspect",
-        help="show what an archive holds, and why each module is in it",
-        description=helptext.INSPECT_DESCRIPTION,
-        epilog=helptext.INSPECT_EPILOG,
-    )
+    summary = "show what an archive holds, and why each module is in it"
+    texts = (helptext.INSPECT_DESCRIPTION, helptext.INSPECT_EPILOG)
+    sub = _subcommand(commands, "inspect", summary, texts)
     sub.add_argument("archive", type=Path, metavar="ARCHIVE", help="an archive bundle built")
     what = sub.add_mutually_exclusive_group()
     what.add_argument(
@@ -328,13 +333,9 @@ def _add_inspect_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _add_check_command(commands: argparse._SubParsersAction[_Parser]) -> None:
-    sub = commands.add_parser(
-        "check",
-        help="import every module of an archive on each Python, and run it under an audit hook",
-        usage="bundle check [options] ARCHIVE [-- ARGS...]",
-        description=helptext.CHECK_DESCRIPTION,
-        epilog=helptext.CHECK_EPILOG,
-    )
+    summary = "import every module of an archive on each Python, and run it under an audit hook"
+    texts = (helptext.CHECK_DESCRIPTION, helptext.CHECK_EPILOG)
+    sub = _subcommand(commands, "check", summary, texts, usage=_CHECK_USAGE)
     sub.add_argument("archive", type=Path, metavar="ARCHIVE", help="an archive bundle built")
     sub.add_argument(
         "--python",

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
-from bundler.check import audit, probe
+import bundler.check.audit as audit
+import bundler.check.probe as probe
 from bundler.check.outcome import Finding, classify_failure, other_platform_modules
 from bundler.check.pythons import Python
 from bundler.inspection.facts import distribution_of

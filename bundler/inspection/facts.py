@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bundler.documents import document_head
-from bundler.inspection.reading import ArchiveView
+from bundler.inspection.reading import ArchiveView, name_version
 from bundler.licenses import license_of
 from bundler.runtime import FORMAT_VERSION
 
@@ -69,9 +69,9 @@ def distribution_of(view: ArchiveView) -> dict[str, str]:
     source of bytecode the build stored in ``__pycache__``)."""
     owners = {member: dist for dist, files in view.records.items() for member in files}
     for member in view.files:
-        directory, _, name = member.rpartition("/__pycache__/")
+        directory, _, name = f"/{member}".rpartition("/__pycache__/")
         if name.endswith(".pyc") and member not in owners:
-            source = f"{directory}/{name.split('.')[0]}.py" if directory else ""
+            source = f"{directory}/{name.split('.')[0]}.py".lstrip("/")
             if source in owners:
                 owners[member] = owners[source]
     return owners
@@ -96,7 +96,7 @@ def _targets(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
             "implementation": short or None,
             "abi": f"{short}{version}" if short and version else None,
             "platform": None,
-            "distributions": [_name_version(d)[0] for d in manifest.get("distributions", [])],
+            "distributions": [name_version(d)[0] for d in manifest.get("distributions", [])],
         }
     ]
 
@@ -108,7 +108,7 @@ def _distributions(view: ArchiveView) -> list[dict[str, Any]]:
         if member in view.files:
             members[owner].append(member)
     for dist in view.manifest.get("distributions", []):
-        version = _name_version(dist)[1]
+        version = name_version(dist)[1]
         metadata = view.metadata.get(dist)
         files = members[dist]
         found.append(
@@ -127,14 +127,7 @@ def _distributions(view: ArchiveView) -> list[dict[str, Any]]:
 def _display_name(view: ArchiveView, dist_info: str) -> str:
     """The distribution's name as its metadata spells it (``nsplug-core``)."""
     metadata = view.metadata.get(dist_info)
-    return (metadata.get("Name") if metadata else None) or _name_version(dist_info)[0]
-
-
-def _name_version(dist_info: str) -> tuple[str, str]:
-    """``tallyho-0.9.2.dist-info`` -> ``("tallyho", "0.9.2")``."""
-    stem = dist_info.rsplit(".", 1)[0] if dist_info.endswith(".dist-info") else dist_info
-    name, _, version = stem.rpartition("-")
-    return (name, version) if name else (stem, "")
+    return (metadata.get("Name") if metadata else None) or name_version(dist_info)[0]
 
 
 def _packages(view: ArchiveView) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from bundler.errors import InspectError
 from bundler.runtime import FORMAT_VERSION, MANIFEST_MEMBER, PAYLOAD_MEMBER
 from bundler.runtime.metadata import normalise_name
 
-__all__ = ["ArchiveView", "read_archive"]
+__all__ = ["ArchiveView", "name_version", "read_archive"]
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # what an archive built without SOURCE_DATE_EPOCH records
 _SBOM = "sboms/bundle.cdx.json"  # inside the app's own dist-info (PEP 770)
@@ -142,9 +142,16 @@ def _sbom_member(files: Mapping[str, int], manifest: Mapping[str, Any]) -> str |
     wanted = normalise_name(str(app.get("name", "")))
     for member in files:
         dist, _, rest = member.partition("/")
-        if rest == _SBOM and normalise_name(dist.rsplit("-", 1)[0]) == wanted:
+        if rest == _SBOM and normalise_name(name_version(dist)[0]) == wanted:
             return member
     return None
+
+
+def name_version(dist_info: str) -> tuple[str, str]:
+    """``tallyho-0.9.2.dist-info`` -> ``("tallyho", "0.9.2")``."""
+    stem = dist_info[: -len(".dist-info")] if dist_info.endswith(".dist-info") else dist_info
+    name, _, version = stem.rpartition("-")
+    return (name, version) if name else (stem, "")
 
 
 def _damaged(path: Path, why: object) -> InspectError:

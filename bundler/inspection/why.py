@@ -13,7 +13,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from bundler.errors import AbsentError
 from bundler.inspection.facts import distribution_of
-from bundler.inspection.reading import ArchiveView
+from bundler.inspection.reading import ArchiveView, name_version
 from bundler.runtime.metadata import normalise_name
 
 __all__ = ["Link", "explain", "why_document"]
@@ -94,7 +94,8 @@ def _whole_distribution(view: ArchiveView, module: str) -> Link:
     owner = distribution_of(view).get(member)
     if owner is None:
         return Link(module, "distribution", detail="in the archive, no import reached it")
-    name = owner.rsplit("-", 1)[0] if "-" in owner else owner
+    metadata = view.metadata.get(owner)
+    name = (metadata.get("Name") if metadata else None) or name_version(owner)[0]
     requirers = _requirers(view, normalise_name(name))
     app = normalise_name(str(view.manifest.get("app", {}).get("name", "")))
     if app in requirers:
@@ -122,6 +123,6 @@ def _requirers(view: ArchiveView, wanted: str) -> set[str]:
             if normalise_name(requirement.name) != wanted:
                 continue
             extra = _EXTRA.search(str(requirement.marker or ""))
-            owner = normalise_name(dist.rsplit("-", 1)[0])
+            owner = normalise_name(name_version(dist)[0])
             found.add(f"{owner}[{extra.group(1)}]" if extra else owner)
     return found
