@@ -23,7 +23,8 @@ EXIT_STATUSES = """\
 exit statuses:
   0    success
   1    the build or a check failed (pip, the build backend, --strict, the output, the cache)
-  2    usage or input error (the command line, pyproject.toml, the entry point)
+  2    usage or input error (the command line, pyproject.toml, the entry point,
+       an archive bundle inspect or check cannot read)
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)"""
 
