@@ -38,7 +38,9 @@ class Link:
         said = {
             "import": f"imported at {where}",
             "string": f"named by the dotted string at {where}",
-            "entry point": "the entry point",
+            "entry point": f"the package of the entry point {self.detail}"
+            if self.detail
+            else "the entry point",
             "include": "given to --include",
             "entry point group": f"an entry point in group {self.detail}",
             "distribution": self.detail,
@@ -54,11 +56,14 @@ def explain(view: ArchiveView, module: str) -> list[Link]:
         raise AbsentError(_absent(view, module))
     if module not in why:
         return [_whole_distribution(view, module)]
+    entry = str(view.manifest.get("entry", "")).partition(":")[0]
     chain: list[Link] = []
     current: str | None = module
     while current is not None and all(link.module != current for link in chain):
         rule, importer, line, detail = why.get(current, ["import", "", 0, ""])
         file = modules.get(importer, {}).get("member") if importer else None
+        if rule == "entry point" and entry.startswith(f"{current}."):
+            detail = entry  # reached as the package of the entry module
         chain.append(Link(current, rule, file, line, detail))
         current = importer if rule in ("import", "string") and importer else None
     return chain[::-1]

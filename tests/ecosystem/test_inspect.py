@@ -1,5 +1,6 @@
-"""``bundle inspect`` and ``--why`` on two published apps bundled from their real wheels:
-versions and licenses from their metadata, chains with file:line, kinds in the manifest."""
+"""``bundle inspect`` and ``--why`` on two published apps and the Flask sample, bundled from
+their real wheels: versions and licenses from their metadata, chains with file:line, kinds
+in the manifest."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_bundle
+from tests.conftest import SAMPLES, copy_project, run_bundle
 
 pytestmark = pytest.mark.ecosystem
 
@@ -123,3 +124,31 @@ def test_every_module_of_a_dependency_is_labelled_third_party(apps: dict[str, Pa
     assert kinds["yamllint.cli"] == "third-party"
     assert kinds["yaml._yaml"] == "extension"
     assert set(kinds.values()) == {"third-party", "extension"}
+
+
+def test_the_flask_sample_says_its_licenses_extraction_and_chains(
+    tmp_path: Path, correctness_wheels: Path
+) -> None:
+    project = copy_project(SAMPLES / "flasksite", tmp_path / "flasksite")
+    archive = tmp_path / "flasksite.pyz"
+    built = run_bundle(
+        "build", project, "-o", archive, "--no-index", "--find-links", correctness_wheels
+    )
+    assert built.returncode == 0, built.stderr
+    facts = _facts(archive)
+    found = {d["name"]: (d["version"], d["license"]) for d in facts["distributions"]}
+    assert found["Flask"] == ("3.1.3", "BSD-3-Clause")
+    assert found["flasksite"] == ("1.0.0", None)
+    assert facts["modules"]["by_kind"]["project"] == 3
+    reasons = [item["reason"] for item in facts["extracted"]]
+    assert (
+        "zip-unsafe: ships static/, templates/, which its code reads through no resource API"
+        in (" ".join(reasons))
+    )
+    why = run_bundle("inspect", archive, "--why", "werkzeug.routing")
+    assert why.stdout.splitlines()[1:] == [
+        "  flasksite: the package of the entry point flasksite.cli",
+        "  flask: imported at flasksite/__init__.py:5",
+        "  flask.app: imported at flask/__init__.py:6",
+        "  werkzeug.routing: imported at flask/app.py:20",
+    ]
