@@ -350,6 +350,8 @@ def _add_check_command(commands: argparse._SubParsersAction[_Parser]) -> None:
         metavar="MODULE",
         help="do not import MODULE nor its submodules (repeatable; adds to check-skip)",
     )
-    _add_output_arguments(sub, verbose="also list each module imported, and the skipped ones")
+    _add_output_arguments(
+        sub, verbose="no more than without it (skipped modules are always listed)"
+    )
     # What follows "--" (cli.py takes it off first): the app runs with it, under the hook.
     sub.set_defaults(command_name="check", args=[], run_app=False)
