@@ -54,6 +54,12 @@ def explain(view: ArchiveView, module: str) -> list[Link]:
     why: Mapping[str, list[Any]] = view.manifest.get("resolution", {}).get("why", {})
     if module not in modules:
         raise AbsentError(_absent(view, module))
+    if "resolution" not in view.manifest:
+        tool = view.manifest.get("build", {}).get("tool") or "an older bundler"
+        raise AbsentError(
+            f"{view.path.name} was built by {tool}, which did not record why modules are in; "
+            "rebuild it with this bundler to ask --why"
+        )
     if module not in why:
         return [_whole_distribution(view, module)]
     entry = str(view.manifest.get("entry", "")).partition(":")[0]

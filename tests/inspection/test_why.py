@@ -9,7 +9,7 @@ import pytest
 from bundler.errors import AbsentError
 from bundler.inspection.reading import read_archive
 from bundler.inspection.why import Link, explain, why_document
-from tests.inspection.views import write_archive
+from tests.inspection.views import manifest, write_archive
 
 
 @pytest.fixture
@@ -63,3 +63,14 @@ def test_a_module_that_is_not_inside_is_one_line(archive: Path) -> None:
         explain(read_archive(archive), "json.decoder")
     with pytest.raises(AbsentError, match="bundle inspect lists what is"):
         explain(read_archive(archive), "nowhere")
+
+
+def test_an_archive_that_recorded_no_reasons_says_so(tmp_path: Path) -> None:
+    old = {k: v for k, v in manifest(format=4).items() if k != "resolution"}
+    archive = write_archive(tmp_path / "old.pyz", old)
+    with pytest.raises(AbsentError) as caught:
+        explain(read_archive(archive), "dep")
+    assert str(caught.value) == (
+        "old.pyz was built by bundler 0.1.0, which did not record why modules are in; rebuild "
+        "it with this bundler to ask --why"
+    )
