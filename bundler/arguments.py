@@ -73,8 +73,11 @@ def make_parser() -> argparse.ArgumentParser:
         verbose="also list every bundled module and every missing "
         "import, and show pip's and the build backend's output",
     )
+    _add_build_report_arguments(sub)
     sub.set_defaults(command_name="build")
     _add_cache_command(commands)
+    _add_inspect_command(commands)
+    _add_check_command(commands)
     return parser
 
 
@@ -283,3 +286,72 @@ def _add_cache_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     _add_output_arguments(sub, verbose="list each entry removed")
     sub.set_defaults(command_name="cache", usage_error=sub.error)
+
+
+# -- bundle build --dry-run/--report, bundle inspect, bundle check (issue 12) -------------
+
+
+def _add_build_report_arguments(sub: argparse.ArgumentParser) -> None:
+    group = sub.add_argument_group("what the build shows of the archive")
+    dry = "print what would be bundled, extracted and pruned, and write nothing"
+    report = "also write what bundle inspect --json says of the archive to FILE.json"
+    group.add_argument("--dry-run", action="store_true", help=dry)
+    group.add_argument("--report", type=Path, metavar="FILE.json", help=report)
+
+
+_CHECK_USAGE = "bundle check [options] ARCHIVE [-- ARGS...]"
+
+
+def _subcommand(
+    commands: argparse._SubParsersAction[_Parser],
+    name: str,
+    summary: str,
+    texts: tuple[str, str],
+    **extra: Any,
+) -> _Parser:
+    """The parser of one command: its line in ``bundle --help``, its description, epilog."""
+    description, epilog = texts
+    return commands.add_parser(name, help=summary, description=description, epilog=epilog, **extra)
+
+
+def _add_inspect_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    summary = "show what an archive holds, and why each module is in it"
+    texts = (helptext.INSPECT_DESCRIPTION, helptext.INSPECT_EPILOG)
+    sub = _subcommand(commands, "inspect", summary, texts)
+    sub.add_argument("archive", type=Path, metavar="ARCHIVE", help="an archive bundle built")
+    what = sub.add_mutually_exclusive_group()
+    what.add_argument(
+        "--why",
+        metavar="MODULE",
+        help="the chain of imports (file:line) or the rule that brought MODULE in",
+    )
+    what.add_argument(
+        "--sbom", action="store_true", help="print the SBOM the archive holds (CycloneDX JSON)"
+    )
+    _add_output_arguments(sub, verbose="no more than without it")
+    sub.set_defaults(command_name="inspect")
+
+
+def _add_check_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    summary = "import every module of an archive on each Python, and run it under an audit hook"
+    texts = (helptext.CHECK_DESCRIPTION, helptext.CHECK_EPILOG)
+    sub = _subcommand(commands, "check", summary, texts, usage=_CHECK_USAGE)
+    sub.add_argument("archive", type=Path, metavar="ARCHIVE", help="an archive bundle built")
+    sub.add_argument(
+        "--python",
+        dest="pythons",
+        **_REPEATED,
+        metavar="PYTHON",
+        help="an interpreter to check on: a path, a command or a version (repeatable)",
+    )
+    sub.add_argument(
+        "--skip",
+        **_REPEATED,
+        metavar="MODULE",
+        help="do not import MODULE nor its submodules (repeatable; adds to check-skip)",
+    )
+    _add_output_arguments(
+        sub, verbose="no more than without it (skipped modules are always listed)"
+    )
+    # What follows "--" (cli.py takes it off first): the app runs with it, under the hook.
+    sub.set_defaults(command_name="check", args=[], run_app=False)

@@ -17,10 +17,13 @@ from typing import Any
 
 from bundler.arguments import DEBUG_ENV, make_parser
 from bundler.caches.user import AREAS, cache_locations, list_entries, remove_entries
+from bundler.check import run_check
 from bundler.config import Overrides, load_config
 from bundler.documents import build_document, cache_document, error_document
+from bundler.dryrun import dry_run_lines
 from bundler.errors import BundleError
-from bundler.pipeline import build
+from bundler.inspection.command import run_inspect, write_report
+from bundler.pipeline import build, dry_run
 from bundler.progress import Console, Steps
 from bundler.report import build_report, cache_listing, file_sha256, removal_lines
 
@@ -43,7 +46,7 @@ class _Session:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bundle`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
@@ -82,6 +85,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.close()
 
 
+def _parse(parser: argparse.ArgumentParser, raw: list[str]) -> argparse.Namespace:
+    """The arguments; for ``bundle check ARCHIVE -- ARGS``, ARGS are the app's, untouched."""
+    if "--" in raw:
+        cut = raw.index("--")
+        args = parser.parse_args(raw[:cut])
+        if args.command == "check":
+            args.args, args.run_app = raw[cut + 1 :], True
+            return args
+    return parser.parse_args(raw)
+
+
 class Terminated(BaseException):
     """SIGTERM, raised like Ctrl-C so that every ``finally`` runs (the tools the build
     started are stopped, its temporary files removed); not an Exception, so nothing
@@ -100,7 +114,15 @@ def _build(args: argparse.Namespace, session: _Session) -> int:
         name: tuple(v) if isinstance(v := given[name], list) else v for name in names
     }
     config = load_config(args.project, Overrides(**values))
+    if args.dry_run:
+        plan = dry_run(config, session.steps, verbose=args.verbose)
+        session.steps.finish()
+        for line in dry_run_lines(plan, config.output):
+            print(line, flush=True)
+        return 0
     result = build(config, session.steps, verbose=args.verbose)
+    if args.report is not None:
+        write_report(result.archive.path, args.report)
     session.steps.finish()
     seconds = time.monotonic() - session.started
     sha256 = file_sha256(result.archive.path)
@@ -175,4 +197,20 @@ def _show_traceback(console: Console, error: BaseException) -> None:
         console.raw(text)
 
 
-_HANDLERS = {"build": _build, "cache": _cache}
+def _inspect(args: argparse.Namespace, session: _Session) -> int:
+    return run_inspect(args.archive, sys.stdout, why=args.why, sbom=args.sbom, as_json=args.json)
+
+
+def _check(args: argparse.Namespace, session: _Session) -> int:
+    return run_check(
+        args.archive,
+        sys.stdout,
+        pythons=args.pythons,
+        skip=args.skip,
+        app_args=args.args if args.run_app else None,
+        as_json=args.json,
+        progress=session.console.say,
+    )
+
+
+_HANDLERS = {"build": _build, "cache": _cache, "inspect": _inspect, "check": _check}

@@ -118,6 +118,8 @@ class Config:
     extras: tuple[str, ...] = ()
     # Seconds one run of pip or of the build backend may take; None: no limit.
     timeout: float | None = DEFAULT_TIMEOUT
+    # Modules bundle check does not import ([tool.bundle] check-skip, kept in the manifest).
+    check_skip: tuple[str, ...] = ()
     # Links in the project that point outside it are bundled (--follow-symlinks), not refused.
     follow_symlinks: bool = False
 
@@ -215,6 +217,7 @@ def _merge(
         extras=tuple(tool.get("extras", ())) + cli.extras,
         timeout=tool_timeout(tool.get("timeout"), path),
         follow_symlinks=cli.follow_symlinks,  # never from a project's own configuration
+        check_skip=tuple(tool.get("check-skip", ())),
     )
 
 

@@ -1,9 +1,10 @@
 """The ``--json`` documents of ``bundle build`` and ``bundle cache``.
 
 Each document says what it is (``kind``) and which version of its schema it follows
-(``schema_version``); the schemas are ``docs/schema/build-1.json`` and
-``docs/schema/cache-1.json``. A new field keeps the version; a removed or changed field
-raises it.
+(``schema_version``); the schemas are ``docs/schema/build-1.json``,
+``docs/schema/cache-1.json``, ``docs/schema/inspect-1.json`` and
+``docs/schema/check-1.json`` (those two written by ``bundler.inspection`` and
+``bundler.check``). A new field keeps the version; a removed or changed field raises it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from bundler.misses import group_misses
 from bundler.pipeline import BuildResult
 from bundler.progress import StepTiming
 
-__all__ = ["SCHEMA_VERSION", "build_document", "cache_document", "error_document"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "build_document",
+    "cache_document",
+    "document_head",
+    "error_document",
+]
 
 SCHEMA_VERSION = 1
 
@@ -30,7 +37,7 @@ def build_document(
     archive, graph = result.archive, result.graph
     required = [m for m in graph.missing if not m.optional]
     return {
-        **_head("build", ok=True),
+        **document_head("build", ok=True),
         "archive": {
             "path": str(archive.path.absolute()),
             "sha256": sha256,
@@ -63,7 +70,7 @@ def error_document(
 ) -> dict[str, Any]:
     """A failed command: the one-line message, its exit status and the tool's lines."""
     return {
-        **_head(kind, ok=False),
+        **document_head(kind, ok=False),
         "error": {
             "message": str(error),
             "type": type(error).__name__,
@@ -79,7 +86,7 @@ def cache_document(
 ) -> dict[str, Any]:
     """The cache entries (what is left, after a removal), and what was removed."""
     return {
-        **_head("cache", ok=True),
+        **document_head("cache", ok=True),
         "roots": [str(root) for root in roots],
         "entries": [_entry(entry) for entry in entries],
         "total_size": sum(entry.size for entry in entries),
@@ -93,7 +100,8 @@ def cache_document(
     }
 
 
-def _head(kind: str, *, ok: bool) -> dict[str, Any]:
+def document_head(kind: str, *, ok: bool) -> dict[str, Any]:
+    """The fields every document starts with: what it is, its schema version, bundler's."""
     return {
         "kind": kind,
         "schema_version": SCHEMA_VERSION,

@@ -11,11 +11,13 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "AbsentError",
     "BuildCacheError",
     "BundleError",
     "CacheDirError",
     "ConfigError",
     "EntryPointError",
+    "InspectError",
     "InterpreterError",
     "LockError",
     "OutputError",
@@ -55,6 +57,16 @@ class ConfigError(BundleError):
 
 class EntryPointError(BundleError):
     """The entry point is missing, ambiguous or does not exist."""
+
+    exit_status = 2
+
+
+class AbsentError(BundleError):
+    """What was asked of an archive is not in it: a module given to --why, its SBOM."""
+
+
+class InspectError(BundleError):
+    """The archive given to ``bundle inspect`` or ``bundle check`` cannot be read."""
 
     exit_status = 2
 

@@ -10,7 +10,11 @@ __all__ = [
     "BUILD_EPILOG",
     "CACHE_DESCRIPTION",
     "CACHE_EPILOG",
+    "CHECK_DESCRIPTION",
+    "CHECK_EPILOG",
     "EXIT_STATUSES",
+    "INSPECT_DESCRIPTION",
+    "INSPECT_EPILOG",
     "MAIN_DESCRIPTION",
     "MAIN_EPILOG",
 ]
@@ -19,7 +23,8 @@ EXIT_STATUSES = """\
 exit statuses:
   0    success
   1    the build or a check failed (pip, the build backend, --strict, the output, the cache)
-  2    usage or input error (the command line, pyproject.toml, the entry point)
+  2    usage or input error (the command line, pyproject.toml, the entry point,
+       an archive bundle inspect or check cannot read)
   130  interrupted (Ctrl-C)
   143  terminated (SIGTERM)"""
 
@@ -47,6 +52,8 @@ examples:
   bundle build -o app.pyz                        the project in this directory
   bundle build --with 'black==26.10.1' -c black -o black.pyz
   bundle cache --prune --older-than 30
+  bundle inspect app.pyz --why yaml              why a module is in the archive
+  bundle check app.pyz -- --help                 import everything, then run the app
 
 `bundle COMMAND --help` says more about each command.
 
@@ -76,6 +83,7 @@ examples:
   find-links = ["wheels"]    no-index = false         build-isolation = true
   install = true             extract = ["pkg.data"]   zip-safe = ["pkg"]
   prune = false              extras = ["cli"]         timeout = 1800
+  check-skip = ["pkg.win32"] (stored in the archive: modules bundle check does not import)
 
 {_ENVIRONMENT}
 
@@ -96,5 +104,46 @@ examples:
   bundle cache --clear --area staging --json     all staging directories; a JSON report
 
 {_ENVIRONMENT}
+
+{EXIT_STATUSES}"""
+
+# -- bundle inspect and bundle check (issue 12) -------------------------------------------
+
+INSPECT_DESCRIPTION = fill(
+    "Show what an archive built by bundle holds: name, version, entry point, requires-python, "
+    "the environment its dependencies were resolved for, build time (SOURCE_DATE_EPOCH), "
+    "content hash and the bundler that built it; each distribution with its version, license "
+    "and size; size by package, largest first; what is extracted at run time and why. "
+    "--why MODULE prints the chain of imports (file:line) or the rule that brought MODULE in.",
+    width=88,
+)
+
+INSPECT_EPILOG = f"""\
+examples:
+  bundle inspect app.pyz                         what is inside
+  bundle inspect app.pyz --why idna.core         the chain from the entry point
+  bundle inspect app.pyz --json > facts.json     the same for machines (docs/schema/inspect-1.json)
+  bundle inspect app.pyz --sbom                  the SBOM stored by bundle build --sbom
+
+{EXIT_STATUSES}"""
+
+CHECK_DESCRIPTION = fill(
+    "Import every module of an archive, from the archive, in a fresh process of each "
+    "interpreter (--python, repeatable; default: every Python on PATH and through pyenv that "
+    "the archive's requires-python and limits allow, else the current one), and report each "
+    "failure with its reason. Modules that need an absent optional extra or another platform "
+    "are listed as such, not as failures; check-skip in [tool.bundle] (stored in the archive) "
+    "and --skip name others. After --, the app also runs with the arguments given, under an "
+    "audit hook that reports every file operation aimed inside the archive's path and every "
+    "import that fails, with module and line. Exit 0 when clean, 1 with one line per problem.",
+    width=88,
+)
+
+CHECK_EPILOG = f"""\
+examples:
+  bundle check app.pyz                           every module, on every matching Python
+  bundle check app.pyz --python 3.9 --python 3.13
+  bundle check app.pyz -- report --all           and run the app with these arguments
+  bundle check app.pyz --json                    for CI (docs/schema/check-1.json)
 
 {EXIT_STATUSES}"""

@@ -37,10 +37,11 @@ from bundler.plan.unsafe import Overrides
 from bundler.progress import Progress, human_size, quiet_progress
 from bundler.project import ProjectTree, scan_project
 from bundler.resolve import Graph, resolve_imports
+from bundler.resolve.stdlib_versions import stdlib_warnings
 from bundler.scope import Undeclared, undeclared_distributions
 from bundler.staging import Staging, stage, unstaged_environment
 
-__all__ = ["BuildResult", "build"]
+__all__ = ["BuildResult", "Plan", "build", "dry_run"]
 
 
 @dataclass(frozen=True)
@@ -72,35 +73,81 @@ def build(
     shown = progress or quiet_progress()
     with output_directory(config.output):
         check_output_path(config.output, force=config.force)
-        check_entry_point(config)
-        check_configured_entry(config)
-        tree = _project_tree(config)
-        python = find_interpreter(config.python)
-        shown.detail(f"inspecting {python or 'the current interpreter'}")
-        interpreter = query_interpreter(python)
-        with _environment(config, interpreter, tree, shown, verbose) as (env, staging):
-            entry = choose_entry_point(config, env)
-            check_entry_not_excluded(entry, config.exclude)
-            check_includes_exist(config, env)
-            graph = _resolve(config, entry, env, shown)
-            check_excludes_matter(config, env, graph)
-            undeclared = undeclared_distributions(graph, env)
-            for item in undeclared:
-                shown.warn(item.describe())
-            app = _app_metadata(config, env, graph)
-            shown.step("planning the archive: native code, files read by path")
-            payload = plan_payload(graph, env, app, _scope(config, staging))
-            overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
-            extraction = plan_extraction(graph, payload, env, overrides)
-            pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
-            shebang = pinned_shebang(config, extraction, interpreter)
-            info = _archive_info(config, app, entry, shebang, pythons)
-            shown.step(f"writing {config.output} ({_payload_size(payload)})")
-            archive = write_archive(payload, info, config.output, extraction, force=config.force)
+        with _planned(config, shown, verbose) as plan:
+            shown.step(f"writing {config.output} ({_payload_size(plan.payload)})")
+            archive = write_archive(
+                plan.payload, plan.info, config.output, plan.extraction, force=config.force
+            )
             shown.done(human_size(archive.size))
     return BuildResult(
-        entry, env, graph, payload, archive, staging, extraction, info.shebang, pythons, undeclared
+        plan.entry,
+        plan.environment,
+        plan.graph,
+        plan.payload,
+        archive,
+        plan.staging,
+        plan.extraction,
+        plan.info.shebang,
+        plan.pythons,
+        plan.undeclared,
     )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a build would write (``bundle build --dry-run``): every stage but the last."""
+
+    entry: EntryPoint
+    environment: Environment
+    graph: Graph
+    payload: Payload
+    extraction: ExtractionPlan
+    pythons: PythonRange
+    info: ArchiveInfo
+    staging: Staging | None
+    undeclared: tuple[Undeclared, ...]
+
+
+def dry_run(config: Config, progress: Progress | None = None, *, verbose: bool = False) -> Plan:
+    """Every stage of ``build`` but writing: what would be bundled, extracted and pruned.
+    The output is checked but neither written nor its directory created."""
+    shown = progress or quiet_progress()
+    if config.output.parent.is_dir():  # a real build would create it
+        check_output_path(config.output, force=config.force)
+    with _planned(config, shown, verbose) as plan:
+        return plan
+
+
+@contextlib.contextmanager
+def _planned(config: Config, shown: Progress, verbose: bool) -> Iterator[Plan]:
+    """The plan of the archive, while the environment it was made from exists."""
+    check_entry_point(config)
+    check_configured_entry(config)
+    tree = _project_tree(config)
+    python = find_interpreter(config.python)
+    shown.detail(f"inspecting {python or 'the current interpreter'}")
+    interpreter = query_interpreter(python)
+    with _environment(config, interpreter, tree, shown, verbose) as (env, staging):
+        entry = choose_entry_point(config, env)
+        check_entry_not_excluded(entry, config.exclude)
+        check_includes_exist(config, env)
+        graph = _resolve(config, entry, env, shown)
+        check_excludes_matter(config, env, graph)
+        undeclared = undeclared_distributions(graph, env)
+        for item in undeclared:
+            shown.warn(item.describe())
+        app = _app_metadata(config, env, graph)
+        gaps = stdlib_warnings(graph, app.requires_python)
+        graph = dataclasses.replace(graph, warnings=(*graph.warnings, *gaps))
+        shown.step("planning the archive: native code, files read by path")
+        payload = plan_payload(graph, env, app, _scope(config, staging))
+        overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
+        extraction = plan_extraction(graph, payload, env, overrides)
+        pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
+        shebang = pinned_shebang(config, extraction, interpreter)
+        info = _archive_info(config, app, entry, shebang, pythons)
+        info = dataclasses.replace(info, resolution=graph.resolution_table())
+        yield Plan(entry, env, graph, payload, extraction, pythons, info, staging, undeclared)
 
 
 def _archive_info(
@@ -120,6 +167,7 @@ def _archive_info(
         extract=config.extract,
         zip_safe=config.zip_safe,
         prune=config.prune,
+        check_skip=config.check_skip,
     )
 
 

@@ -8,7 +8,7 @@ import marshal
 import struct
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
 from bundler.plan.payload import Payload
@@ -56,6 +56,10 @@ class ArchiveInfo:
     extract: tuple[str, ...] = ()
     zip_safe: tuple[str, ...] = ()
     prune: bool = False
+    # Why each module is in and what was not found (Graph.resolution_table): for the
+    # manifest only, which bundle inspect and bundle check read; the runtime never does.
+    resolution: Mapping[str, Any] = field(default_factory=dict)
+    check_skip: tuple[str, ...] = ()  # [tool.bundle] check-skip, for bundle check
 
     @property
     def entry(self) -> str:

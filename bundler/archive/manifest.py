@@ -35,6 +35,7 @@ def manifest_document(
             "extract": list(info.extract),
             "zip_safe": list(info.zip_safe),
             "prune": info.prune,
+            "check_skip": list(info.check_skip),
         },
         "build": {
             "tool": f"bundler {bundler.__version__}",
@@ -53,5 +54,6 @@ def manifest_document(
             for entry in payload.modules
         },
         **extraction.manifest_table(),
+        "resolution": dict(info.resolution),
     }
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bundler.entrypoint import EntryPoint
 
-__all__ = ["Graph", "ImportRef", "MissingImport", "Module", "ModuleKind"]
+__all__ = ["Graph", "ImportRef", "ImportSite", "MissingImport", "Module", "ModuleKind", "Reason"]
 
 
 class ModuleKind(str, enum.Enum):
@@ -70,6 +71,30 @@ class MissingImport:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a module was reached: the first edge that reached it (the walk is breadth-first,
+    so following ``importer`` back gives a shortest chain from a root).
+
+    ``rule`` is ``import`` (``importer`` imports it at ``line``), ``string`` (a dotted
+    string at ``line`` names it), or for a root ``entry point``, ``include`` or
+    ``entry point group`` (``detail``: the group and the distribution declaring it)."""
+
+    rule: str
+    importer: str = ""
+    line: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ImportSite:
+    """An import whatever happens (not under try/except ImportError, not under ``if``)."""
+
+    name: str
+    importer: str
+    line: int
+
+
+@dataclass(frozen=True)
 class Graph:
     """The result of resolution: reached modules, misses and warnings."""
 
@@ -81,6 +106,23 @@ class Graph:
     # optional (not under try/except ImportError, not under if). A compiled module outside
     # it has a fallback where it cannot be loaded.
     required: frozenset[str] = frozenset()
+    # Why each reached module is there (see Reason).
+    reasons: Mapping[str, Reason] = field(default_factory=dict)
+    # Unguarded imports of standard-library modules that some Pythons lack
+    # (stdlib_versions.py): the build warns about them.
+    versioned_stdlib: tuple[ImportSite, ...] = ()
+
+    def resolution_table(self) -> dict[str, Any]:
+        """What ``bundle inspect --why`` and ``bundle check`` need, for the manifest: why
+        each bundled module is there (``[rule, importer, line, detail]``) and each import
+        that was not found (``[name, importer, line, optional]``), in name order."""
+        why = {
+            module.name: [reason.rule, reason.importer, reason.line, reason.detail]
+            for module in self.bundled()
+            if (reason := self.reasons.get(module.name)) is not None
+        }
+        missing = [[m.name, m.importer, m.line, m.optional] for m in self.missing]
+        return {"why": why, "missing": missing}
 
     def bundled(self) -> Iterator[Module]:
         """The reached modules that belong in the archive, in name order."""

@@ -10,10 +10,19 @@ from bundler.entrypoint import EntryPoint
 from bundler.environment import Environment
 from bundler.errors import EntryPointError, ResolveError
 from bundler.resolve.classify import ModuleClassifier
-from bundler.resolve.graph import Graph, ImportRef, MissingImport, Module, ModuleKind
+from bundler.resolve.graph import (
+    Graph,
+    ImportRef,
+    ImportSite,
+    MissingImport,
+    Module,
+    ModuleKind,
+    Reason,
+)
 from bundler.resolve.locate import ModuleLocator
-from bundler.resolve.plugins import plugin_roots
+from bundler.resolve.plugins import plugin_groups
 from bundler.resolve.scan import parse_source, scan_imports, source_of, top_level_names
+from bundler.resolve.stdlib_versions import is_versioned
 
 __all__ = ["resolve_imports"]
 
@@ -40,15 +49,15 @@ def resolve_imports(
         _reach_from_script(walk, entry.script, entry.module)
     else:
         _check_entry(entry, walk.classifier)
-        walk.reach(entry.module, importer="<entry point>")
+        walk.reach(entry.module, importer="<entry point>", why=Reason("entry point"))
     main = f"{entry.module}.__main__"
     if entry.function is None and locator.find(main) is not None:
         # Run like ``python -m package``: what runs is the package's __main__ module.
-        walk.reach(main, importer="<entry point>")
+        walk.reach(main, importer="<entry point>", why=Reason("entry point"))
     for root in include:
         if locator.find(root) is None and not walk.classifier.is_stdlib_name(root):
             raise ResolveError(f"module '{root}' given to --include was not found")
-        walk.reach(root, importer="<include>")
+        walk.reach(root, importer="<include>", why=Reason("include"))
     walk.drain()
     _follow_plugins(walk, env)
     return walk.graph(entry)
@@ -60,8 +69,9 @@ def _reach_from_script(walk: _Walk, script: Path, name: str) -> None:
     tree = parse_source(script, name, project=True)
     if tree is None:
         return
+    walk.reasons[name] = Reason("entry point")
     for ref in scan_imports(tree, "__main__", is_package=False):
-        walk.follow(ref, "<entry point>")
+        walk.follow(ref, "<entry point>", shown_as=name)
 
 
 def _check_entry(entry: EntryPoint, classifier: ModuleClassifier) -> None:
@@ -86,11 +96,12 @@ def _follow_plugins(walk: _Walk, env: Environment) -> None:
     """Reach the entry points of reached distributions and their plugins, repeatedly."""
     tried: set[str] = set()
     while True:
-        for module, dist in sorted(plugin_roots(env, walk.modules.values()).items()):
+        for module, (dist, group) in sorted(plugin_groups(env, walk.modules.values()).items()):
             if module in tried or module in walk.modules or walk.is_excluded(module):
                 continue
             tried.add(module)
-            if not walk.reach(module, importer=f"<entry point of {dist}>"):
+            why = Reason("entry point group", detail=f"{group} of {dist}")
+            if not walk.reach(module, importer=f"<entry point of {dist}>", why=why):
                 walk.warnings.append(
                     f"entry point module '{module}' of {dist} was not found; skipped"
                 )
@@ -107,6 +118,8 @@ class _Walk:
         self.exclude = exclude
         self.modules: dict[str, Module] = {}
         self.importers: dict[str, list[str]] = {}
+        self.reasons: dict[str, Reason] = {}
+        self.versioned: dict[tuple[str, str], ImportSite] = {}
         self.missing: dict[tuple[str, str], MissingImport] = {}
         self.warnings: list[str] = []
         self.queue: deque[str] = deque()
@@ -119,7 +132,11 @@ class _Walk:
             for name, module in self.modules.items()
         }
         missing = tuple(sorted(self.missing.values(), key=lambda m: (m.name, m.importer)))
-        return Graph(entry, modules, missing, tuple(self.warnings), self._required())
+        reasons = {name: self.reasons[name] for name in sorted(modules) if name in self.reasons}
+        versioned = tuple(self.versioned[key] for key in sorted(self.versioned))
+        return Graph(
+            entry, modules, missing, tuple(self.warnings), self._required(), reasons, versioned
+        )
 
     def _required(self) -> frozenset[str]:
         """The modules reached from the roots through imports that are not optional."""
@@ -137,12 +154,15 @@ class _Walk:
         while self.queue:
             self._scan(self.queue.popleft())
 
-    def reach(self, name: str, importer: str, *, optional: bool = False) -> bool:
+    def reach(
+        self, name: str, importer: str, *, optional: bool = False, why: Reason | None = None
+    ) -> bool:
         """Mark ``name`` and its parent packages as reached; False if it does not exist.
 
         ``importer`` is a module, or ``<...>`` for a root (the entry point, an entry point
         of a distribution, --include); an import that is not ``optional`` makes the
-        module and its parents needed by the importer."""
+        module and its parents needed by the importer. ``why`` is kept for each module
+        reached first here."""
         if self.is_excluded(name):
             return True
         parts = name.split(".")
@@ -154,6 +174,7 @@ class _Walk:
             known = self.importers.setdefault(prefix, [])
             if importer not in known and len(known) < _IMPORTERS_KEPT:
                 known.append(importer)
+            self.reasons.setdefault(prefix, why or Reason("import", importer))
             if prefix in self.modules:
                 continue
             module = self.classifier.classify(prefix)
@@ -180,16 +201,21 @@ class _Walk:
         for ref in scan_imports(tree, name, module.is_package):
             self.follow(ref, name)
 
-    def follow(self, ref: ImportRef, importer: str) -> None:
+    def follow(self, ref: ImportRef, importer: str, shown_as: str = "") -> None:
         """Reach what ``ref`` imports (for a module that imports by name: the longest
-        prefix that is a module); remember what cannot be found."""
+        prefix that is a module); remember what cannot be found. ``shown_as`` names the
+        importer in reasons when ``importer`` is a placeholder (a plain script)."""
         locator = self.classifier.locator
+        why = Reason("string" if ref.by_name else "import", shown_as or importer, ref.line)
         if ref.by_name:
             module = _longest_module(ref.name, locator)
             if module is not None:
-                self.reach(module, importer, optional=True)
+                self.reach(module, importer, optional=True, why=why)
             return
-        if not self.reach(ref.name, importer, optional=ref.optional):
+        if not ref.optional and is_versioned(ref.name):
+            site = ImportSite(ref.name, shown_as or importer, ref.line)
+            self.versioned.setdefault((ref.name, site.importer), site)
+        if not self.reach(ref.name, importer, optional=ref.optional, why=why):
             key = (ref.name, importer)
             if key not in self.missing:
                 self.missing[key] = MissingImport(ref.name, importer, ref.line, ref.optional)
@@ -198,7 +224,7 @@ class _Walk:
         for item in ref.fromlist:
             candidate = f"{ref.name}.{item}"
             if base is not None and base.is_package and locator.find(candidate):
-                self.reach(candidate, importer, optional=ref.optional)
+                self.reach(candidate, importer, optional=ref.optional, why=why)
 
 
 def _longest_module(dotted: str, locator: ModuleLocator) -> str | None:

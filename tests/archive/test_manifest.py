@@ -45,7 +45,12 @@ def test_manifest_is_json_with_the_facts_of_the_build() -> None:
             "range": ">=3.10",
             "limits": [{"specifier": ">=3.10", "reason": "dep 2.0 requires Python >=3.10"}],
         },
-        "settings": {"extract": ["dep.templates"], "zip_safe": ["other"], "prune": False},
+        "settings": {
+            "extract": ["dep.templates"],
+            "zip_safe": ["other"],
+            "prune": False,
+            "check_skip": [],
+        },
         "build": {
             "tool": f"bundler {bundler.__version__}",
             "python": ".".join(map(str, sys.version_info[:3])),
@@ -72,6 +77,7 @@ def test_manifest_is_json_with_the_facts_of_the_build() -> None:
             }
         },
         "native": [],
+        "resolution": {},
     }
 
 

@@ -278,7 +278,12 @@ def test_every_installed_distribution_goes_in_unless_pruned(wheels: Path, tmp_pa
     with zipfile.ZipFile(full) as outer:
         manifest = json.loads(outer.read(".bundle/manifest.json"))
     assert "dotdep-1.0.dist-info" in manifest["distributions"]
-    assert manifest["settings"] == {"extract": [], "zip_safe": [], "prune": False}
+    assert manifest["settings"] == {
+        "extract": [],
+        "zip_safe": [],
+        "prune": False,
+        "check_skip": [],
+    }
     pruned_dir = tmp_path / "pruned"
     pruned_dir.mkdir()
     pruned, report = _build(wheels, pruned_dir, "crossmod", "-c", "crossmod", "--prune")
@@ -389,7 +394,12 @@ def test_zip_safe_and_extract_on_the_command_line_are_recorded(
     )
     with zipfile.ZipFile(archive) as outer:
         manifest = json.loads(outer.read(".bundle/manifest.json"))
-    assert manifest["settings"] == {"extract": ["dotdep"], "zip_safe": ["otherpkg"], "prune": False}
+    assert manifest["settings"] == {
+        "extract": ["dotdep"],
+        "zip_safe": ["otherpkg"],
+        "prune": False,
+        "check_skip": [],
+    }
     assert [entry["package"] for entry in manifest["extract"]] == ["crossmod", "dotdep"]
     # The user said otherpkg is zip-safe; it is not: the app fails as it was told to.
     result = run_app(archive)

@@ -1,5 +1,6 @@
-"""Each published CLI, bundled with ``--with APP -c SCRIPT``, does the same real work from the
-archive (in an interpreter without the app) as from a fresh virtualenv with the same wheels."""
+"""Each published CLI, bundled with ``--with APP -c SCRIPT``, passes ``bundle check`` on every
+Python it supports, and does the same real work from the archive (in an interpreter without
+the app) as from a fresh virtualenv with the same wheels."""
 
 from __future__ import annotations
 
@@ -147,6 +148,10 @@ def test_archive_does_what_the_virtualenv_does(
         cwd=tmp_path,
     )
     assert built.returncode == 0, built.stderr
+    # Every module imports from the archive on every Python found that the app supports.
+    checked = run_bundle("check", archive, "-q")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.endswith("\nno problems\n")
     scripts = venv_with(tmp_path / "venv", ecosystem_wheels, app.requirement).parent
 
     env = _app_env(tmp_path / "home")

@@ -168,3 +168,32 @@ def test_plain_script_is_walked_from_its_imports(tmp_path: Path) -> None:
     broken.write_text("def (:\n")
     with pytest.raises(Exception, match=r"syntax error in .*broken:1"):
         resolve_imports(EntryPoint("broken (script)", None, broken), env, root)
+
+
+def test_each_module_keeps_the_first_edge_that_reached_it(tmp_path: Path) -> None:
+    """What --why shows: the importer and line, a dotted string, the entry point, --include;
+    and unguarded imports of stdlib modules that some Pythons lack (guarded ones are not)."""
+    write_project(
+        tmp_path,
+        {
+            "app/__init__.py": "",
+            "app/main.py": (
+                "import app.util\nimport tomllib\nPLUGIN = 'app.plugin.Thing'\n"
+                "def main():\n    return 0\n"
+            ),
+            "app/util.py": "try:\n    import asyncore\nexcept ImportError:\n    pass\n",
+            "app/plugin.py": "",
+            "app/extra.py": "",
+        },
+    )
+    env = inspect_environment(sys.executable, [tmp_path])
+    graph = resolve_imports(EntryPoint("app.main", "main"), env, tmp_path, include=["app.extra"])
+    why = graph.resolution_table()["why"]
+    assert why["app.main"] == ["entry point", "", 0, ""]
+    assert why["app.util"] == ["import", "app.main", 1, ""]
+    assert why["app.plugin"] == ["string", "app.main", 3, ""]
+    assert why["app.extra"] == ["include", "", 0, ""]
+    assert "tomllib" not in why  # the standard library is not bundled
+    assert [(s.name, s.importer, s.line) for s in graph.versioned_stdlib] == [
+        ("tomllib", "app.main", 2)
+    ]
