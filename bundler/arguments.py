@@ -156,11 +156,30 @@ def _add_archive_arguments(sub: argparse.ArgumentParser) -> None:
         help="let the app see the host's site-packages (default: hidden)",
     )
     _switch(group, "--no-compile", "compile", "store sources only, no bytecode")
+    _add_release_arguments(group)
     for flag, help_text in (
         ("--extract", "run PACKAGE from extracted files, whatever the analysis says"),
         ("--zip-safe", "import PACKAGE from the archive, whatever the analysis says"),
     ):
         group.add_argument(flag, **_REPEATED, metavar="PACKAGE", help=f"{help_text} (repeatable)")
+
+
+def _add_release_arguments(group: argparse._ActionsContainer) -> None:
+    """Release checks and records: the SBOM, the reproducibility check."""
+    group.add_argument(
+        "--sbom",
+        type=Path,
+        metavar="FILE",
+        help="also write the archive's SBOM (CycloneDX 1.6 JSON, stored inside the archive "
+        "in any case) to FILE",
+    )
+    group.add_argument(
+        "--check-reproducible",
+        action="store_true",
+        default=False,
+        help="build a second time in another cache, temporary directory, umask, time zone "
+        "and locale, and fail naming the first member that differs",
+    )
 
 
 def _add_install_arguments(sub: argparse.ArgumentParser) -> None:

@@ -23,6 +23,7 @@ from bundler.errors import BundleError
 from bundler.pipeline import build
 from bundler.progress import Console, Steps
 from bundler.report import build_report, cache_listing, file_sha256, removal_lines
+from bundler.reproducible import check_reproducible
 
 __all__ = ["main"]
 
@@ -101,6 +102,8 @@ def _build(args: argparse.Namespace, session: _Session) -> int:
     }
     config = load_config(args.project, Overrides(**values))
     result = build(config, session.steps, verbose=args.verbose)
+    if args.check_reproducible:
+        check_reproducible(config, session.steps)
     session.steps.finish()
     seconds = time.monotonic() - session.started
     sha256 = file_sha256(result.archive.path)

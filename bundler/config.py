@@ -59,6 +59,7 @@ class Overrides:
     prune: bool | None = None
     extras: tuple[str, ...] = ()
     follow_symlinks: bool = False
+    sbom: Path | None = None  # --sbom FILE
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,8 @@ class Config:
     timeout: float | None = DEFAULT_TIMEOUT
     # Links in the project that point outside it are bundled (--follow-symlinks), not refused.
     follow_symlinks: bool = False
+    # Where --sbom writes the SBOM (it is stored in the archive in any case).
+    sbom: Path | None = None
 
     @property
     def source_root(self) -> Path:
@@ -215,6 +218,7 @@ def _merge(
         extras=tuple(tool.get("extras", ())) + cli.extras,
         timeout=tool_timeout(tool.get("timeout"), path),
         follow_symlinks=cli.follow_symlinks,  # never from a project's own configuration
+        sbom=cli.sbom,  # the command line's only, like -o's checks: never from a download
     )
 
 

@@ -18,9 +18,12 @@ __all__ = [
     "EntryPointError",
     "InterpreterError",
     "LockError",
+    "NotReproducibleError",
     "OutputError",
     "ProjectError",
     "ResolveError",
+    "SbomError",
+    "ScriptMetadataError",
     "StagingError",
     "ToolTimeoutError",
     "did_you_mean",
@@ -89,6 +92,20 @@ class LockError(BundleError):
 
 class BuildCacheError(BundleError):
     """The build cache (built wheels, staging directories) cannot be used."""
+
+
+class NotReproducibleError(BundleError):
+    """A second build of the same inputs (``--check-reproducible``) made another archive."""
+
+
+class SbomError(BundleError):
+    """The SBOM cannot be written where ``--sbom`` asks."""
+
+
+class ScriptMetadataError(BundleError):
+    """A script's inline metadata (PEP 723, ``# /// script``) cannot be read."""
+
+    exit_status = 2
 
 
 class CacheDirError(BundleError):
