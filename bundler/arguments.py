@@ -166,17 +166,11 @@ def _add_archive_arguments(sub: argparse.ArgumentParser) -> None:
 
 def _add_release_arguments(group: argparse._ActionsContainer) -> None:
     """Release checks and records: the SBOM, the reproducibility check."""
-    group.add_argument(
-        "--sbom",
-        type=Path,
-        metavar="FILE",
-        help="also write the archive's SBOM (CycloneDX 1.6 JSON, stored inside the archive "
-        "in any case) to FILE",
-    )
+    sbom = "also write the archive's SBOM (CycloneDX 1.6 JSON, stored in it in any case) to FILE"
+    group.add_argument("--sbom", type=Path, metavar="FILE", help=sbom)
     group.add_argument(
         "--check-reproducible",
         action="store_true",
-        default=False,
         help="build a second time in another cache, temporary directory, umask, time zone "
         "and locale, and fail naming the first member that differs",
     )

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from bundler.archive import ArchiveInfo, ArchiveResult, check_output_path, write_archive
 from bundler.config import DEFAULT_SHEBANG, Config, ProjectMetadata
@@ -37,6 +38,7 @@ from bundler.plan.unsafe import Overrides
 from bundler.progress import Progress, human_size, quiet_progress
 from bundler.project import ProjectTree, scan_project
 from bundler.resolve import Graph, resolve_imports
+from bundler.sbom import Sbom, attach_sbom, check_sbom_path, write_sbom
 from bundler.scope import Undeclared, undeclared_distributions
 from bundler.staging import Staging, stage, unstaged_environment
 
@@ -58,6 +60,7 @@ class BuildResult:
     pythons: PythonRange = dataclasses.field(default_factory=PythonRange)
     # With --no-install: bundled distributions the project does not declare, and why.
     undeclared: tuple[Undeclared, ...] = ()
+    sbom: Sbom | None = None  # the SBOM stored in the archive (and written by --sbom)
 
 
 def build(
@@ -70,7 +73,7 @@ def build(
     backend's output. A missing output directory is created, and removed if the build fails.
     """
     shown = progress or quiet_progress()
-    with output_directory(config.output):
+    with output_directory(config.output), _sbom_directory(config.sbom):
         check_output_path(config.output, force=config.force)
         check_entry_point(config)
         check_configured_entry(config)
@@ -90,6 +93,7 @@ def build(
             app = _app_metadata(config, env, graph)
             shown.step("planning the archive: native code, files read by path")
             payload = plan_payload(graph, env, app, _scope(config, staging))
+            payload, sbom = attach_sbom(payload, env, app, staging.hashes if staging else {})
             overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
             extraction = plan_extraction(graph, payload, env, overrides)
             pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
@@ -97,10 +101,23 @@ def build(
             info = _archive_info(config, app, entry, shebang, pythons)
             shown.step(f"writing {config.output} ({_payload_size(payload)})")
             archive = write_archive(payload, info, config.output, extraction, force=config.force)
+            if config.sbom is not None:
+                write_sbom(sbom, config.sbom)
             shown.done(human_size(archive.size))
-    return BuildResult(
-        entry, env, graph, payload, archive, staging, extraction, info.shebang, pythons, undeclared
-    )
+    parts = (entry, env, graph, payload, archive, staging, extraction, info.shebang, pythons)
+    return BuildResult(*parts, undeclared, sbom)
+
+
+@contextlib.contextmanager
+def _sbom_directory(path: Path | None) -> Iterator[None]:
+    """The directories above ``--sbom FILE`` made (and removed if the build fails), and
+    the place checked before any slow work."""
+    if path is None:
+        yield
+        return
+    with output_directory(path):
+        check_sbom_path(path)
+        yield
 
 
 def _archive_info(

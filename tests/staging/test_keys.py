@@ -122,6 +122,5 @@ def test_a_find_links_directory_that_cannot_be_listed_is_one_line(
     with pytest.raises(ConfigError) as caught:
         keys.index_identity(IndexOptions(find_links=(str(tmp_path),)))
     assert str(caught.value) == (
-        f"cannot read the find-links directory {tmp_path}: Permission denied; check its "
-        "permissions"
+        f"cannot read the find-links directory {tmp_path}: Permission denied; check its permissions"
     )

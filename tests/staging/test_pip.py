@@ -4,6 +4,7 @@ one line with a hint (pip's last lines as details)."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from bundler.staging.pip import (
     PipRequest,
     install_into_directory,
     install_into_environment,
+    installed_hashes,
 )
 from bundler.staging.tools import ToolOutput, ToolSettings
 from tests.helpers.wheels import write_wheel
@@ -385,3 +387,43 @@ def test_pips_exception_header_is_not_the_line(fake_pip: FakePip, tmp_path: Path
         "pip could not install 'nosuch' and its dependencies: OSError: [Errno 28] No space left "
         "on device; pip's last lines are above; -v shows all of its output"
     )
+
+
+def test_installed_hashes_come_from_pips_report_without_its_paths(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    items = [
+        {  # a wheel from a find-links directory (pip 23 and later: "hashes")
+            "metadata": {"name": "Tally_Ho", "version": "1.0"},
+            "download_info": {
+                "url": "file:///w/t.whl",
+                "archive_info": {"hashes": {"sha256": "a"}},
+            },
+        },
+        {  # pip 22: only "hash"
+            "metadata": {"name": "old", "version": "1.0"},
+            "download_info": {"url": "file:///w/o.whl", "archive_info": {"hash": "sha256=b"}},
+        },
+        {  # a local directory: nothing to hash
+            "metadata": {"name": "local", "version": "1.0"},
+            "download_info": {"url": "file:///src/local", "dir_info": {}},
+        },
+    ]
+    report.write_text(json.dumps({"version": "1", "install": items}))
+    assert installed_hashes(report) == {"tally_ho": "a", "old": "b"}
+    assert installed_hashes(tmp_path / "missing.json") == {}
+
+
+def test_a_report_is_asked_for_when_the_request_names_one(
+    fake_pip: FakePip, tmp_path: Path
+) -> None:
+    request = PipRequest(requirements=("x",), report=tmp_path / "r.json")
+    install_into_directory(
+        tmp_path / "t",
+        request,
+        python=sys.executable,
+        index=OFFLINE,
+        settings=ToolSettings(),
+        what="x",
+    )
+    command = fake_pip.commands[-1]
+    assert command[command.index("--report") + 1] == str(tmp_path / "r.json")
