@@ -85,7 +85,8 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         nargs="?",
         default=None,
         type=Path,
-        help="project directory (default: the current directory, if it has a pyproject.toml)",
+        help="project directory (default: the current directory, if it has a pyproject.toml), "
+        "or a single-file script whose '# /// script' block (PEP 723) names its dependencies",
     )
     group.add_argument(
         "-e",

@@ -211,7 +211,13 @@ def _environment(
     with stage(
         config, interpreter, tree=tree, verbose=verbose, progress=shown.detail, status=status
     ) as staging:
-        yield staged_environment(interpreter, staging.site_dirs, staging.project), staging
+        sites = _script_dirs(config) + staging.site_dirs
+        yield staged_environment(interpreter, sites, staging.project), staging
+
+
+def _script_dirs(config: Config) -> tuple[Path, ...]:
+    """A single-file script's directory, searched first as ``python script.py`` does."""
+    return (config.project_dir,) if config.inline_script is not None else ()
 
 
 def _app_metadata(config: Config, env: Environment, graph: Graph) -> ProjectMetadata:

@@ -109,9 +109,10 @@ def attach_sbom(
     dists = [d for d in env.distributions if d.dist_info.name in bundled]
     installed = next((d for d in dists if d.key == normalise_name(app.name)), None)
     sbom = make_sbom(installed, app.name, app.version, dists, hashes)
-    if installed is None:
+    # The app's dist-info: installed by pip, or written by the build (--no-install, scripts).
+    folder = next((f for f in payload.distributions if _named(f) == normalise_name(app.name)), None)
+    if folder is None:
         return payload, sbom
-    folder = installed.dist_info.name
     member = f"{folder}/sboms/{SBOM_NAME}"
     files = dict(payload.files)
     files[member] = sbom.data
@@ -122,6 +123,11 @@ def attach_sbom(
         body = old if not old or old.endswith(b"\n") else old + ending.encode()
         files[record] = body + (record_line(member, sbom.data) + ending).encode()
     return dataclasses.replace(payload, files=files), sbom
+
+
+def _named(folder: str) -> str:
+    """The normalised distribution name of a ``name-version.dist-info`` folder."""
+    return normalise_name(folder.removesuffix(".dist-info").rpartition("-")[0])
 
 
 def write_sbom(sbom: Sbom, path: Path) -> None:
