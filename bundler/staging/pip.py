@@ -18,6 +18,7 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from bundler.errors import StagingError
+from bundler.runtime import PACKAGE_NAME
 from bundler.runtime.metadata import normalise_name
 from bundler.staging.reasons import index_failure, pip_reason
 from bundler.staging.tools import ToolSettings, relevant_tail, run_tool
@@ -147,10 +148,27 @@ def install_into_environment(
 
 def _pip(python: str) -> list[str]:
     _check_pip()
-    command = [sys.executable, "-m", "pip"]
+    command = [sys.executable, *_pip_program()]
     if os.path.abspath(python) != os.path.abspath(sys.executable):
         command += ["--python", python]
     return command
+
+
+def _pip_program() -> list[str]:
+    """How this process's pip runs in a subprocess: ``-m pip``; or, when bundle itself runs
+    from an archive (``python bundle.pyz``, where the interpreter alone has no pip), the
+    runner script of the archive's extracted copy of pip, as ``pip --python`` runs it."""
+    if PACKAGE_NAME not in sys.modules:  # the runtime of an archive is not running
+        return ["-m", "pip"]
+    import pip
+
+    runner = os.path.join(os.path.dirname(os.path.abspath(pip.__file__)), "__pip-runner__.py")
+    if not os.path.isfile(runner):
+        raise StagingError(
+            "this archive of bundle carries pip inside the zip, where no other process can "
+            "run it: rebuild it with --extract pip"
+        )
+    return [runner]
 
 
 def _check_pip() -> None:
