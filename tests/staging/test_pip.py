@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bundler.errors import StagingError
+from bundler.runtime import PACKAGE_NAME
 from bundler.staging import pip, wheeltags
 from bundler.staging.pip import (
     IndexOptions,
@@ -427,3 +429,26 @@ def test_a_report_is_asked_for_when_the_request_names_one(
     )
     command = fake_pip.commands[-1]
     assert command[command.index("--report") + 1] == str(tmp_path / "r.json")
+
+
+def test_from_inside_an_archive_pip_runs_through_its_runner_script(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pip as real_pip
+
+    monkeypatch.setitem(sys.modules, PACKAGE_NAME, types.ModuleType(PACKAGE_NAME))
+    runner = Path(real_pip.__file__).parent / "__pip-runner__.py"
+    assert pip._pip("python3.12") == [sys.executable, str(runner), "--python", "python3.12"]
+    # pip left inside the zip: no other process could run it.
+    monkeypatch.setattr(real_pip, "__file__", str(tmp_path / "app.pyz" / "pip" / "__init__.py"))
+    with pytest.raises(StagingError) as caught:
+        pip._pip("python3.12")
+    assert str(caught.value) == (
+        "this archive of bundle carries pip inside the zip, where no other process can run it: "
+        "rebuild it with --extract pip"
+    )
+
+
+def test_outside_an_archive_pip_runs_as_a_module() -> None:
+    assert PACKAGE_NAME not in sys.modules
+    assert pip._pip(sys.executable) == PIP
