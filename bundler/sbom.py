@@ -21,7 +21,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.parser import BytesHeaderParser
@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import bundler
 from bundler.config import ProjectMetadata
+from bundler.distribution import applies, parse_requirement
 from bundler.environment import Distribution, Environment, normalise_name
 from bundler.errors import SbomError
 from bundler.licenses import license_of
@@ -67,10 +68,15 @@ def make_sbom(
     app_version: str,
     distributions: Iterable[Distribution],
     hashes: Mapping[str, str],
+    *,
+    markers: Mapping[str, str] | None = None,
+    app_requires: Sequence[str] = (),
 ) -> Sbom:
     """The SBOM of an archive of the app ``app_name`` ``app_version`` (installed as ``app``,
     when it is) bundling ``distributions``; ``hashes`` maps a normalised name to the SHA-256
-    of the file pip installed it from (none for local builds)."""
+    of the file pip installed it from (none for local builds). With the target's
+    ``markers``, the requirements between them (the app's are ``app_requires``) become
+    the document's dependency graph."""
     application: dict[str, Any] = {
         "type": "application",
         "bom-ref": purl(app_name, app_version),
@@ -81,11 +87,9 @@ def make_sbom(
     if app is not None:
         application.update(_described(app))
     app_key = normalise_name(app_name)
-    components = [
-        _component(dist, hashes.get(dist.key))
-        for dist in sorted(distributions, key=lambda d: (d.key, d.version))
-        if dist.key != app_key
-    ]
+    bundled = sorted(distributions, key=lambda d: (d.key, d.version))
+    libraries = [d for d in bundled if d.key != app_key]
+    components = [_component(dist, hashes.get(dist.key)) for dist in libraries]
     document: dict[str, Any] = {
         "bomFormat": "CycloneDX",
         "specVersion": _SPEC_VERSION,
@@ -93,11 +97,36 @@ def make_sbom(
         "metadata": _metadata(application),
         "components": components,
     }
+    if markers is not None:
+        extras = app.provides_extras if app is not None else ()
+        nodes = [(application["bom-ref"], tuple(app_requires), extras)]
+        nodes += [(purl(d.name, d.version), d.requires, d.provides_extras) for d in libraries]
+        document["dependencies"] = _dependencies(nodes, libraries, markers)
     content = _dumps(document)
     # The serial number names this content: a rebuild of the same inputs gives the same.
     serial = uuid.uuid5(uuid.NAMESPACE_URL, "sha256:" + hashlib.sha256(content).hexdigest())
     document = {"serialNumber": f"urn:uuid:{serial}", **document}
     return Sbom(_dumps(document), len(components))
+
+
+def _dependencies(
+    nodes: Iterable[tuple[str, Sequence[str], Sequence[str]]],
+    libraries: Iterable[Distribution],
+    markers: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """Each node's ``dependsOn``: the bundled distributions its requirements name, where
+    they apply on the target (with any of its extras, since the archive may carry them)."""
+    refs = {dist.key: purl(dist.name, dist.version) for dist in libraries}
+    graph = []
+    for ref, requires, extras in nodes:
+        named = set()
+        for text in requires:
+            requirement = parse_requirement(text)
+            key = normalise_name(requirement.name) if requirement is not None else ""
+            if requirement is not None and key in refs and applies(requirement, markers, extras):
+                named.add(refs[key])
+        graph.append({"ref": ref, "dependsOn": sorted(named - {ref})})
+    return graph
 
 
 def attach_sbom(
@@ -108,7 +137,11 @@ def attach_sbom(
     bundled = set(payload.distributions)
     dists = [d for d in env.distributions if d.dist_info.name in bundled]
     installed = next((d for d in dists if d.key == normalise_name(app.name)), None)
-    sbom = make_sbom(installed, app.name, app.version, dists, hashes)
+    requires = installed.requires if installed is not None else app.dependencies
+    markers = env.interpreter.markers
+    sbom = make_sbom(
+        installed, app.name, app.version, dists, hashes, markers=markers, app_requires=requires
+    )
     # The app's dist-info: installed by pip, or written by the build (--no-install, scripts).
     folder = next((f for f in payload.distributions if _named(f) == normalise_name(app.name)), None)
     if folder is None:

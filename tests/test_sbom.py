@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import types
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from bundler.sbom import attach_sbom, check_sbom_path, make_sbom, purl, write_sb
 from tests.helpers.cyclonedx import cyclonedx_errors
 
 SHA = "ab" * 32
+MARKERS = {"python_version": "3.11", "python_full_version": "3.11.7", "sys_platform": "linux"}
 
 
 def _umask() -> int:
@@ -41,9 +43,24 @@ def _dist(site: Path, name: str, version: str, metadata: Sequence[str] = ()) -> 
 @pytest.fixture
 def dists(tmp_path: Path) -> list[Distribution]:
     return [
-        _dist(tmp_path, "tallyho", "0.9.2", ["License-Expression: MIT OR Apache-2.0"]),
+        _dist(
+            tmp_path,
+            "tallyho",
+            "0.9.2",
+            [
+                "License-Expression: MIT OR Apache-2.0",
+                "Requires-Dist: inkwell>=1.0",
+                "Requires-Dist: Zope.Interface-x; python_version < '3'",
+                "Requires-Dist: absent-thing",
+            ],
+        ),
         _dist(tmp_path, "Zope.Interface_x", "1.0+local.1", ["License: Zope Public License"]),
-        _dist(tmp_path, "acme-app", "2.0", ["Summary: The app", "License-Expression: MIT"]),
+        _dist(
+            tmp_path,
+            "acme-app",
+            "2.0",
+            ["Summary: The app", "License-Expression: MIT", "Requires-Dist: tallyho"],
+        ),
         _dist(tmp_path, "inkwell", "1.4.0"),
     ]
 
@@ -143,6 +160,7 @@ def _payload(dists: list[Distribution]) -> Payload:
 class _Env:
     def __init__(self, dists: list[Distribution]) -> None:
         self.distributions = tuple(dists)
+        self.interpreter = types.SimpleNamespace(markers=MARKERS)
 
 
 def test_the_sbom_goes_into_the_apps_dist_info_and_its_record(dists: list[Distribution]) -> None:
@@ -189,3 +207,19 @@ def test_the_sbom_file_is_written_whole_with_the_umasks_mode(
     assert (out / "sbom.json").read_bytes() == sbom.data
     assert [p.name for p in out.iterdir()] == ["sbom.json"]  # no temporary file left
     assert (out / "sbom.json").stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def test_the_requirements_between_bundled_distributions_are_the_dependency_graph(
+    dists: list[Distribution],
+) -> None:
+    app = ProjectMetadata(name="acme-app", version="2.0")
+    _, sbom = attach_sbom(_payload(dists), _Env(dists), app, {})  # type: ignore[arg-type]
+    document = json.loads(sbom.data)
+    assert cyclonedx_errors(document) == []
+    # Only what is bundled, where the marker holds on the target (not python_version < 3).
+    assert document["dependencies"] == [
+        {"ref": "pkg:pypi/acme-app@2.0", "dependsOn": ["pkg:pypi/tallyho@0.9.2"]},
+        {"ref": "pkg:pypi/inkwell@1.4.0", "dependsOn": []},
+        {"ref": "pkg:pypi/tallyho@0.9.2", "dependsOn": ["pkg:pypi/inkwell@1.4.0"]},
+        {"ref": "pkg:pypi/zope-interface-x@1.0%2Blocal.1", "dependsOn": []},
+    ]

@@ -73,6 +73,9 @@ def test_the_sbom_lists_every_distribution_and_is_stored_in_the_apps_dist_info(
     assert components["tallyho"]["hashes"] == [
         {"alg": "SHA-256", "content": hashlib.sha256(tallyho.read_bytes()).hexdigest()}
     ]
+    graph = {node["ref"]: node["dependsOn"] for node in document["dependencies"]}
+    assert graph["pkg:pypi/acme-app@1.0"] == ["pkg:pypi/licensed-lib@2.1", "pkg:pypi/tallyho@0.9.2"]
+    assert graph["pkg:pypi/tallyho@0.9.2"] == ["pkg:pypi/inkwell@1.4.0"]
     # No path of this machine goes in, and the app still runs.
     assert str(tmp_path) not in sbom.read_text()
     ran = run_app(out)
