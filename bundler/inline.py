@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.9 and 3.10
     import tomli as tomllib
 
-__all__ = ["InlineScript", "read_inline_script"]
+__all__ = ["InlineScript", "check_script_python", "read_inline_script"]
 
 # The reference regular expression of PEP 723.
 _BLOCK = re.compile(r"(?m)^# /// (?P<type>[a-zA-Z0-9-]+)$\s(?P<content>(^#(| .*)$\s)+)^# ///$")
@@ -79,6 +79,17 @@ def read_inline_script(path: Path) -> InlineScript:
             f"{path}:{where}: invalid TOML in the '# /// script' block ({reason})"
         ) from None
     return InlineScript(path, _dependencies(path, first, table), _python(path, first, table))
+
+
+def check_script_python(script: Path, spec: str | None, version: str, python: str) -> None:
+    """Refuse, before anything is installed, a target Python (``version`` at ``python``)
+    that the script's ``requires-python`` excludes, as pip refuses a project's wheel."""
+    if spec is None or SpecifierSet(spec).contains(version, prereleases=True):
+        return
+    raise ScriptMetadataError(
+        f"{script} requires Python {spec} (its '# /// script' block), but the target is "
+        f"Python {version} ({python}): build with --python naming a matching interpreter"
+    )
 
 
 def _dependencies(path: Path, line: int, table: dict[str, Any]) -> tuple[str, ...]:

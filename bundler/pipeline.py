@@ -28,6 +28,7 @@ from bundler.guards import (
     output_directory,
     pinned_shebang,
 )
+from bundler.inline import check_script_python
 from bundler.interpreters import find_interpreter
 from bundler.misses import is_ignored
 from bundler.plan.distributions import Scope
@@ -194,6 +195,9 @@ def _environment(
 ) -> Iterator[tuple[Environment, Staging | None]]:
     """The staging directories (default), or with --no-install the interpreter's
     environment."""
+    if config.inline_script is not None and config.project is not None:
+        spec, python = config.project.requires_python, interpreter.executable
+        check_script_python(config.inline_script, spec, interpreter.version_text, python)
 
     def status(message: str) -> None:
         # Staging says "warning: ..." through the same callback as its slow steps.

@@ -9,7 +9,7 @@ import pytest
 from packaging.requirements import InvalidRequirement, Requirement
 
 from bundler.errors import ScriptMetadataError
-from bundler.inline import InlineScript, read_inline_script
+from bundler.inline import InlineScript, check_script_python, read_inline_script
 
 VALID = """\
 #!/usr/bin/env python3
@@ -111,3 +111,15 @@ def test_a_script_that_is_not_text_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ScriptMetadataError) as caught:
         read_inline_script(path)
     assert str(caught.value) == f"cannot read the script {path}: it is not UTF-8 text"
+
+
+def test_a_target_python_the_script_excludes_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tool.py"
+    check_script_python(path, ">=3.10", "3.12.1", "/usr/bin/python3.12")
+    check_script_python(path, None, "3.9.0", "/usr/bin/python3.9")
+    with pytest.raises(ScriptMetadataError) as caught:
+        check_script_python(path, ">=3.10", "3.9.18", "/usr/bin/python3.9")
+    assert str(caught.value) == (
+        f"{path} requires Python >=3.10 (its '# /// script' block), but the target is Python "
+        "3.9.18 (/usr/bin/python3.9): build with --python naming a matching interpreter"
+    )
