@@ -50,8 +50,36 @@ __all__ = [
 
 SBOM_NAME = "bundle.cdx.json"
 _SPEC_VERSION = "1.6"
-# A license string that is an SPDX expression (ids joined by AND/OR/WITH), not a free name.
-_SPDX_EXPRESSION = re.compile(r"^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$")
+# SPDX identifiers that licenses.py gives for license texts and that projects write in the
+# License field: stored as an id; anything else not from License-Expression is a name.
+_SPDX_IDS = frozenset(
+    (
+        "0BSD",
+        "Apache-2.0",
+        "BSD-2-Clause",
+        "BSD-3-Clause",
+        "CC0-1.0",
+        "GPL-2.0",
+        "GPL-2.0-only",
+        "GPL-2.0-or-later",
+        "GPL-3.0",
+        "GPL-3.0-only",
+        "GPL-3.0-or-later",
+        "ISC",
+        "LGPL-2.1",
+        "LGPL-2.1-only",
+        "LGPL-2.1-or-later",
+        "LGPL-3.0",
+        "LGPL-3.0-only",
+        "LGPL-3.0-or-later",
+        "MIT",
+        "MIT-0",
+        "MPL-2.0",
+        "PSF-2.0",
+        "Unlicense",
+        "Zlib",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -230,13 +258,18 @@ def _described(dist: Distribution) -> dict[str, Any]:
     metadata = _core_metadata(dist.dist_info)
     text = license_of(metadata) if metadata is not None else None
     if text:
-        found["licenses"] = [_license(text)]
+        declared = (metadata.get("License-Expression") or "").strip()
+        found["licenses"] = [_license(text, expression=text == declared)]
     return found
 
 
-def _license(text: str) -> dict[str, Any]:
-    if _SPDX_EXPRESSION.match(text):
+def _license(text: str, *, expression: bool) -> dict[str, Any]:
+    """An SPDX expression only from ``License-Expression`` (PEP 639 makes it one); a
+    known SPDX id as an id; any other text (``BSD``, ``MIT License``) as a name."""
+    if expression:
         return {"expression": text}
+    if text in _SPDX_IDS:
+        return {"license": {"id": text}}
     return {"license": {"name": text}}
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from bundler import sbom
 from bundler.config import ProjectMetadata
 from bundler.distribution import read_distribution
 from bundler.environment import Distribution
 from bundler.errors import SbomError
 from bundler.plan.payload import Payload
 from bundler.sbom import attach_sbom, check_sbom_path, make_sbom, purl, write_sbom
-from tests.helpers.cyclonedx import cyclonedx_errors
+from tests.helpers.cyclonedx import SCHEMAS, cyclonedx_errors
 
 SHA = "ab" * 32
 MARKERS = {"python_version": "3.11", "python_full_version": "3.11.7", "sys_platform": "linux"}
@@ -63,6 +64,29 @@ def dists(tmp_path: Path) -> list[Distribution]:
         ),
         _dist(tmp_path, "inkwell", "1.4.0"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["License-Expression: MIT OR Apache-2.0"], {"expression": "MIT OR Apache-2.0"}),
+        (["License: MIT"], {"license": {"id": "MIT"}}),
+        (["License: BSD"], {"license": {"name": "BSD"}}),
+        (
+            ["Classifier: License :: OSI Approved :: MIT License"],
+            {"license": {"name": "MIT License"}},
+        ),
+    ],
+)
+def test_a_license_is_an_expression_an_id_or_a_name_as_its_metadata_allows(
+    tmp_path: Path,
+    lines: list[str],
+    expected: dict,  # type: ignore[type-arg]
+) -> None:
+    dist = _dist(tmp_path, "lib", "1.0", lines)
+    document = json.loads(make_sbom(None, "app", "1", [dist], {}).data)
+    assert cyclonedx_errors(document) == []
+    assert document["components"][0]["licenses"] == [expected]
 
 
 def _document(dists: list[Distribution], hashes: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
@@ -223,3 +247,8 @@ def test_the_requirements_between_bundled_distributions_are_the_dependency_graph
         {"ref": "pkg:pypi/tallyho@0.9.2", "dependsOn": ["pkg:pypi/inkwell@1.4.0"]},
         {"ref": "pkg:pypi/zope-interface-x@1.0%2Blocal.1", "dependsOn": []},
     ]
+
+
+def test_every_license_id_the_sbom_writes_is_on_the_spdx_list() -> None:
+    listed = json.loads((SCHEMAS / "spdx.schema.json").read_text())["enum"]
+    assert sorted(sbom._SPDX_IDS - set(listed)) == []
