@@ -125,7 +125,6 @@ def test_two_users_in_other_places_and_settings_build_byte_identical_archives(
     wheels = shared / "wheels"
     for directory in offline[2::2]:  # the --find-links directories
         shutil.copytree(directory, wheels, dirs_exist_ok=True)
-    subprocess.run(["chmod", "-R", "a+rX", str(shared)], check=True)
     outputs = []
     settings = [
         # user, project directory name, umask, time zone, locale, file times
@@ -135,10 +134,12 @@ def test_two_users_in_other_places_and_settings_build_byte_identical_archives(
     for number, (user, name, umask, zone, locale, mtime) in enumerate(settings):
         home = shared / f"home{number}"
         project = copy_project(SAMPLES / "wordstats", home / name)
-        for path in (project, *project.rglob("*")):
-            if mtime is not None:
-                os.utime(path, (mtime, mtime))
+        for path in (project, *project.rglob("*")) if mtime is not None else ():
+            # Files another user checked out: their own times and private modes.
+            path.chmod(0o700 if path.is_dir() else 0o600)
+            os.utime(path, (mtime, mtime))
         (home / "work" / "tmp").mkdir(parents=True)
+        subprocess.run(["chmod", "-R", "a+rX", str(lib), str(wheels)], check=True)
         if user is not None:
             entry = pwd.getpwnam(user)
             for path in (home, *home.rglob("*")):
