@@ -103,7 +103,7 @@ def build(
             shown.step(f"writing {config.output} ({_payload_size(payload)})")
             archive = write_archive(payload, info, config.output, extraction, force=config.force)
             if config.sbom is not None:
-                write_sbom(sbom, config.sbom)
+                sbom = write_sbom(sbom, config.sbom)
             shown.done(human_size(archive.size))
     parts = (entry, env, graph, payload, archive, staging, extraction, info.shebang, pythons)
     return BuildResult(*parts, undeclared, sbom)

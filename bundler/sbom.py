@@ -88,6 +88,8 @@ class Sbom:
 
     data: bytes
     components: int
+    member: str | None = None  # its place in the archive's payload (None: not stored)
+    path: Path | None = None  # where --sbom wrote it
 
 
 def make_sbom(
@@ -183,7 +185,7 @@ def attach_sbom(
         ending = "\r\n" if old.endswith(b"\r\n") else "\n"
         body = old if not old or old.endswith(b"\n") else old + ending.encode()
         files[record] = body + (record_line(member, sbom.data) + ending).encode()
-    return dataclasses.replace(payload, files=files), sbom
+    return dataclasses.replace(payload, files=files), dataclasses.replace(sbom, member=member)
 
 
 def _named(folder: str) -> str:
@@ -191,8 +193,9 @@ def _named(folder: str) -> str:
     return normalise_name(folder.removesuffix(".dist-info").rpartition("-")[0])
 
 
-def write_sbom(sbom: Sbom, path: Path) -> None:
-    """Write ``sbom`` to ``path`` through a temporary file beside it (never half-written)."""
+def write_sbom(sbom: Sbom, path: Path) -> Sbom:
+    """Write ``sbom`` to ``path`` through a temporary file beside it (never half-written);
+    returns it with its path."""
     mask = os.umask(0o022)
     os.umask(mask)
     try:
@@ -200,6 +203,7 @@ def write_sbom(sbom: Sbom, path: Path) -> None:
             stream.write(sbom.data)
     except OSError as exc:
         raise SbomError(f"cannot write the SBOM to {path}: {exc.strerror or exc}") from None
+    return dataclasses.replace(sbom, path=path)
 
 
 def check_sbom_path(path: Path) -> None:
