@@ -88,7 +88,8 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         nargs="?",
         default=None,
         type=Path,
-        help="project directory (default: the current directory, if it has a pyproject.toml)",
+        help="project directory (default: the current directory, if it has a pyproject.toml), "
+        "or a single-file script whose '# /// script' block (PEP 723) names its dependencies",
     )
     group.add_argument(
         "-e",
@@ -159,11 +160,24 @@ def _add_archive_arguments(sub: argparse.ArgumentParser) -> None:
         help="let the app see the host's site-packages (default: hidden)",
     )
     _switch(group, "--no-compile", "compile", "store sources only, no bytecode")
+    _add_release_arguments(group)
     for flag, help_text in (
         ("--extract", "run PACKAGE from extracted files, whatever the analysis says"),
         ("--zip-safe", "import PACKAGE from the archive, whatever the analysis says"),
     ):
         group.add_argument(flag, **_REPEATED, metavar="PACKAGE", help=f"{help_text} (repeatable)")
+
+
+def _add_release_arguments(group: argparse._ActionsContainer) -> None:
+    """Release checks and records: the SBOM, the reproducibility check."""
+    sbom = "also write the archive's SBOM (CycloneDX 1.6 JSON, stored in it in any case) to FILE"
+    group.add_argument("--sbom", type=Path, metavar="FILE", help=sbom)
+    group.add_argument(
+        "--check-reproducible",
+        action="store_true",
+        help="build a second time in another cache, temporary directory, umask, time zone "
+        "and locale, and fail naming the first member that differs",
+    )
 
 
 def _add_install_arguments(sub: argparse.ArgumentParser) -> None:

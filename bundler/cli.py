@@ -26,6 +26,7 @@ from bundler.inspection.command import run_inspect, write_report
 from bundler.pipeline import build, dry_run
 from bundler.progress import Console, Steps
 from bundler.report import build_report, cache_listing, file_sha256, removal_lines
+from bundler.reproducible import check_reproducible
 
 __all__ = ["main"]
 
@@ -121,6 +122,8 @@ def _build(args: argparse.Namespace, session: _Session) -> int:
             print(line, flush=True)
         return 0
     result = build(config, session.steps, verbose=args.verbose)
+    if args.check_reproducible:
+        check_reproducible(config, session.steps)
     if args.report is not None:
         write_report(result.archive.path, args.report)
     session.steps.finish()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bundler.errors import ConfigError, ProjectError
+from bundler.inline import read_inline_script
 from bundler.pyproject import ProjectMetadata, read_pyproject
 from bundler.timeouts import DEFAULT_TIMEOUT, tool_timeout
 
@@ -59,6 +61,7 @@ class Overrides:
     prune: bool | None = None
     extras: tuple[str, ...] = ()
     follow_symlinks: bool = False
+    sbom: Path | None = None  # --sbom FILE
 
 
 @dataclass(frozen=True)
@@ -122,12 +125,16 @@ class Config:
     check_skip: tuple[str, ...] = ()
     # Links in the project that point outside it are bundled (--follow-symlinks), not refused.
     follow_symlinks: bool = False
+    # Where --sbom writes the SBOM (it is stored in the archive in any case).
+    sbom: Path | None = None
+    # A single-file script bundled with its inline metadata (PEP 723), instead of a project.
+    inline_script: Path | None = None
 
     @property
     def source_root(self) -> Path:
         """Where the project's importable code lives: ``src/`` when the project uses it."""
         src = self.project_dir / "src"
-        return src if src.is_dir() else self.project_dir
+        return src if src.is_dir() and self.inline_script is None else self.project_dir
 
 
 def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
@@ -138,6 +145,8 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
     line names distributions to install (``--with``, ``-r``) or turns installing off, the
     build bundles installed distributions without a project.
     """
+    if project_dir is not None and project_dir.is_file():
+        return _script_config(project_dir, overrides)
     if project_dir is None:
         here = Path.cwd()
         if not _is_project(here) and _needs_no_project(overrides):
@@ -162,6 +171,24 @@ def load_config(project_dir: Path | None, overrides: Overrides) -> Config:
         )
     project, tool = read_pyproject(pyproject)
     return _merge(project_dir.resolve(), project, tool, overrides, pyproject)
+
+
+def _script_config(path: Path, cli: Overrides) -> Config:
+    """A single-file script: its directory is searched first (as ``python script.py``
+    does), it runs as ``__main__``, and its inline metadata names what pip installs."""
+    script = read_inline_script(path)
+    metadata = ProjectMetadata(
+        name=script.module,
+        version="0",
+        requires_python=script.requires_python,
+        dependencies=script.dependencies,
+    )
+    entry = cli.entry if cli.entry is not None or cli.script is not None else script.module
+    # Without an install the dependencies must be in the interpreter's environment.
+    installed = script.dependencies if cli.install is not False else ()
+    given = dataclasses.replace(cli, entry=entry, requirements=installed + cli.requirements)
+    config = _merge(path.parent.resolve(), metadata, {}, given, None)
+    return dataclasses.replace(config, inline_script=path.resolve())
 
 
 def _is_project(directory: Path) -> bool:
@@ -218,6 +245,7 @@ def _merge(
         timeout=tool_timeout(tool.get("timeout"), path),
         follow_symlinks=cli.follow_symlinks,  # never from a project's own configuration
         check_skip=tuple(tool.get("check-skip", ())),
+        sbom=cli.sbom,  # the command line's only, like -o's checks: never from a download
     )
 
 

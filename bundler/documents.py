@@ -61,8 +61,17 @@ def build_document(
             for r in result.extraction.reasons
         ],
         "staging": _staging(result),
+        "sbom": _sbom(result),
         "timings": _timings(seconds, steps),
     }
+
+
+def _sbom(result: BuildResult) -> dict[str, Any] | None:
+    """Where the SBOM is (in the archive, and the --sbom file) and how many it names."""
+    if result.sbom is None:
+        return None
+    path = str(result.sbom.path.absolute()) if result.sbom.path is not None else None
+    return {"member": result.sbom.member, "path": path, "components": result.sbom.components}
 
 
 def error_document(

@@ -20,9 +20,12 @@ __all__ = [
     "InspectError",
     "InterpreterError",
     "LockError",
+    "NotReproducibleError",
     "OutputError",
     "ProjectError",
     "ResolveError",
+    "SbomError",
+    "ScriptMetadataError",
     "StagingError",
     "ToolTimeoutError",
     "did_you_mean",
@@ -101,6 +104,20 @@ class LockError(BundleError):
 
 class BuildCacheError(BundleError):
     """The build cache (built wheels, staging directories) cannot be used."""
+
+
+class NotReproducibleError(BundleError):
+    """A second build of the same inputs (``--check-reproducible``) made another archive."""
+
+
+class SbomError(BundleError):
+    """The SBOM cannot be written where ``--sbom`` asks."""
+
+
+class ScriptMetadataError(BundleError):
+    """A script's inline metadata (PEP 723, ``# /// script``) cannot be read."""
+
+    exit_status = 2
 
 
 class CacheDirError(BundleError):

@@ -37,7 +37,7 @@ environment variables:
   BUNDLER_DEBUG=1      like --debug
   CI                   any value: plain progress lines, never rewritten in place
   NO_COLOR             any value: no colour
-  SOURCE_DATE_EPOCH    the timestamp stored in the archive (reproducible builds)
+  SOURCE_DATE_EPOCH    the time stored in the archive and its SBOM (unset: 1980-01-01 00:00)
   PIP_*                pip's own settings apply to the installs (index, proxies, ...)"""
 
 MAIN_DESCRIPTION = fill(

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from bundler.archive import ArchiveInfo, ArchiveResult, check_output_path, write_archive
 from bundler.config import DEFAULT_SHEBANG, Config, ProjectMetadata
@@ -27,6 +28,7 @@ from bundler.guards import (
     output_directory,
     pinned_shebang,
 )
+from bundler.inline import check_script_python
 from bundler.interpreters import find_interpreter
 from bundler.misses import is_ignored
 from bundler.plan.distributions import Scope
@@ -38,6 +40,7 @@ from bundler.progress import Progress, human_size, quiet_progress
 from bundler.project import ProjectTree, scan_project
 from bundler.resolve import Graph, resolve_imports
 from bundler.resolve.stdlib_versions import stdlib_warnings
+from bundler.sbom import Sbom, attach_sbom, check_sbom_path, write_sbom
 from bundler.scope import Undeclared, undeclared_distributions
 from bundler.staging import Staging, stage, unstaged_environment
 
@@ -59,6 +62,7 @@ class BuildResult:
     pythons: PythonRange = dataclasses.field(default_factory=PythonRange)
     # With --no-install: bundled distributions the project does not declare, and why.
     undeclared: tuple[Undeclared, ...] = ()
+    sbom: Sbom | None = None  # the SBOM stored in the archive (and written by --sbom)
 
 
 def build(
@@ -71,13 +75,16 @@ def build(
     backend's output. A missing output directory is created, and removed if the build fails.
     """
     shown = progress or quiet_progress()
-    with output_directory(config.output):
+    with output_directory(config.output), _sbom_directory(config.sbom):
         check_output_path(config.output, force=config.force)
         with _planned(config, shown, verbose) as plan:
             shown.step(f"writing {config.output} ({_payload_size(plan.payload)})")
             archive = write_archive(
                 plan.payload, plan.info, config.output, plan.extraction, force=config.force
             )
+            sbom = plan.sbom
+            if config.sbom is not None:
+                sbom = write_sbom(sbom, config.sbom)
             shown.done(human_size(archive.size))
     return BuildResult(
         plan.entry,
@@ -90,7 +97,20 @@ def build(
         plan.info.shebang,
         plan.pythons,
         plan.undeclared,
+        sbom,
     )
+
+
+@contextlib.contextmanager
+def _sbom_directory(path: Path | None) -> Iterator[None]:
+    """The directories above ``--sbom FILE`` made (and removed if the build fails), and
+    the place checked before any slow work."""
+    if path is None:
+        yield
+        return
+    with output_directory(path):
+        check_sbom_path(path)
+        yield
 
 
 @dataclass(frozen=True)
@@ -106,6 +126,7 @@ class Plan:
     info: ArchiveInfo
     staging: Staging | None
     undeclared: tuple[Undeclared, ...]
+    sbom: Sbom
 
 
 def dry_run(config: Config, progress: Progress | None = None, *, verbose: bool = False) -> Plan:
@@ -141,13 +162,15 @@ def _planned(config: Config, shown: Progress, verbose: bool) -> Iterator[Plan]:
         graph = dataclasses.replace(graph, warnings=(*graph.warnings, *gaps))
         shown.step("planning the archive: native code, files read by path")
         payload = plan_payload(graph, env, app, _scope(config, staging))
+        payload, sbom = attach_sbom(payload, env, app, staging.hashes if staging else {})
         overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
         extraction = plan_extraction(graph, payload, env, overrides)
         pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
         shebang = pinned_shebang(config, extraction, interpreter)
         info = _archive_info(config, app, entry, shebang, pythons)
         info = dataclasses.replace(info, resolution=graph.resolution_table())
-        yield Plan(entry, env, graph, payload, extraction, pythons, info, staging, undeclared)
+        parts = (entry, env, graph, payload, extraction, pythons, info, staging, undeclared)
+        yield Plan(*parts, sbom)
 
 
 def _archive_info(
@@ -225,6 +248,9 @@ def _environment(
 ) -> Iterator[tuple[Environment, Staging | None]]:
     """The staging directories (default), or with --no-install the interpreter's
     environment."""
+    if config.inline_script is not None and config.project is not None:
+        spec, python = config.project.requires_python, interpreter.executable
+        check_script_python(config.inline_script, spec, interpreter.version_text, python)
 
     def status(message: str) -> None:
         # Staging says "warning: ..." through the same callback as its slow steps.
@@ -242,7 +268,13 @@ def _environment(
     with stage(
         config, interpreter, tree=tree, verbose=verbose, progress=shown.detail, status=status
     ) as staging:
-        yield staged_environment(interpreter, staging.site_dirs, staging.project), staging
+        sites = _script_dirs(config) + staging.site_dirs
+        yield staged_environment(interpreter, sites, staging.project), staging
+
+
+def _script_dirs(config: Config) -> tuple[Path, ...]:
+    """A single-file script's directory, searched first as ``python script.py`` does."""
+    return (config.project_dir,) if config.inline_script is not None else ()
 
 
 def _app_metadata(config: Config, env: Environment, graph: Graph) -> ProjectMetadata:

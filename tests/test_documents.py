@@ -15,6 +15,7 @@ from bundler.documents import SCHEMA_VERSION, build_document, cache_document, er
 from bundler.errors import StagingError
 from bundler.progress import StepTiming
 from bundler.resolve import MissingImport
+from bundler.sbom import Sbom
 from bundler.staging import Staging
 from tests.test_report import SHA, _result
 
@@ -107,3 +108,20 @@ def test_cache_document_lists_and_reports_removals() -> None:
         "busy": [],
     }
     assert SCHEMA_VERSION == 1
+
+
+def test_build_document_says_where_the_sbom_is() -> None:
+    sbom = Sbom(b"{}", 3, member="demo-1.0.dist-info/sboms/bundle.cdx.json", path=Path("s.json"))
+    base = _result()
+    base = dataclasses.replace(
+        base, archive=dataclasses.replace(base.archive, content_hash="c" * 64)
+    )
+    result = dataclasses.replace(base, sbom=sbom)
+    document = _valid(build_document(result, sha256=SHA, seconds=1.0, steps=()), "build-1.json")
+    assert document["sbom"] == {
+        "member": "demo-1.0.dist-info/sboms/bundle.cdx.json",
+        "path": str(Path("s.json").absolute()),
+        "components": 3,
+    }
+    bare = build_document(base, sha256=SHA, seconds=1.0, steps=())
+    assert _valid(bare, "build-1.json")["sbom"] is None

@@ -12,6 +12,7 @@ from bundler.plan.extraction import ExtractionPlan, ExtractReason
 from bundler.plan.payload import Payload
 from bundler.plan.pythons import PythonRange
 from bundler.resolve import Graph, MissingImport
+from bundler.sbom import Sbom
 
 
 def test_lines_say_what_would_be_bundled_extracted_and_pruned() -> None:
@@ -40,6 +41,7 @@ def test_lines_say_what_would_be_bundled_extracted_and_pruned() -> None:
         info,
         None,
         (),
+        Sbom(b"{}", 0),
     )
     assert list(dry_run_lines(plan, Path("out/app.pyz"))) == [
         "would write out/app.pyz: app 1.0, entry app.cli:main, 0 modules reached, 2 files "

@@ -67,7 +67,8 @@ def test_no_install_build_writes_the_archive_and_consistent_records(tmp_path: Pa
         ("step", "resolving imports from demo.cli:main"),
         ("done", "3 modules to bundle"),
         ("step", "planning the archive: native code, files read by path"),
-        ("step", f"writing {output} (8 files, {said.payload_size(result)})"),
+        # 9: the sources, the dist-info the build writes, and its SBOM (bundler.sbom)
+        ("step", f"writing {output} (9 files, {said.payload_size(result)})"),
         ("done", size),
     ]
     assert result.entry == EntryPoint("demo.cli", "main")

@@ -16,7 +16,7 @@ from bundler.inspection.why import explain, why_document
 
 __all__ = ["NO_SBOM", "run_inspect", "write_report"]
 
-NO_SBOM = "this archive holds no SBOM; build it with --sbom FILE"
+NO_SBOM = "this archive holds no SBOM (an older bundler built it); rebuild it to store one"
 
 
 def run_inspect(

@@ -18,7 +18,7 @@ from typing import Any
 
 import bundler
 from bundler.environment import Interpreter
-from bundler.errors import StagingError
+from bundler.errors import ConfigError, StagingError
 from bundler.project import ProjectTree, scan_sources
 from bundler.staging.pip import IndexOptions
 from bundler.staging.vcs import vcs_identity, version_from_vcs
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 # Bump when the layout of an entry or the meaning of a key changes.
-_KEY_FORMAT = 2
+_KEY_FORMAT = 3  # 3: dependency entries keep the hashes of pip's files
 
 
 def hash_key(facts: Mapping[str, Any]) -> str:
@@ -65,8 +65,14 @@ def _link_identity(link: str) -> Any:
     """A find-links location and, for a local one, what it holds right now."""
     if "://" in link or not os.path.isdir(link):
         return [link, _stat_identity(Path(link))] if os.path.isfile(link) else link
-    with os.scandir(link) as entries:
-        listing = sorted((e.name, _stat_identity(Path(e.path))) for e in entries)
+    try:
+        with os.scandir(link) as entries:
+            listing = sorted((e.name, _stat_identity(Path(e.path))) for e in entries)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the find-links directory {link}: {exc.strerror or exc}; check its "
+            "permissions"
+        ) from None
     return [link, listing]
 
 

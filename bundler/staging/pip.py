@@ -7,6 +7,7 @@ quietly, and turns a failure into one line that says what to do.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import sys
 import tempfile
@@ -17,11 +18,19 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from bundler.errors import StagingError
+from bundler.runtime import PACKAGE_NAME
+from bundler.runtime.metadata import normalise_name
 from bundler.staging.reasons import index_failure, pip_reason
 from bundler.staging.tools import ToolSettings, relevant_tail, run_tool
 from bundler.staging.wheeltags import Diagnosis, missing_wheel
 
-__all__ = ["IndexOptions", "PipRequest", "install_into_directory", "install_into_environment"]
+__all__ = [
+    "IndexOptions",
+    "PipRequest",
+    "install_into_directory",
+    "install_into_environment",
+    "installed_hashes",
+]
 
 # ``pip --python`` (pip runs itself under the target interpreter) arrived in pip 22.3.
 _MINIMUM_PIP = Version("22.3")
@@ -62,6 +71,7 @@ class PipRequest:
     constraint_files: tuple[Path, ...] = ()
     no_deps: bool = False  # exactly these distributions (a lock, or the project on top)
     require_hashes: bool = False  # every distribution's hash must match its pin
+    report: Path | None = None  # pip's --report: what it installed, from which file
 
 
 def install_into_directory(
@@ -83,12 +93,34 @@ def install_into_directory(
     command += index.arguments()
     command += ["--no-deps"] if request.no_deps else []
     command += ["--require-hashes"] if request.require_hashes else []
+    command += ["--report", str(request.report)] if request.report else []
     for path in request.constraint_files:
         command += ["--constraint", str(path)]
     for path in request.requirement_files:
         command += ["--requirement", str(path)]
     command += ["--", *request.requirements] if request.requirements else []
     _run_pip(command, python=python, index=index, settings=settings, what=what)
+
+
+def installed_hashes(report: Path) -> dict[str, str]:
+    """Normalised name -> SHA-256 of the file (wheel or sdist) pip installed it from, from
+    pip's ``--report``; local directories have none. Paths and URLs are not kept: they
+    name the build machine's places."""
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found = {}
+    for item in data.get("install", []) if isinstance(data, dict) else []:
+        archive = item.get("download_info", {}).get("archive_info", {})
+        sha256 = archive.get("hashes", {}).get("sha256")
+        old = archive.get("hash", "")  # pip before 23: "sha256=..."
+        if not sha256 and old.startswith("sha256="):
+            sha256 = old[len("sha256=") :]
+        name = item.get("metadata", {}).get("name")
+        if sha256 and name:
+            found[normalise_name(name)] = sha256
+    return found
 
 
 def install_into_environment(
@@ -116,10 +148,27 @@ def install_into_environment(
 
 def _pip(python: str) -> list[str]:
     _check_pip()
-    command = [sys.executable, "-m", "pip"]
+    command = [sys.executable, *_pip_program()]
     if os.path.abspath(python) != os.path.abspath(sys.executable):
         command += ["--python", python]
     return command
+
+
+def _pip_program() -> list[str]:
+    """How this process's pip runs in a subprocess: ``-m pip``; or, when bundle itself runs
+    from an archive (``python bundle.pyz``, where the interpreter alone has no pip), the
+    runner script of the archive's extracted copy of pip, as ``pip --python`` runs it."""
+    if PACKAGE_NAME not in sys.modules:  # the runtime of an archive is not running
+        return ["-m", "pip"]
+    import pip
+
+    runner = os.path.join(os.path.dirname(os.path.abspath(pip.__file__)), "__pip-runner__.py")
+    if not os.path.isfile(runner):
+        raise StagingError(
+            "this archive of bundle carries pip inside the zip, where no other process can "
+            "run it: rebuild it with --extract pip"
+        )
+    return [runner]
 
 
 def _check_pip() -> None:

@@ -21,6 +21,7 @@ finds every entry and runs neither the backend nor pip.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -35,7 +36,12 @@ from bundler.project import ProjectTree
 from bundler.staging.backend import Backend, BuiltWheel, project_wheel
 from bundler.staging.installed import check_locked, tidy_installed
 from bundler.staging.keys import hash_key, index_identity, interpreter_identity, path_identity
-from bundler.staging.pip import IndexOptions, PipRequest, install_into_directory
+from bundler.staging.pip import (
+    IndexOptions,
+    PipRequest,
+    install_into_directory,
+    installed_hashes,
+)
 from bundler.staging.requirements import Dependencies, Target, plan_dependencies, read_wheel_info
 from bundler.staging.scratch import scratch_directory
 from bundler.staging.tools import ToolSettings
@@ -59,6 +65,8 @@ class Staging:
     seconds: float
     dependencies_installed: bool = False  # pip installed the dependency set
     extras: tuple[str, ...] = ()  # the project's extras that were installed
+    # Normalised name -> SHA-256 of the file pip installed it from (for the SBOM).
+    hashes: Mapping[str, str] = field(default_factory=dict)
     more_site_dirs: tuple[Path, ...] = ()  # the dependencies', after the project's own
 
     @property
@@ -119,9 +127,7 @@ def stage(
     with scratch_directory(cache / "tmp") as scratch, contextlib.ExitStack() as stack:
         settings = ToolSettings(verbose, config.timeout, scratch)
         context = _Context(config, options, interpreter, index, settings, cache, progress, status)
-        wheel = None
-        if tree is not None:
-            wheel = stack.enter_context(project_wheel(_backend(context, tree)))
+        wheel = stack.enter_context(project_wheel(_backend(context, tree))) if tree else None
         info = read_wheel_info(wheel.path) if wheel else None
         deps = plan_dependencies(config, options, info, _target(interpreter), Path.cwd())
         dependencies = None
@@ -142,7 +148,13 @@ def stage(
             seconds=time.monotonic() - started,
             dependencies_installed=bool(dependencies and not dependencies.reused),
             extras=deps.extras,
+            hashes=_hashes(dependencies),
         )
+
+
+def _hashes(dependencies: BuildCacheEntry | None) -> dict[str, str]:
+    """What pip's report said of the files it installed the dependencies from."""
+    return dict(dependencies.info.get("hashes", {})) if dependencies else {}
 
 
 def _backend(context: _Context, tree: ProjectTree) -> Backend:
@@ -188,11 +200,21 @@ def _dependencies(context: _Context, deps: Dependencies) -> Iterator[BuildCacheE
     def install(directory: Path) -> dict[str, Any]:
         version = context.interpreter.version_text
         context.status(f"installing {deps.described} with pip for Python {version}")
-        for request in _requests(deps, context.settings.temp_dir or directory):
-            _pip(context, directory / "site", request, deps.described)
+        hashes: dict[str, str] = {}
+        scratch = context.settings.temp_dir or directory
+        for number, request in enumerate(_requests(deps, scratch)):
+            report = scratch / f"pip-report-{number}.json"
+            _pip(
+                context,
+                directory / "site",
+                dataclasses.replace(request, report=report),
+                deps.described,
+            )
+            hashes.update(installed_hashes(report))
+            report.unlink(missing_ok=True)
         local = tidy_installed(directory / "site")
         inputs = {str(path): context.identity(path) for path in local}
-        return {"local-inputs": inputs, "requirements": list(deps.requirements)}
+        return {"local-inputs": inputs, "requirements": list(deps.requirements), "hashes": hashes}
 
     def unchanged(info: Mapping[str, Any]) -> bool:
         inputs = info.get("local-inputs", {})

@@ -194,10 +194,12 @@ def test_why_of_what_is_not_inside_is_one_line(archives: dict[str, Path]) -> Non
     )
 
 
-def test_sbom_of_an_archive_without_one_is_one_line(archives: dict[str, Path]) -> None:
+def test_sbom_stored_in_every_archive_is_printed(archives: dict[str, Path]) -> None:
     result = _inspect(archives["notekeeper"], "--sbom")
-    assert_user_error(result, "this archive holds no SBOM; build it with --sbom FILE")
-    assert result.stdout == ""
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["bomFormat"] == "CycloneDX"
+    assert document["metadata"]["component"]["purl"] == "pkg:pypi/notekeeper@1.2.0"
 
 
 def test_dry_run_writes_nothing_and_says_what_would_go_in(

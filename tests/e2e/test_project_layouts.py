@@ -242,3 +242,23 @@ def test_no_install_takes_the_editable_installs_metadata_and_names_what_is_undec
     )
     assert app_manifest(out)["app"] == {"name": "devtool", "version": "7.3.dev1"}
     assert run_app(out).stdout == "7.3.dev1\n"
+
+
+def test_a_pylock_with_a_wrong_hash_stops_the_build_naming_both_hashes(
+    tmp_path: Path, offline: tuple[str, ...], wheelhouse: Path
+) -> None:
+    project = setuptools_app(tmp_path / "app", imports="tallyho", dependencies=("tallyho",))
+    lock = _pylock(tmp_path / "pylock.toml", wheelhouse, "\"os_name == 'posix'\"")
+    wheel = next(wheelhouse.glob("tallyho-*.whl"))
+    good = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    lock.write_text(lock.read_text().replace(good, "0" * 64))
+    out = tmp_path / "app.pyz"
+    result = run_bundle("build", project, "-o", out, *offline, "-r", lock)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "bundle: error: pip could not install the project's requirements, the requirements in "
+        f"pylock.toml and their dependencies: tallyho@ {wheel.as_uri()} does not have the hash "
+        f"the lock pins (expected sha256 {'0' * 64}, got {good}); check the lock and where pip "
+        "looks"
+    )
+    assert not out.exists()

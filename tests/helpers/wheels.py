@@ -46,16 +46,20 @@ def write_wheel(
     requires_python: str | None = None,
     summary: str = "",
     tag: str = "py3-none-any",
+    more_metadata: Sequence[str] = (),
 ) -> Path:
     """Write a wheel of `files` (archive path -> content) into `dest_dir` and return its path.
 
-    `entry_points` maps a group to {name: "module:attr"}. The `.dist-info` directory (METADATA,
+    `entry_points` maps a group to {name: "module:attr"}; `more_metadata` adds METADATA lines
+    ("License-Expression: MIT"). The `.dist-info` directory (METADATA,
     WHEEL, entry_points.txt, top_level.txt, RECORD) is generated; `files` must not contain it.
     """
     dist_info = f"{_wheel_stem(name, version)}.dist-info"
     payload = {_checked_member(path, dist_info): _as_bytes(data) for path, data in files.items()}
     metadata = {
-        f"{dist_info}/METADATA": _metadata_text(name, version, requires, requires_python, summary),
+        f"{dist_info}/METADATA": _metadata_text(
+            name, version, requires, requires_python, summary
+        ).replace("\n\n", "".join(f"\n{line}" for line in more_metadata) + "\n\n"),
         f"{dist_info}/WHEEL": _wheel_text(tag),
         f"{dist_info}/top_level.txt": "".join(f"{top}\n" for top in _top_level_names(payload)),
     }

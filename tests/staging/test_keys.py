@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bundler.errors import ConfigError
 from bundler.project import scan_project
+from bundler.staging import keys
 from bundler.staging.keys import path_identity, tree_fingerprint, wheel_digest
+from bundler.staging.pip import IndexOptions
 from tests.conftest import pyproject, write_project
 
 # ---------------------------------------------------------------- fingerprints
@@ -107,3 +110,17 @@ def test_wheel_digest_is_blind_to_timestamps_and_order(tmp_path: Path) -> None:
         tmp_path / "three.whl", {**members, "demo/__init__.py": b"A = 2\n"}, (1980, 1, 1, 0, 0, 0)
     )
     assert wheel_digest(three) != wheel_digest(one)
+
+
+def test_a_find_links_directory_that_cannot_be_listed_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(path: object) -> object:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(keys.os, "scandir", refuse)
+    with pytest.raises(ConfigError) as caught:
+        keys.index_identity(IndexOptions(find_links=(str(tmp_path),)))
+    assert str(caught.value) == (
+        f"cannot read the find-links directory {tmp_path}: Permission denied; check its permissions"
+    )

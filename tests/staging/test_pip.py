@@ -4,7 +4,9 @@ one line with a hint (pip's last lines as details)."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import sys
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from bundler.errors import StagingError
+from bundler.runtime import PACKAGE_NAME
 from bundler.staging import pip, wheeltags
 from bundler.staging.pip import (
     IndexOptions,
     PipRequest,
     install_into_directory,
     install_into_environment,
+    installed_hashes,
 )
 from bundler.staging.tools import ToolOutput, ToolSettings
 from tests.helpers.wheels import write_wheel
@@ -385,3 +389,66 @@ def test_pips_exception_header_is_not_the_line(fake_pip: FakePip, tmp_path: Path
         "pip could not install 'nosuch' and its dependencies: OSError: [Errno 28] No space left "
         "on device; pip's last lines are above; -v shows all of its output"
     )
+
+
+def test_installed_hashes_come_from_pips_report_without_its_paths(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    items = [
+        {  # a wheel from a find-links directory (pip 23 and later: "hashes")
+            "metadata": {"name": "Tally_Ho", "version": "1.0"},
+            "download_info": {
+                "url": "file:///w/t.whl",
+                "archive_info": {"hashes": {"sha256": "a"}},
+            },
+        },
+        {  # pip 22: only "hash"
+            "metadata": {"name": "old", "version": "1.0"},
+            "download_info": {"url": "file:///w/o.whl", "archive_info": {"hash": "sha256=b"}},
+        },
+        {  # a local directory: nothing to hash
+            "metadata": {"name": "local", "version": "1.0"},
+            "download_info": {"url": "file:///src/local", "dir_info": {}},
+        },
+    ]
+    report.write_text(json.dumps({"version": "1", "install": items}))
+    assert installed_hashes(report) == {"tally_ho": "a", "old": "b"}
+    assert installed_hashes(tmp_path / "missing.json") == {}
+
+
+def test_a_report_is_asked_for_when_the_request_names_one(
+    fake_pip: FakePip, tmp_path: Path
+) -> None:
+    request = PipRequest(requirements=("x",), report=tmp_path / "r.json")
+    install_into_directory(
+        tmp_path / "t",
+        request,
+        python=sys.executable,
+        index=OFFLINE,
+        settings=ToolSettings(),
+        what="x",
+    )
+    command = fake_pip.commands[-1]
+    assert command[command.index("--report") + 1] == str(tmp_path / "r.json")
+
+
+def test_from_inside_an_archive_pip_runs_through_its_runner_script(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pip as real_pip
+
+    monkeypatch.setitem(sys.modules, PACKAGE_NAME, types.ModuleType(PACKAGE_NAME))
+    runner = Path(real_pip.__file__).parent / "__pip-runner__.py"
+    assert pip._pip("python3.12") == [sys.executable, str(runner), "--python", "python3.12"]
+    # pip left inside the zip: no other process could run it.
+    monkeypatch.setattr(real_pip, "__file__", str(tmp_path / "app.pyz" / "pip" / "__init__.py"))
+    with pytest.raises(StagingError) as caught:
+        pip._pip("python3.12")
+    assert str(caught.value) == (
+        "this archive of bundle carries pip inside the zip, where no other process can run it: "
+        "rebuild it with --extract pip"
+    )
+
+
+def test_outside_an_archive_pip_runs_as_a_module() -> None:
+    assert PACKAGE_NAME not in sys.modules
+    assert pip._pip(sys.executable) == PIP
