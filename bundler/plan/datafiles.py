@@ -16,7 +16,13 @@ from bundler.plan.payload import Payload, PayloadModule, python_directories
 from bundler.runtime import NAMESPACE
 from bundler.runtime.extract import is_native, is_python_source
 
-__all__ = ["data_names", "named_packages", "unread_data", "uses_resource_api"]
+__all__ = [
+    "data_names",
+    "is_system_data",
+    "named_packages",
+    "unread_data",
+    "uses_resource_api",
+]
 
 # What a module that reads package data through the loader mentions.
 _RESOURCE_APIS = (
@@ -33,6 +39,24 @@ _QUOTED_NAME = re.compile(rb"""['"]([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)['"]""")
 # Files that only tools and people read: they say nothing about how the code reads data.
 _NOT_DATA_SUFFIXES = (".pyi", ".pxd", ".pyx", ".pxi", ".c", ".h", ".cpp", ".hpp", ".typed")
 _NOT_DATA_PREFIXES = ("license", "licence", "copying", "readme", "authors", "notice", "changes")
+# Folders of share/ that the system reads (man, info, shells, desktops), never the app.
+_SYSTEM_SHARE = frozenset(
+    [
+        "man",
+        "info",
+        "doc",
+        "licenses",
+        "bash-completion",
+        "zsh",
+        "fish",
+        "applications",
+        "icons",
+        "pixmaps",
+        "metainfo",
+        "appdata",
+        "mime",
+    ]
+)
 
 
 def unread_data(
@@ -73,6 +97,14 @@ def named_packages(code: bytes) -> set[str]:
     """The dotted names quoted in a module's source: the packages a module that reads
     resources may read them from (``files("compatns.beta")``)."""
     return {match.decode() for match in _QUOTED_NAME.findall(code)}
+
+
+def is_system_data(member: str) -> bool:
+    """Whether a data file beside the environment (``.prefix/share/man/man1/tool.1``) is
+    one only the system reads (man pages, shell completions, desktop entries), never the
+    app."""
+    parts = member.split("/")
+    return len(parts) > 3 and parts[1] == "share" and parts[2] in _SYSTEM_SHARE
 
 
 def data_names(files: Iterable[str]) -> dict[str, set[str]]:

@@ -29,8 +29,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bundler.environment import Distribution, Environment
+from bundler.plan.datafiles import is_system_data
 from bundler.plan.native import LIBRARY_DIRS, NativeCode, is_library_folder, native_code
-from bundler.plan.payload import Payload, PayloadModule, file_size, python_directories
+from bundler.plan.payload import (
+    Payload,
+    PayloadModule,
+    file_size,
+    package_inits,
+    python_directories,
+)
 from bundler.plan.unsafe import Overrides, UnsafePackage, find_unsafe_packages, within
 from bundler.resolve import Graph
 from bundler.runtime import EXTENSION, PREFIX_UNIT, native_record, unit_record
@@ -239,7 +246,14 @@ def _add_package(draft: _Draft, facts: _Facts, package: UnsafePackage) -> None:
     native = any(is_native(member) for member in members)
     top = package.name.partition(".")[0]
     needs = _library_units(draft, facts, top, dist) if native else ()
-    draft.units[key] = ExtractUnit(key, members, needs, _key(dist), facts.size(members))
+    # The __init__.py above it too (imported from the archive still): tools that map an
+    # extracted file to a module name (astroid, loading pylint's checkers by path) need
+    # a package on disk in every directory above it, as in site-packages.
+    inits = package_inits(facts.modules, package.name)
+    for init in inits:
+        unit = ExtractUnit(init, (init,), (), _key(facts.owner(init)), facts.size((init,)))
+        draft.units.setdefault(init, unit)
+    draft.units[key] = ExtractUnit(key, members, needs + inits, _key(dist), facts.size(members))
     draft.whole.add(key)
     for module in facts.modules:
         if within(module, (package.name,)):
@@ -350,8 +364,11 @@ def _report_native(
 
 def _add_prefix_data(draft: _Draft, facts: _Facts) -> None:
     """The data files distributions install beside the environment (``share/``...): one
-    unit the runtime extracts at start and makes ``sys.prefix``."""
-    members = tuple(m for m in facts.payload.files if m.startswith(PREFIX_UNIT))
+    unit the runtime extracts at start and makes ``sys.prefix``. Files only the system
+    reads (man pages, shell completions) stay in the archive: for them ``sys.prefix``
+    would move off the interpreter, whose introspection (virtualenv, tox) then fails."""
+    files = facts.payload.files
+    members = tuple(m for m in files if m.startswith(PREFIX_UNIT) and not is_system_data(m))
     if not members:
         return
     size = facts.size(members)

@@ -28,6 +28,7 @@ __all__ = [
     "Payload",
     "PayloadModule",
     "file_size",
+    "package_inits",
     "plan_payload",
     "python_directories",
     "read_file",
@@ -275,6 +276,14 @@ def _add_namespace(index: dict[str, PayloadModule], name: str) -> None:
 def _parents(name: str) -> Iterable[str]:
     parts = name.split(".")
     return (".".join(parts[:i]) for i in range(1, len(parts)))
+
+
+def package_inits(modules: Mapping[str, PayloadModule], name: str) -> tuple[str, ...]:
+    """The ``__init__.py`` members of the packages above module ``name``, outermost first
+    (a namespace package has none; a compiled ``__init__`` is not one)."""
+    entries = [modules.get(parent) for parent in _parents(name)]
+    members = [entry.member for entry in entries if entry is not None and entry.is_package]
+    return tuple(member for member in members if member and member.endswith(".py"))
 
 
 def _add_dist_info(files: dict[str, Path | bytes], dist: Distribution) -> str:

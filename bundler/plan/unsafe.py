@@ -7,7 +7,7 @@ those named by ``extract``; less those named by ``zip-safe``."""
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 
 from bundler.plan.datafiles import data_names as _data_names
@@ -118,8 +118,7 @@ def _file_accesses(
         if access.module:
             unit = _package_of(access.module, modules)
         else:
-            reached = entry.name in graph.modules
-            unit = _unsafe_unit(entry, access.climbs, reached, modules, units)
+            unit = _unsafe_unit(entry, access.climbs, graph.modules, modules, units)
         if unit is not None and not overrides.keeps_in_zip(unit):
             found.setdefault(unit, []).append((member, access))
     return found
@@ -169,7 +168,7 @@ def _package_of(module: str, modules: Mapping[str, PayloadModule]) -> str | None
 def _unsafe_unit(
     entry: PayloadModule,
     climbs: bool,
-    reached: bool,
+    graph: Container[str],
     modules: Mapping[str, PayloadModule],
     units: Iterable[str],
 ) -> str | None:
@@ -182,9 +181,14 @@ def _unsafe_unit(
     Since a unit is extracted only when one of its modules is imported, marking a
     subpackage that never is (numpy.f2py) costs nothing at run time; but escalating
     to the whole top-level package is kept for modules the resolver did reach, so a
-    test directory that climbs out cannot make all of numpy extracted.
+    test directory that climbs out cannot make all of numpy extracted. A module at the
+    top of a package counts unless the package is reached and the module is not
+    (numpy/conftest.py): a package nothing imports literally, run by ``-m`` or by name
+    (``python -m virtualenv``, whose info.py builds ROOT from __file__), is extracted
+    whole when it is imported.
     """
     module = entry.name
+    reached = module in graph
     top = next((unit for unit in units if within(module, (unit,))), None)
     if top is None or (climbs and reached):
         return top
@@ -194,7 +198,7 @@ def _unsafe_unit(
     parent = modules.get(package)
     if parent is None or parent.load == NAMESPACE or not within(package, (top,)):
         return top if reached else None
-    if package == top and not reached:
+    if package == top and not reached and top in graph:
         return None  # numpy/conftest.py must not make all of numpy extracted
     return package
 

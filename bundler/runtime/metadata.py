@@ -4,13 +4,14 @@ Imported only when an app (or a library it uses) asks for distribution metadata.
 ``Archive`` (reader.py) and the names of its dist-info directories, never the importer.
 """
 
+import os
+import sys
 from importlib.metadata import Distribution
 
 from .resources import ArchivePath
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import os
     from collections.abc import Iterable, Iterator
     from typing import Any
 
@@ -41,7 +42,15 @@ class ArchiveDistribution(Distribution):
 def find_distributions(
     archive: "Archive", dist_dirs: "Iterable[str]", context: "Any" = None
 ) -> "Iterator[ArchiveDistribution]":
-    """The archive's distributions that match ``context.name`` (all when it is None)."""
+    """The archive's distributions that match ``context.name`` (all when it is None).
+
+    None when ``context.path`` is given and does not name the archive: asked what other
+    directories hold (``distributions(path=[target])``, as pip asks what a ``--target``
+    already has), the archive's distributions are not there."""
+    path = getattr(context, "__dict__", {}).get("path")  # Context.path defaults to sys.path
+    named = path is None or path is sys.path or archive.path in map(_absolute, path)
+    if not named:
+        return
     wanted = getattr(context, "name", None)
     key = normalise_name(wanted) if wanted else None
     for dirname in dist_dirs:
@@ -56,3 +65,7 @@ def normalise_name(name: str) -> str:
     while "__" in name:
         name = name.replace("__", "_")
     return name
+
+
+def _absolute(entry: object) -> "str | None":
+    return os.path.abspath(entry) if isinstance(entry, str) else None

@@ -106,6 +106,41 @@ def main():
 }
 
 
+# Plugins loaded by path, as pylint loads its checkers through astroid: a file maps back to
+# a module name only under a sys.path entry where every directory above it is a package.
+LINTY = {
+    "linty/__init__.py": "",
+    "linty/loader.py": """\
+import importlib
+import os
+import sys
+
+
+def module_of(path):
+    for entry in sys.path:
+        base = os.path.abspath(entry) + os.sep
+        if os.path.isdir(base) and path.startswith(base):
+            parts = path[len(base) : -len(".py")].split(os.sep)
+            above = [os.path.join(base, *parts[:i], "__init__.py") for i in range(1, len(parts))]
+            if all(os.path.isfile(init) for init in above):
+                return ".".join(parts)
+    raise ImportError(f"no module for {path}")
+
+
+def load_all(directory):
+    names = sorted(n for n in os.listdir(directory) if n.endswith(".py") and n != "__init__.py")
+    return [importlib.import_module(module_of(os.path.join(directory, n))) for n in names]
+""",
+    "linty/checkers/__init__.py": (
+        "import os\n\nfrom linty.loader import load_all\n\n\ndef register():\n"
+        "    return [module.NAME for module in load_all(os.path.dirname(__file__))]\n"
+    ),
+    "linty/checkers/alpha.py": "NAME = 'alpha'\n",
+    "linty/checkers/beta.py": "NAME = 'beta'\n",
+    "linty/cli.py": "from linty import checkers\n\n\ndef main():\n    print(checkers.register())\n",
+}
+
+
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hermetic distributions of this module's apps."""
@@ -159,6 +194,40 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "shipper-1.0.data/data/share/shipper/motd.txt": "message of the day\n",
             "shipper-1.0.data/data/share/shipper/theme/dark.css": "body {}\n",
         },
+    )
+    # Ships a man page beside the environment, as tox does, and asks where its
+    # interpreter lives, as python-discovery does before tox makes a virtualenv.
+    write_wheel(
+        house,
+        "pager",
+        "1.0",
+        {
+            "pager/__init__.py": (
+                "import os\nimport sys\n\n\ndef main():\n"
+                "    prefix = os.path.abspath(sys.prefix) + os.sep\n"
+                "    print('executable under sys.prefix:', sys.executable.startswith(prefix))\n"
+            ),
+            "pager-1.0.data/data/share/man/man1/pager.1": ".TH PAGER 1\n",
+        },
+        entry_points={"console_scripts": {"pager": "pager:main"}},
+    )
+    write_wheel(
+        house, "linty", "1.0", LINTY, entry_points={"console_scripts": {"linty": "linty.cli:main"}}
+    )
+    # Asks what another directory holds, as pip does of a --target before installing.
+    write_wheel(
+        house,
+        "lister",
+        "1.0",
+        {
+            "lister/__init__.py": (
+                "import importlib.metadata as metadata\nimport tempfile\n\n\n"
+                "def main():\n    with tempfile.TemporaryDirectory() as target:\n"
+                "        print(list(metadata.distributions(path=[target])))\n"
+                "    print(metadata.version('lister'))\n"
+            ),
+        },
+        entry_points={"console_scripts": {"lister": "lister:main"}},
     )
     write_wheel(
         house,
@@ -248,10 +317,50 @@ def test_plain_script_runs_as_main_and_data_files_are_under_sys_prefix(
     ) in report_lines(subprocess.CompletedProcess([], 0, "", report))
 
 
+def test_man_pages_leave_sys_prefix_on_the_interpreter(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    """sys.prefix moved to extracted man pages made tox's interpreter discovery fail
+    ("could not find python interpreter matching any of the specs")."""
+    archive, report = _build(wheels, tmp_path, "pager", "-c", "pager")
+    expected = _in_venv(wheels, tmp_path, "pager", "pager")
+    assert expected == "executable under sys.prefix: True\n"
+    result = run_app(archive)
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    assert "extracts at start" not in report
+
+
+def test_plugins_loaded_by_path_from_an_extracted_subpackage(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    """Only linty.checkers is zip-unsafe; its parent's __init__.py must be on disk too, or
+    no sys.path entry holds the checkers as modules (pylint: "Unable to find module for
+    .../pylint/checkers/unicode.py", then no checker registered)."""
+    archive, report = _build(wheels, tmp_path, "linty", "-c", "linty")
+    expected = _in_venv(wheels, tmp_path, "linty", "linty")
+    assert expected == "['alpha', 'beta']\n"
+    result = run_app(archive)
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    assert "extracts at first import: linty.checkers (zip-unsafe" in report
+
+
+def test_metadata_of_another_directory_is_not_the_archives(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    """distributions(path=[dir]) listed every bundled distribution whatever the dir."""
+    archive, _report = _build(wheels, tmp_path, "lister", "-c", "lister")
+    expected = _in_venv(wheels, tmp_path, "lister", "lister")
+    assert expected == "[]\n1.0\n"
+    result = run_app(archive)
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+
+
 def test_shell_script_is_refused_with_one_line(wheels: Path, tmp_path: Path) -> None:
     archive = tmp_path / "sh.pyz"
+    # -q: the error alone, whether pip runs or an earlier test left shipper staged.
     result = run_bundle(
         "build",
+        "-q",
         "--with",
         "shipper",
         "-c",

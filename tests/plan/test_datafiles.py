@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bundler.plan.datafiles import data_names, named_packages, unread_data, uses_resource_api
+from bundler.plan.datafiles import (
+    data_names,
+    is_system_data,
+    named_packages,
+    unread_data,
+    uses_resource_api,
+)
 from tests.helpers.environments import install_distribution
 from tests.plan.conftest import plan_app, plan_project
 
@@ -84,3 +90,13 @@ def test_data_names_are_files_and_folders_without_python() -> None:
         "pkg/data": {"a.bin"},
         "pkg/sub": {"s.j"},
     }
+
+
+def test_man_pages_completions_and_desktop_files_are_for_the_system() -> None:
+    """tox ships share/man/man1/tox.1: no code of the app reads it."""
+    assert is_system_data(".prefix/share/man/man1/tox.1")
+    assert is_system_data(".prefix/share/bash-completion/completions/tool")
+    assert is_system_data(".prefix/share/applications/tool.desktop")
+    assert not is_system_data(".prefix/share/jupyter/kernels/python3/kernel.json")
+    assert not is_system_data(".prefix/share/man")  # a file named so: not a man folder
+    assert not is_system_data(".prefix/etc/man/tool.conf")

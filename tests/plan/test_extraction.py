@@ -196,8 +196,11 @@ def test_extract_setting_makes_a_subpackage_a_whole_unit(tmp_path: Path) -> None
     overrides = Overrides(extract=("dep.sub", "absent"))
     plan = _extraction(tmp_path, "dep", overrides)
 
+    # The package above it is on disk too, but imported from the archive still.
+    members = ("dep/sub/__init__.py", "dep/sub/mod.py")
     assert plan.units == {
-        "dep/sub/": ExtractUnit("dep/sub/", ("dep/sub/__init__.py", "dep/sub/mod.py"), (), "dep", 0)
+        "dep/__init__.py": ExtractUnit("dep/__init__.py", ("dep/__init__.py",), (), "dep", 0),
+        "dep/sub/": ExtractUnit("dep/sub/", members, ("dep/__init__.py",), "dep", 0),
     }
     assert plan.modules == {"dep.sub": "dep/sub/", "dep.sub.mod": "dep/sub/"}
     assert plan.reasons == (
@@ -206,6 +209,30 @@ def test_extract_setting_makes_a_subpackage_a_whole_unit(tmp_path: Path) -> None
     assert plan.warnings == (
         "--extract (or [tool.bundle] extract) names 'absent', which is not bundled; ignored",
     )
+
+
+def test_unsafe_subpackage_needs_the_init_of_every_package_above_it(tmp_path: Path) -> None:
+    """pylint's checkers/ is extracted, pylint/ is not: astroid maps the path of each
+    checker to a module name only where every directory above it is a package on disk."""
+    install_distribution(
+        tmp_path / "site",
+        "lint",
+        {
+            "lint/__init__.py": "",
+            "lint/ns/plugins/__init__.py": (
+                "import os\nHERE = os.listdir(os.path.dirname(__file__))\n"
+            ),
+            "lint/ns/plugins/one.py": "",
+            "lint/cli.py": "",
+        },
+    )
+    plan = _extraction(tmp_path, "lint.ns.plugins")
+
+    # lint/ns is a namespace package: no file of its own to put there.
+    assert plan.units["lint/ns/plugins/"].needs == ("lint/__init__.py",)
+    assert plan.units["lint/__init__.py"].members == ("lint/__init__.py",)
+    assert "lint" not in plan.modules  # imported from the archive, as before
+    assert "lint/__init__.py" not in plan.whole
 
 
 def test_extract_setting_naming_a_top_level_module_extracts_its_file(tmp_path: Path) -> None:
@@ -244,6 +271,46 @@ def test_extensions_with_a_pure_python_twin_fall_back_to_it(tmp_path: Path) -> N
     plan = _extraction(tmp_path, "nat")
 
     assert plan.fallbacks == {"nat": "nat/__init__.py", "nat.core": "nat/core.py"}
+
+
+def _with_data_beside_the_environment(tmp_path: Path, files: dict[str, str]) -> ExtractionPlan:
+    """The plan of an app whose distribution installed ``files`` beside the environment
+    (RECORD lists them as ``../../share/...``, as pip --target leaves them)."""
+    site = tmp_path / "site"
+    dist_info = install_distribution(site, "tool", {"tool/__init__.py": "", **files})
+    record = (dist_info / "RECORD").read_text()
+    for name in files:
+        record = record.replace(f"{name},", f"../../{name},")
+    (dist_info / "RECORD").write_text(record)
+    return _extraction(tmp_path, "tool")
+
+
+def test_data_beside_the_environment_is_extracted_at_start_but_not_man_pages(
+    tmp_path: Path,
+) -> None:
+    plan = _with_data_beside_the_environment(
+        tmp_path,
+        {
+            "share/tool/motd.txt": "hello",
+            "share/man/man1/tool.1": ".TH TOOL 1",
+            "share/bash-completion/completions/tool": "complete -F _tool tool",
+        },
+    )
+    assert plan.units[".prefix/"].members == (".prefix/share/tool/motd.txt",)
+    assert [r.describe() for r in plan.reasons] == [
+        "share/tool (data files beside the environment, under sys.prefix: 1 file; 0 KiB)"
+    ]
+
+
+def test_only_man_pages_and_completions_leave_sys_prefix_alone(tmp_path: Path) -> None:
+    """tox ships share/man/man1/tox.1 and nothing else there: moving sys.prefix off the
+    interpreter for it broke tox's own interpreter discovery."""
+    plan = _with_data_beside_the_environment(
+        tmp_path,
+        {"share/man/man1/tool.1": ".TH TOOL 1", "share/zsh/site-functions/_tool": "#compdef"},
+    )
+    assert ".prefix/" not in plan.units
+    assert plan.reasons == ()
 
 
 def test_native_reason_counts_extensions_and_libraries_with_their_total_size(

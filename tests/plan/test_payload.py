@@ -10,7 +10,13 @@ from pathlib import Path
 
 from bundler.config import ProjectMetadata
 from bundler.environment import staged_environment
-from bundler.plan.payload import file_size, python_directories, read_file
+from bundler.plan.payload import (
+    PayloadModule,
+    file_size,
+    package_inits,
+    python_directories,
+    read_file,
+)
 from bundler.resolve import ModuleKind
 from bundler.runtime import EXTENSION, NAMESPACE, SOURCE
 from tests.conftest import write_project
@@ -383,3 +389,20 @@ def test_python_directories_are_every_directory_above_python_code() -> None:
     ]
 
     assert python_directories(files) == {"pkg", "pkg/sub", "pkg/sub/deep"}
+
+
+def test_package_inits_are_the_init_files_above_a_module() -> None:
+    modules = {
+        entry.name: entry
+        for entry in (
+            PayloadModule("top", "top/__init__.py", True, SOURCE),
+            PayloadModule("top.ns", None, True, NAMESPACE),
+            PayloadModule("top.ns.fast", "top/ns/fast/__init__.cpython-311.so", True, EXTENSION),
+            PayloadModule("top.ns.fast.sub", "top/ns/fast/sub/__init__.py", True, SOURCE),
+        )
+    }
+    assert package_inits(modules, "top.ns.fast.sub.mod") == (
+        "top/__init__.py",
+        "top/ns/fast/sub/__init__.py",
+    )
+    assert package_inits(modules, "top") == ()

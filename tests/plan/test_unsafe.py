@@ -84,6 +84,23 @@ def test_unreached_module_at_the_top_of_a_package_is_ignored(tmp_path: Path) -> 
     assert _unsafe(tmp_path, files) == ([], [])
 
 
+def test_module_at_the_top_of_a_package_nothing_imports_makes_it_unsafe(
+    tmp_path: Path,
+) -> None:
+    """virtualenv run as `python -m virtualenv` (nox, pdm): nothing imports it literally,
+    and its info.py builds ROOT from __file__; left in the zip, ROOT is the archive and
+    virtualenv takes itself for a zipapp."""
+    install_distribution(
+        tmp_path / "site",
+        "tool",
+        {"cli.py": "", "tool/__init__.py": "", "tool/info.py": OPENS_BESIDE, "tool/x.txt": ""},
+    )
+    planned = plan_app(tmp_path, "cli")  # the distribution goes in whole; tool is not reached
+    modules = {entry.name: entry for entry in planned.payload.modules}
+    found = find_unsafe_packages(planned.graph, planned.payload, modules, Overrides())
+    assert found == ([UnsafePackage("tool", _beside("tool/info.py"), dynamic=True)], [])
+
+
 def test_reached_package_init_makes_its_package_unsafe(tmp_path: Path) -> None:
     files = {"dep/__init__.py": OPENS_BESIDE, "dep/x.txt": ""}
     assert _unsafe(tmp_path, files) == (

@@ -3,7 +3,10 @@ directories of the payload, found by normalised name and read through ArchivePat
 
 from __future__ import annotations
 
+import os
+import sys
 from importlib.metadata import DistributionFinder
+from pathlib import Path
 
 import pytest
 
@@ -84,3 +87,22 @@ def test_locate_file_is_relative_to_the_payload_root(
 def test_normalised_name_comes_from_the_directory(archive: Archive) -> None:
     other = ArchiveDistribution(ArchivePath(archive, "Other.Dist-2.5.dist-info"))
     assert other._normalized_name == "other_dist"
+
+
+def test_a_search_path_without_the_archive_finds_nothing(archive: Archive, tmp_path: Path) -> None:
+    """pip asks what a --target directory holds with distributions(path=[target]): the
+    archive's distributions are not there, as a virtualenv's are not."""
+    other = DistributionFinder.Context(path=[str(tmp_path)])
+    assert list(find_distributions(archive, DEMO_DISTS, other)) == []
+    assert list(find_distributions(archive, DEMO_DISTS, DistributionFinder.Context(path=[]))) == []
+
+
+def test_a_search_path_naming_the_archive_or_sys_path_finds_its_distributions(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relative = os.path.relpath(archive.path)
+    named = DistributionFinder.Context(path=["/elsewhere", relative])
+    assert len(list(find_distributions(archive, DEMO_DISTS, named))) == 2
+    monkeypatch.setattr(sys, "path", [])  # the default search path, whatever it holds
+    default = DistributionFinder.Context()
+    assert len(list(find_distributions(archive, DEMO_DISTS, default))) == 2
