@@ -76,6 +76,7 @@ examples:
   find-links = ["wheels"]    no-index = false         build-isolation = true
   install = true             extract = ["pkg.data"]   zip-safe = ["pkg"]
   prune = false              extras = ["cli"]         timeout = 1800
+  bytecode = "imported"      sources = "packed"
 
 {_ENVIRONMENT}
 

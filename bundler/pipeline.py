@@ -94,7 +94,7 @@ def build(
             extraction = plan_extraction(graph, payload, env, overrides)
             pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
             shebang = pinned_shebang(config, extraction, interpreter)
-            info = _archive_info(config, app, entry, shebang, pythons)
+            info = _archive_info(config, app, entry, shebang, pythons, graph.imported)
             shown.step(f"writing {config.output} ({_payload_size(payload)})")
             archive = write_archive(payload, info, config.output, extraction, force=config.force)
             shown.done(human_size(archive.size))
@@ -104,7 +104,12 @@ def build(
 
 
 def _archive_info(
-    config: Config, app: ProjectMetadata, entry: EntryPoint, shebang: str, pythons: PythonRange
+    config: Config,
+    app: ProjectMetadata,
+    entry: EntryPoint,
+    shebang: str,
+    pythons: PythonRange,
+    imported: frozenset[str],
 ) -> ArchiveInfo:
     return ArchiveInfo(
         name=app.name,
@@ -120,6 +125,8 @@ def _archive_info(
         extract=config.extract,
         zip_safe=config.zip_safe,
         prune=config.prune,
+        bytecode_for=imported if config.bytecode == "imported" else None,
+        pack_sources=config.sources == "packed",
     )
 
 

@@ -56,6 +56,10 @@ class ArchiveInfo:
     extract: tuple[str, ...] = ()
     zip_safe: tuple[str, ...] = ()
     prune: bool = False
+    # Modules whose bytecode goes in (those a run is likely to import; None: all of them),
+    # and whether sources go into LZMA packs (else each is deflated on its own).
+    bytecode_for: frozenset[str] | None = None
+    pack_sources: bool = True
 
     @property
     def entry(self) -> str:
@@ -97,6 +101,7 @@ def build_index(
         "magic": importlib.util.MAGIC_NUMBER,
         "dists": payload.distributions,
         "chunks": {},
+        "packs": (),
         "extract": extraction,
     }
     return index, modules

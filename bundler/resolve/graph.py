@@ -81,6 +81,10 @@ class Graph:
     # optional (not under try/except ImportError, not under if). A compiled module outside
     # it has a fallback where it cannot be loaded.
     required: frozenset[str] = frozenset()
+    # The modules reached from the roots through import statements, optional ones too, but
+    # not through names in strings (plugin tables): what a run is likely to import, which
+    # gets bytecode in the archive (the rest is compiled on first import, per user).
+    imported: frozenset[str] = frozenset()
 
     def bundled(self) -> Iterator[Module]:
         """The reached modules that belong in the archive, in name order."""

@@ -112,6 +112,8 @@ class _Walk:
         self.queue: deque[str] = deque()
         # importer -> the modules it imports whatever happens (no try, no if)
         self.needs: dict[str, set[str]] = {}
+        # importer -> the modules it names in import statements (optional ones too)
+        self.statements: dict[str, set[str]] = {}
 
     def graph(self, entry: EntryPoint) -> Graph:
         modules = {
@@ -119,25 +121,28 @@ class _Walk:
             for name, module in self.modules.items()
         }
         missing = tuple(sorted(self.missing.values(), key=lambda m: (m.name, m.importer)))
-        return Graph(entry, modules, missing, tuple(self.warnings), self._required())
+        required, imported = self._closure(self.needs), self._closure(self.statements)
+        return Graph(entry, modules, missing, tuple(self.warnings), required, imported)
 
-    def _required(self) -> frozenset[str]:
-        """The modules reached from the roots through imports that are not optional."""
+    def _closure(self, edges: dict[str, set[str]]) -> frozenset[str]:
+        """The modules reached from the roots through ``edges`` (importer -> imported)."""
         found: set[str] = set()
-        queue = deque(self.needs.get("", ()))
+        queue = deque(edges.get("", ()))
         while queue:
             name = queue.popleft()
             if name in found or name not in self.modules:
                 continue
             found.add(name)
-            queue.extend(self.needs.get(name, ()))
+            queue.extend(edges.get(name, ()))
         return frozenset(found)
 
     def drain(self) -> None:
         while self.queue:
             self._scan(self.queue.popleft())
 
-    def reach(self, name: str, importer: str, *, optional: bool = False) -> bool:
+    def reach(
+        self, name: str, importer: str, *, optional: bool = False, by_name: bool = False
+    ) -> bool:
         """Mark ``name`` and its parent packages as reached; False if it does not exist.
 
         ``importer`` is a module, or ``<...>`` for a root (the entry point, an entry point
@@ -151,6 +156,8 @@ class _Walk:
             prefix = ".".join(parts[:depth])
             if not optional:
                 self.needs.setdefault(source, set()).add(prefix)
+            if not by_name:
+                self.statements.setdefault(source, set()).add(prefix)
             known = self.importers.setdefault(prefix, [])
             if importer not in known and len(known) < _IMPORTERS_KEPT:
                 known.append(importer)
@@ -187,7 +194,7 @@ class _Walk:
         if ref.by_name:
             module = _longest_module(ref.name, locator)
             if module is not None:
-                self.reach(module, importer, optional=True)
+                self.reach(module, importer, optional=True, by_name=True)
             return
         if not self.reach(ref.name, importer, optional=ref.optional):
             key = (ref.name, importer)
