@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
+from bundler.caches.results import Results
 from bundler.entrypoint import EntryPoint
 from bundler.environment import Environment
 from bundler.errors import EntryPointError, ResolveError
@@ -13,7 +14,13 @@ from bundler.resolve.classify import ModuleClassifier
 from bundler.resolve.graph import Graph, ImportRef, MissingImport, Module, ModuleKind
 from bundler.resolve.locate import ModuleLocator
 from bundler.resolve.plugins import plugin_roots
-from bundler.resolve.scan import parse_source, scan_imports, source_of, top_level_names
+from bundler.resolve.scan import (
+    imports_of,
+    parse_source,
+    scan_imports,
+    source_of,
+    top_level_names,
+)
 
 __all__ = ["resolve_imports"]
 
@@ -114,6 +121,7 @@ class _Walk:
         self.needs: dict[str, set[str]] = {}
         # importer -> the modules it names in import statements (optional ones too)
         self.statements: dict[str, set[str]] = {}
+        self.results = Results("scans")  # import scans by content, from earlier builds
 
     def graph(self, entry: EntryPoint) -> Graph:
         modules = {
@@ -180,11 +188,12 @@ class _Walk:
         source = source_of(module)
         if source is None:
             return
-        tree = parse_source(source, name, project=module.kind is ModuleKind.PROJECT)
-        if tree is None:
+        project = module.kind is ModuleKind.PROJECT
+        refs = imports_of(self.results, source, name, module.is_package, project=project)
+        if refs is None:
             self.warnings.append(f"skipped {source}: it is not valid Python for this build")
             return
-        for ref in scan_imports(tree, name, module.is_package):
+        for ref in refs:
             self.follow(ref, name)
 
     def follow(self, ref: ImportRef, importer: str) -> None:
