@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import callgrind, hyperfine, importtime, rebuilds, report, synthetic
+from harness import callgrind, hyperfine, importtime, memory, rebuilds, report, synthetic
 from harness.appbench import AppRun, Settings, bench_app
 from harness.apps import APPS, DEFAULT_APPS, QUICK_APPS, App, write_inputs
 from harness.builders import BuildContext, build_venv, detect_modes
@@ -47,7 +47,7 @@ from harness.tooling import (
     tool_venv,
 )
 
-SECTIONS = ("apps", "synthetic", "importtime", "foreign", "callgrind", "rebuilds")
+SECTIONS = ("apps", "synthetic", "wide", "memory", "importtime", "foreign", "callgrind", "rebuilds")
 # Warm runs are interleaved in rounds of 3 runs per command (see hyperfine.measure).
 FULL = Settings(runs=30, warmup=3, cold_runs=3, build_cold=3, build_warm=2)
 QUICK = Settings(runs=12, warmup=2, cold_runs=2, build_cold=1, build_warm=1)
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     apps = _app_names(args)
     skipped = set(args.skip)
     if args.quick:
-        skipped.add("callgrind")
+        skipped.update(("callgrind", "wide", "memory"))
     out = Path(args.out) if args.out else RESULTS_DIR / f"results-{stamp:%Y%m%dT%H%M%SZ}.json"
     raw_dir = RESULTS_DIR / f"raw-{stamp:%Y%m%dT%H%M%SZ}"
     work = fresh_dir(Path(args.work) if args.work else CACHE_ROOT / "work")
@@ -145,6 +145,27 @@ def main(argv: list[str] | None = None) -> int:
             )
         except BenchError as exc:
             results["synthetic"] = {"modules": [50, 5000], "errors": [str(exc)]}
+
+    if "wide" not in skipped:
+        log("=== wide: 10 vs 70,000 modules, 1,000 to a directory")
+        try:
+            results["wide"] = synthetic.bench_synthetic(
+                ctx,
+                (10, 70000),
+                settings,
+                raw_dir,
+                count_instructions="callgrind" not in skipped,
+                per_directory=1000,
+            )
+        except BenchError as exc:
+            results["wide"] = {"modules": [10, 70000], "errors": [str(exc)]}
+
+    if "memory" not in skipped:
+        log("=== memory: peak RSS of a build and a run with a 1 GiB data file")
+        try:
+            results["memory"] = memory.bench_memory(ctx)
+        except BenchError as exc:
+            results["memory"] = {"errors": [str(exc)]}
 
     target = _importtime_app(app_runs)
     if target is None and ({"importtime", "foreign"} - skipped):
