@@ -40,6 +40,7 @@ from harness.common import (
 )
 from harness.interpreters import Interpreter, clean_copy, describe, pyenv_python
 from harness.tooling import (
+    Tools,
     download_wheelhouse,
     local_wheelhouse,
     not_pure,
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
     meta["duration_s"] = time.monotonic() - started
     _write(results, out, raw_dir)
+    _chart(tools, out)
     if not args.keep_work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
@@ -313,6 +315,20 @@ def _write(results: dict[str, Any], out: Path, raw_dir: Path) -> None:
     (RESULTS_DIR / "latest.md").write_text(summary, encoding="utf-8")
     log(f"wrote {out}, {out.with_suffix('.md')} and hyperfine's raw JSON in {raw_dir}")
     print(summary)
+
+
+def _chart(tools: Tools, out: Path) -> None:
+    """The chart of this run (PNG beside the JSON, latest.png, and benchmarks/chart.png,
+    which the README shows), drawn by the tool venv, which has matplotlib."""
+    png = out.with_suffix(".png")
+    try:
+        run([tools.python, REPO / "benchmarks" / "harness" / "chart.py", out, png])
+    except BenchError as exc:
+        log(f"chart: FAILED: {str(exc).splitlines()[0]}")
+        return
+    shutil.copyfile(png, RESULTS_DIR / "latest.png")
+    shutil.copyfile(png, REPO / "benchmarks" / "chart.png")
+    log(f"wrote the chart {png} and benchmarks/chart.png")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
