@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import callgrind, hyperfine, importtime, rebuilds, report, synthetic
+from harness import callgrind, hyperfine, importtime, memory, rebuilds, report, synthetic
 from harness.appbench import AppRun, Settings, bench_app
 from harness.apps import APPS, DEFAULT_APPS, QUICK_APPS, App, write_inputs
 from harness.builders import BuildContext, build_venv, detect_modes
@@ -40,6 +40,7 @@ from harness.common import (
 )
 from harness.interpreters import Interpreter, clean_copy, describe, pyenv_python
 from harness.tooling import (
+    Tools,
     download_wheelhouse,
     local_wheelhouse,
     not_pure,
@@ -47,7 +48,7 @@ from harness.tooling import (
     tool_venv,
 )
 
-SECTIONS = ("apps", "synthetic", "importtime", "foreign", "callgrind", "rebuilds")
+SECTIONS = ("apps", "synthetic", "wide", "memory", "importtime", "foreign", "callgrind", "rebuilds")
 # Warm runs are interleaved in rounds of 3 runs per command (see hyperfine.measure).
 FULL = Settings(runs=30, warmup=3, cold_runs=3, build_cold=3, build_warm=2)
 QUICK = Settings(runs=12, warmup=2, cold_runs=2, build_cold=1, build_warm=1)
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     apps = _app_names(args)
     skipped = set(args.skip)
     if args.quick:
-        skipped.add("callgrind")
+        skipped.update(("callgrind", "wide", "memory"))
     out = Path(args.out) if args.out else RESULTS_DIR / f"results-{stamp:%Y%m%dT%H%M%SZ}.json"
     raw_dir = RESULTS_DIR / f"raw-{stamp:%Y%m%dT%H%M%SZ}"
     work = fresh_dir(Path(args.work) if args.work else CACHE_ROOT / "work")
@@ -146,6 +147,27 @@ def main(argv: list[str] | None = None) -> int:
         except BenchError as exc:
             results["synthetic"] = {"modules": [50, 5000], "errors": [str(exc)]}
 
+    if "wide" not in skipped:
+        log("=== wide: 10 vs 70,000 modules, 1,000 to a directory")
+        try:
+            results["wide"] = synthetic.bench_synthetic(
+                ctx,
+                (10, 70000),
+                settings,
+                raw_dir,
+                count_instructions="callgrind" not in skipped,
+                per_directory=1000,
+            )
+        except BenchError as exc:
+            results["wide"] = {"modules": [10, 70000], "errors": [str(exc)]}
+
+    if "memory" not in skipped:
+        log("=== memory: peak RSS of a build and a run with a 1 GiB data file")
+        try:
+            results["memory"] = memory.bench_memory(ctx)
+        except BenchError as exc:
+            results["memory"] = {"errors": [str(exc)]}
+
     target = _importtime_app(app_runs)
     if target is None and ({"importtime", "foreign"} - skipped):
         results["errors"].append("importtime/foreign: no app with a working bundler archive")
@@ -169,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
     meta["duration_s"] = time.monotonic() - started
     _write(results, out, raw_dir)
+    _chart(tools, out)
     if not args.keep_work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
@@ -292,6 +315,20 @@ def _write(results: dict[str, Any], out: Path, raw_dir: Path) -> None:
     (RESULTS_DIR / "latest.md").write_text(summary, encoding="utf-8")
     log(f"wrote {out}, {out.with_suffix('.md')} and hyperfine's raw JSON in {raw_dir}")
     print(summary)
+
+
+def _chart(tools: Tools, out: Path) -> None:
+    """The chart of this run (PNG beside the JSON, latest.png, and benchmarks/chart.png,
+    which the README shows), drawn by the tool venv, which has matplotlib."""
+    png = out.with_suffix(".png")
+    try:
+        run([tools.python, REPO / "benchmarks" / "harness" / "chart.py", out, png])
+    except BenchError as exc:
+        log(f"chart: FAILED: {str(exc).splitlines()[0]}")
+        return
+    shutil.copyfile(png, RESULTS_DIR / "latest.png")
+    shutil.copyfile(png, REPO / "benchmarks" / "chart.png")
+    log(f"wrote the chart {png} and benchmarks/chart.png")
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -161,6 +161,20 @@ def _add_archive_arguments(sub: argparse.ArgumentParser) -> None:
     )
     _switch(group, "--no-compile", "compile", "store sources only, no bytecode")
     _add_release_arguments(group)
+    # Size (issue 14): what gets bytecode, how sources are stored.
+    group.add_argument(
+        "--bytecode",
+        choices=("imported", "all"),
+        help="bytecode for the modules import statements reach from the entry point, the "
+        "rest compiled on first import and cached per user (imported, the default), or for "
+        "every module (all: larger)",
+    )
+    group.add_argument(
+        "--sources",
+        choices=("packed", "files"),
+        help="keep sources LZMA-compressed in packs (packed, the default: smallest), or each "
+        "deflated on its own (files: for Pythons built without the lzma module)",
+    )
     for flag, help_text in (
         ("--extract", "run PACKAGE from extracted files, whatever the analysis says"),
         ("--zip-safe", "import PACKAGE from the archive, whatever the analysis says"),

@@ -46,6 +46,8 @@ class Overrides:
     strict: bool | None = None
     inherit_path: bool | None = None
     compile: bool | None = None
+    bytecode: str | None = None
+    sources: str | None = None
     install: bool | None = None
     requirements: tuple[str, ...] = ()
     requirement_files: tuple[Path, ...] = ()
@@ -103,6 +105,10 @@ class Config:
     inherit_path: bool
     compile: bool
     install: InstallOptions | None = None
+    # Which modules get bytecode ("imported" or "all") and how sources are stored ("packed"
+    # in LZMA packs, or "files"): --bytecode, --sources, [tool.bundle] bytecode / sources.
+    bytecode: str = "imported"
+    sources: str = "packed"
     has_project: bool = True
     # Packages to extract whole at first import, and packages the zip-safety analysis
     # must not extract: module names, from [tool.bundle] extract / zip-safe.
@@ -233,6 +239,8 @@ def _merge(
         strict=_pick(cli.strict, tool.get("strict"), False),
         inherit_path=_pick(cli.inherit_path, tool.get("inherit-path"), False),
         compile=_pick(cli.compile, tool.get("compile"), True),
+        bytecode=_choice("bytecode", cli.bytecode, tool, ("imported", "all")),
+        sources=_choice("sources", cli.sources, tool, ("packed", "files")),
         install=install,
         has_project=path is not None,
         extract=extract,
@@ -324,6 +332,15 @@ def _check_no_install(*options: tuple[str, object]) -> None:
 def _link(link: str, base: Path) -> str:
     """A ``--find-links`` value with a relative path made absolute (URLs stay as they are)."""
     return link if "://" in link else os.path.normpath(base / link)
+
+
+def _choice(key: str, cli: str | None, tool: Mapping[str, Any], allowed: tuple[str, ...]) -> str:
+    """A setting with a few values: given, else configured, else the first of ``allowed``."""
+    value = cli if cli is not None else tool.get(key, allowed[0])
+    if value not in allowed:
+        choices = " or ".join(repr(choice) for choice in allowed)
+        raise ConfigError(f"[tool.bundle] {key} must be {choices}, not {value!r}")
+    return str(value)
 
 
 def _pick(cli: bool | None, tool: Any, default: bool) -> bool:

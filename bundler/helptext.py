@@ -83,6 +83,7 @@ examples:
   find-links = ["wheels"]    no-index = false         build-isolation = true
   install = true             extract = ["pkg.data"]   zip-safe = ["pkg"]
   prune = false              extras = ["cli"]         timeout = 1800
+  bytecode = "imported"      sources = "packed"
   check-skip = ["pkg.win32"] (stored in the archive: modules bundle check does not import)
 
 {_ENVIRONMENT}

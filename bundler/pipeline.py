@@ -167,14 +167,19 @@ def _planned(config: Config, shown: Progress, verbose: bool) -> Iterator[Plan]:
         extraction = plan_extraction(graph, payload, env, overrides)
         pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
         shebang = pinned_shebang(config, extraction, interpreter)
-        info = _archive_info(config, app, entry, shebang, pythons)
+        info = _archive_info(config, app, entry, shebang, pythons, graph.imported)
         info = dataclasses.replace(info, resolution=graph.resolution_table())
         parts = (entry, env, graph, payload, extraction, pythons, info, staging, undeclared)
         yield Plan(*parts, sbom)
 
 
 def _archive_info(
-    config: Config, app: ProjectMetadata, entry: EntryPoint, shebang: str, pythons: PythonRange
+    config: Config,
+    app: ProjectMetadata,
+    entry: EntryPoint,
+    shebang: str,
+    pythons: PythonRange,
+    imported: frozenset[str],
 ) -> ArchiveInfo:
     return ArchiveInfo(
         name=app.name,
@@ -191,6 +196,8 @@ def _archive_info(
         zip_safe=config.zip_safe,
         prune=config.prune,
         check_skip=config.check_skip,
+        bytecode_for=imported if config.bytecode == "imported" else None,
+        pack_sources=config.sources == "packed",
     )
 
 

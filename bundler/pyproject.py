@@ -30,6 +30,8 @@ TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "strict": bool,
     "inherit-path": bool,
     "compile": bool,
+    "bytecode": str,
+    "sources": str,
     "install": bool,
     "with": list,
     "requirements": list,

@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from bundler.archive.members import open_members
 from bundler.caches.build import BUILD_CACHE_ENV
 from bundler.config import Config
 from bundler.errors import NotReproducibleError
@@ -67,9 +68,34 @@ def first_difference(first: Path, second: Path) -> str | None:
     if a.split(b"\n", 1)[0] != b.split(b"\n", 1)[0]:
         return "the first line (the shebang)"
     try:
+        found = _payload_differences(first, second)
+        if found:
+            return _named(found)
         return _zip_difference(io.BytesIO(a), io.BytesIO(b), "member") or "the zip's directory"
     except zipfile.BadZipFile:
         return "its bytes (one of them is not a zip archive)"
+
+
+def _payload_differences(first: Path, second: Path) -> list[str]:
+    """Each payload member that differs, read through the index, so that sources kept
+    in packs are named too; empty when the payloads are equal or cannot be read so."""
+    a, b = open_members(first), open_members(second)
+    if a is None or b is None:
+        return []
+    names_a, names_b = set(a.files), set(b.files)
+    if names_a != names_b:
+        only = sorted(names_a ^ names_b)[0]
+        side = "first" if only in names_a else "second"
+        return [f"payload member {only} (only in the {side} build)"]
+    return [f"payload member {n} (contents)" for n in sorted(names_a) if a.read(n) != b.read(n)]
+
+
+def _named(found: list[str]) -> str:
+    """The cause among the differences (a source, not its RECORD line or bytecode), and
+    how many more there are."""
+    causes = [d for d in found if not _derived(d)] or found
+    more = len(found) - 1
+    return causes[0] + (f" and {more} more member{'s' if more > 1 else ''}" if more else "")
 
 
 def _zip_difference(a: io.BytesIO, b: io.BytesIO, what: str) -> str | None:
@@ -89,9 +115,7 @@ def _zip_difference(a: io.BytesIO, b: io.BytesIO, what: str) -> str | None:
     if found[0].startswith("payload") and what == "member":
         return found[0]  # the payload's own difference, counted there
     # A source that differs is the cause; its RECORD line and bytecode only follow it.
-    causes = [d for d in found if not _derived(d)] or found
-    more = len(found) - 1
-    return causes[0] + (f" and {more} more member{'s' if more > 1 else ''}" if more else "")
+    return _named(found)
 
 
 def _derived(difference: str) -> bool:

@@ -500,7 +500,8 @@ def test_empty_cache_says_where_it_looked(cache: Path, capsys: pytest.CaptureFix
         (
             ["cache", "--area", "wheel"],
             "argument --area: invalid choice: 'wheel' (choose from "
-            "'apps', 'wheels', 'metadata', 'build-envs', 'dependencies', 'projects', 'bytecode')",
+            "'apps', 'wheels', 'metadata', 'build-envs', 'dependencies', 'projects', 'bytecode', "
+            "'results')",
         ),
     ],
 )

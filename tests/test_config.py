@@ -155,3 +155,25 @@ def test_extras_timeout_and_links_from_the_table_and_the_command_line(
     )
     assert load_config(configured_links, Overrides(output=Path("a"))).follow_symlinks is False
     assert load_config(configured_links, Overrides(output=Path("a"))).timeout is None
+
+
+# ---------------------------------------------------------------- size settings
+
+
+def test_bytecode_and_sources_default_then_tool_table_then_command_line(tmp_path: Path) -> None:
+    plain = write_project(tmp_path / "plain", {"pyproject.toml": pyproject(), "demo/cli.py": ""})
+    config = load_config(plain, Overrides(output=Path("a.pyz")))
+    assert (config.bytecode, config.sources) == ("imported", "packed")
+    project = _with_tool(tmp_path, 'bytecode = "all"\nsources = "files"\n')
+    config = load_config(project, Overrides(output=Path("a.pyz")))
+    assert (config.bytecode, config.sources) == ("all", "files")
+    given = Overrides(output=Path("a.pyz"), bytecode="imported", sources="packed")
+    config = load_config(project, given)
+    assert (config.bytecode, config.sources) == ("imported", "packed")
+
+
+def test_unknown_sources_setting_is_one_line(tmp_path: Path) -> None:
+    project = _with_tool(tmp_path, 'sources = "zstd"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(project, Overrides(output=Path("a.pyz")))
+    assert str(raised.value) == "[tool.bundle] sources must be 'packed' or 'files', not 'zstd'"

@@ -4,7 +4,6 @@ its tables name every ``[tool.bundle]`` key and every error ``bundle`` owns."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -88,11 +87,11 @@ def test_configuration_example_and_commands_work_when_pasted(
 
 
 def _members(archive: Path) -> list[str]:
-    """The members of the archive's payload (a zip inside the zip)."""
+    """The members that hold the archive's modules, as its manifest lists them (sources
+    live in the packs, not in the payload zip)."""
     with zipfile.ZipFile(archive) as outer:
-        payload = io.BytesIO(outer.read(".bundle/payload.zip"))
-    with zipfile.ZipFile(payload) as inner:
-        return inner.namelist()
+        manifest = json.loads(outer.read(".bundle/manifest.json"))
+    return [module["member"] for module in manifest["modules"].values() if module["member"]]
 
 
 def test_every_tool_bundle_key_is_in_the_configuration_table() -> None:

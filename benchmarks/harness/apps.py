@@ -2,8 +2,8 @@
 
 A smoke command does real work (highlights, formats, renders, counts), reads its input from
 a file (so hyperfine can run it without a shell) and must print the same output from every
-variant. The PyPI apps are pinned to pure-Python releases (native extensions are another
-issue's), so start-up is compared on equal terms.
+variant. The PyPI apps are pinned to pure-Python releases, so start-up is compared on equal
+terms, except ``numpy``: the one app with native code (extraction on first start).
 """
 
 from __future__ import annotations
@@ -94,6 +94,14 @@ APPS: dict[str, App] = {
             requirements=("isort==6.0.1",),
         ),
         App(
+            # A small numpy app (the row "with native code" of issue 14): the console
+            # script imports numpy whole, then prints its version.
+            "numpy",
+            "numpy-config",
+            ("--version",),
+            requirements=("numpy==2.2.6",),
+        ),
+        App(
             "docutils",
             "docutils",
             ("{inputs}/doc.rst",),
@@ -102,7 +110,16 @@ APPS: dict[str, App] = {
     )
 }
 
-DEFAULT_APPS = ("notekeeper", "wordstats", "srctool", "pygments", "sqlparse", "markdown", "isort")
+DEFAULT_APPS = (
+    "notekeeper",
+    "wordstats",
+    "srctool",
+    "pygments",
+    "sqlparse",
+    "markdown",
+    "isort",
+    "numpy",
+)
 QUICK_APPS = ("notekeeper", "sqlparse")
 
 

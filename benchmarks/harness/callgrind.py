@@ -24,7 +24,10 @@ def available() -> bool:
 
 
 def instructions(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> int:
-    """Instructions executed by `argv` (children included: pex's sh-boot execs Python)."""
+    """Instructions executed by `argv` (children included: pex's sh-boot execs Python), its
+    caches warm: it runs once first (the apps share run-time cache roots, and each app's
+    section empties them, so an earlier app's cache is gone by the time this runs)."""
+    run(argv, env=env, cwd=cwd, timeout=900)
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     cmd += ["--trace-children=yes", *argv]
     completed = run(cmd, env=dict(env, PYTHONHASHSEED="0"), cwd=cwd, timeout=900)

@@ -1,10 +1,11 @@
-"""The "start-up does not grow with archive size" target: 50 vs 5,000 generated modules.
+"""The "start-up does not grow with archive size" target: 50 vs 5,000 generated modules
+(100 to a directory), and 10 vs 70,000 (1,000 to a directory: the wide case).
 
 Both projects are the same app: ``synth.cli`` imports the same five ``synth.core`` modules
 and prints a sum. They differ only in ``synth.bulk``, a package of generated modules that
-nothing imports at start (grouped 100 to a subpackage, as a large code base would be).
-The project's own packages are bundled whole, so the 5,000-module archive really holds
-5,000 modules.
+nothing imports at start (grouped ``per_directory`` to a subpackage, as a large code base
+would be). The project's own packages are bundled whole, so the 5,000-module archive
+really holds 5,000 modules.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ _MODULE = textwrap.dedent(
 )
 
 
-def write_project(dest: Path, modules: int) -> Path:
-    """Write the synthetic project with exactly `modules` Python modules into `dest`."""
+def write_project(dest: Path, modules: int, per_directory: int = 100) -> Path:
+    """Write the synthetic project with exactly `modules` Python modules into `dest`,
+    `per_directory` to each package of ``synth.bulk``."""
     if modules < _FIXED + 1:
         raise ValueError(f"at least {_FIXED + 1} modules")
     fresh_dir(dest)
@@ -94,8 +96,8 @@ def write_project(dest: Path, modules: int) -> Path:
     )
     remaining, group, n = modules - _FIXED, 0, 0
     while remaining > 0:
-        take = min(100, remaining)
-        directory = pkg / "bulk" / f"g{group:03d}"
+        take = min(per_directory, remaining)
+        directory = pkg / "bulk" / f"g{group:04d}"
         directory.mkdir()
         (directory / "__init__.py").write_text('"""A group."""\n', encoding="utf-8")
         for _ in range(take - 1):
@@ -118,13 +120,15 @@ def bench_synthetic(
     raw_dir: Path,
     *,
     count_instructions: bool = False,
+    per_directory: int = 100,
 ) -> dict[str, Any]:
     """Build both synthetic archives with bundler and time their starts; ratio large/small."""
-    result: dict[str, Any] = {"modules": list(sizes), "errors": []}
+    result: dict[str, Any] = {"modules": list(sizes), "per_directory": per_directory}
+    result["errors"] = []
     archives: dict[str, Path] = {}
     flag = ["--no-install"] if ctx.modes.no_install_flag else []
     for modules in sizes:
-        project = write_project(ctx.work / "synthetic" / f"synth-{modules}", modules)
+        project = write_project(ctx.work / "synthetic" / f"synth-{modules}", modules, per_directory)
         out = ctx.work / "synthetic" / f"synth-{modules}.pyz"
         cmd = [*ctx.tools.bundle, "build", str(project), *flag, "--python", str(ctx.base.python)]
         cmd += ["-o", str(out), "-q"]
@@ -151,7 +155,7 @@ def bench_synthetic(
         runs=settings.runs,
         warmup=settings.warmup,
         env=env,
-        export=raw_dir / "synthetic.json",
+        export=raw_dir / f"synthetic-{sizes[1]}.json",
         rounds=settings.rounds,
     )
     small, large = (timings[f"{m} modules"] for m in sizes)

@@ -63,13 +63,23 @@ def bundler_dependencies() -> list[str]:
     return list(project.get("dependencies", []))
 
 
+def bench_extra() -> list[str]:
+    """``[project.optional-dependencies] bench`` (matplotlib, for the chart)."""
+    if tomllib is None:
+        raise BenchError("the harness needs Python 3.11+ (tomllib)")
+    with (REPO / "pyproject.toml").open("rb") as stream:
+        extras = tomllib.load(stream)["project"].get("optional-dependencies", {})
+    return list(extras.get("bench", []))
+
+
 def tool_venv(base: Interpreter) -> Tools:
-    """The tool venv for `base`, made if missing: shiv, pex and bundler's dependencies.
+    """The tool venv for `base`, made if missing: shiv, pex, bundler's dependencies and
+    its ``bench`` extra.
 
     bundler itself is not installed: a ``.pth`` file puts this checkout on the venv's path,
     so the code measured is always the working tree, as it is now.
     """
-    requirements = [SHIV, PEX, *bundler_dependencies()]
+    requirements = [SHIV, PEX, *bundler_dependencies(), *bench_extra()]
     key = _key(base.version, base.python, *requirements)
     root = CACHE_ROOT / "tools" / f"py{base.version}-{key}"
     python = root / "bin" / "python"

@@ -6,11 +6,9 @@ import hashlib
 import importlib.util
 import marshal
 import sys
-from contextlib import suppress
 from pathlib import Path
 
-from bundler.errors import BundleError
-from bundler.runtime.cache import write_atomic
+from bundler.caches.content import ContentStore
 
 __all__ = ["BytecodeCache", "bytecode_member", "compile_pyc"]
 
@@ -24,7 +22,7 @@ class BytecodeCache:
     """
 
     def __init__(self, directory: Path | None) -> None:
-        self._directory = directory
+        self._store = ContentStore(directory, ".pyc")
 
     @classmethod
     def open(cls, root: Path | None) -> BytecodeCache:
@@ -36,20 +34,14 @@ class BytecodeCache:
     def bytecode(self, source: bytes, member: str, warnings: list[str]) -> bytes | None:
         """The pyc of ``source`` (member ``member``); None, with a warning, if it does not
         compile on this Python."""
-        if self._directory is None:
-            return compile_pyc(source, member, warnings)
         key = hashlib.sha256(member.encode() + b"\0" + source).hexdigest()
-        path = self._directory / key[:2] / f"{key}.pyc"
-        with suppress(OSError):
-            cached = path.read_bytes()
-            if cached[:4] == importlib.util.MAGIC_NUMBER and cached[8:16] == (
-                importlib.util.source_hash(source)
-            ):
-                return cached
+        cached = self._store.get(key)
+        magic, stamp = importlib.util.MAGIC_NUMBER, importlib.util.source_hash(source)
+        if cached is not None and cached[:4] == magic and cached[8:16] == stamp:
+            return cached
         pyc = compile_pyc(source, member, warnings)
         if pyc is not None:
-            with suppress(OSError, BundleError):
-                write_atomic(str(path), pyc, 0o644, sync=False)
+            self._store.put(key, pyc)
         return pyc
 
 

@@ -60,6 +60,10 @@ class ArchiveInfo:
     # manifest only, which bundle inspect and bundle check read; the runtime never does.
     resolution: Mapping[str, Any] = field(default_factory=dict)
     check_skip: tuple[str, ...] = ()  # [tool.bundle] check-skip, for bundle check
+    # Modules whose bytecode goes in (those a run is likely to import; None: all of them),
+    # and whether sources go into LZMA packs (else each is deflated on its own).
+    bytecode_for: frozenset[str] | None = None
+    pack_sources: bool = True
 
     @property
     def entry(self) -> str:
@@ -101,6 +105,7 @@ def build_index(
         "magic": importlib.util.MAGIC_NUMBER,
         "dists": payload.distributions,
         "chunks": {},
+        "packs": (),
         "extract": extraction,
     }
     return index, modules

@@ -42,6 +42,13 @@ from bundler.archive.index import (
 )
 from bundler.archive.manifest import manifest_document
 from bundler.archive.output import check_output_path, replacing
+from bundler.archive.packs import (
+    SourcePacks,
+    hot_members,
+    pack_sources,
+    packed_members,
+    write_packs,
+)
 from bundler.caches.build import build_cache_root
 from bundler.errors import BundleError, OutputError
 from bundler.plan.extraction import ExtractionPlan
@@ -52,6 +59,7 @@ from bundler.runtime import (
     MAIN_MEMBER,
     MANIFEST_MEMBER,
     PACKAGE_NAME,
+    PACKS_MEMBER,
     PAYLOAD_MEMBER,
     RUNTIME_MEMBER,
 )
@@ -159,13 +167,18 @@ def write_archive(
     check_output_path(output, force=force)
     stamp = _timestamp()
     warnings: list[str] = []
+    packed = packed_members(payload, info)
     with tempfile.TemporaryFile() as inner:
-        bytecode = _write_payload(inner, payload, info.compile, stamp, warnings)
-        content_hash = _hash_file(inner)
+        hot = hot_members(payload, info)
+        bytecode = _write_payload(inner, payload, hot, packed, stamp, warnings)
+        sources = ((member, read_file(payload.files[member])) for member in packed)
+        cache = _build_cache()
+        packs = pack_sources(sources, cache / "results" / "packs" if cache else None)
+        content_hash = _hash_file(inner, packs)
         with replacing(output) as outer:
             outer.write((info.shebang + "\n").encode())
             modules = _write_outer(
-                outer, inner, payload, bytecode, info, content_hash, stamp, extraction
+                outer, inner, payload, bytecode, info, content_hash, stamp, extraction, packs
             )
     return ArchiveResult(
         path=output,
@@ -177,19 +190,22 @@ def write_archive(
 
 
 def _write_payload(
-    stream: IO[bytes], payload: Payload, compile_bytecode: bool, stamp: Stamp, warnings: list[str]
+    stream: IO[bytes],
+    payload: Payload,
+    hot: frozenset[str],
+    packed: list[str],
+    stamp: Stamp,
+    warnings: list[str],
 ) -> dict[str, str]:
     """Write the payload zip, one member at a time (a large file is copied in blocks, so
-    memory does not grow with the payload); returns source member -> bytecode member."""
-    compiled = BytecodeCache.open(_build_cache()) if compile_bytecode else None
-    sources = {
-        bytecode_member(member): member
-        for member in payload.files
-        if compiled is not None and member.endswith(".py")
-    }
+    memory does not grow with the payload), but for the members in source packs and with
+    bytecode for the ``hot`` sources; returns source member -> bytecode member."""
+    compiled = BytecodeCache.open(_build_cache()) if hot else None
+    sources = {bytecode_member(member): member for member in hot}
     bytecode: dict[str, str] = {}
+    skipped = set(packed)
     with zipfile.ZipFile(stream, "w") as archive:
-        for member in sorted({*payload.files, *sources}):
+        for member in sorted({*payload.files, *sources} - skipped):
             if member in payload.files:
                 _copy_file(archive, member, payload.files[member], stamp)
                 continue
@@ -226,13 +242,16 @@ def _write_outer(
     content_hash: str,
     stamp: Stamp,
     extraction: ExtractionPlan,
+    packs: SourcePacks,
 ) -> int:
     """Write the outer zip after the shebang; returns the number of modules indexed."""
     with zipfile.ZipFile(outer, "w") as archive:
         start = _copy_payload(archive, outer, inner, stamp)
-        files = member_records(inner, start)
+        files = {**member_records(inner, start), **packs.records}
         table = extraction.index_table(bytecode, files)
         index, modules = build_index(payload, bytecode, info, content_hash, table)
+        entry = _zip_info(PACKS_MEMBER, stamp, compress=False)
+        index["packs"] = write_packs(archive, outer, packs, entry)
         # Modules and member offsets are split into chunks the runtime reads on first use,
         # so start-up does not grow with the size of the app. Both members are stored,
         # not deflated: reading them is a plain pread.
@@ -340,7 +359,7 @@ def _timestamp() -> Stamp:
     )
 
 
-def _hash_file(stream: IO[bytes]) -> str:
+def _hash_file(stream: IO[bytes], packs: SourcePacks) -> str:
     """The archive's content hash: the payload's bytes and the runtime's sources. It names
     the app's cache directory, so bytecode cached there for another Python (the runtime's
     own included) can never be that of other code."""
@@ -350,4 +369,5 @@ def _hash_file(stream: IO[bytes]) -> str:
     stream.seek(0)
     while chunk := stream.read(1 << 20):
         digest.update(chunk)
+    digest.update(packs.digest)
     return digest.hexdigest()

@@ -10,6 +10,8 @@ user cache directory, and the temporary-directory fallback):
     dependencies/<key>/      pip's installs of what projects need        (staging/stage.py)
     projects/<key>/          pip's installs of the projects' own wheels  (staging/stage.py)
     bytecode/<magic>/        the build's compiled bytecode, per Python (archive/bytecode.py)
+    results/<kind>/          other results kept by content: LZMA source packs
+                             (archive/packs.py), import scans (resolve/scan.py)
 
 (``tmp/`` holds the scratch directories of running builds; each build sweeps what killed
 ones left.)
@@ -47,6 +49,7 @@ AREAS = {
     "dependencies": "what pip installed for the projects' dependencies",
     "projects": "what pip installed of the projects' own wheels",
     "bytecode": "bytecode the builds compiled, per Python version",
+    "results": "what builds computed from file contents: source packs, import scans",
 }
 # The areas that caches/build.py fills: one entry per key, a marker in each.
 _BUILD_AREAS = ("wheels", "metadata", "build-envs", "dependencies", "projects")
@@ -55,6 +58,7 @@ _NAMES = {
     "apps": re.compile(r"^(?P<label>.+)-[0-9a-f]{16}$"),
     **dict.fromkeys(_BUILD_AREAS, _KEYED),
     "bytecode": re.compile(r"^[0-9a-f]{8}$"),
+    "results": re.compile(r"^[a-z]+(-[0-9a-z.]+)?$"),
 }
 _DAY = 24 * 60 * 60
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
@@ -187,6 +191,8 @@ def _label(area: str, fd: int, name: str, match: re.Match[str]) -> str:
         return match.group("label")
     if area == "bytecode":
         return f"magic {name}"
+    if area == "results":
+        return name
     if name.startswith("."):
         return "left by an interrupted build"
     facts = _marker(fd, name)

@@ -15,6 +15,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
 
+from bundler.archive.members import member_sizes, open_members
 from bundler.errors import InspectError
 from bundler.runtime import FORMAT_VERSION, MANIFEST_MEMBER, PAYLOAD_MEMBER
 from bundler.runtime.metadata import normalise_name
@@ -133,6 +134,9 @@ def _payload_view(
                 records[dist] = tuple(line.rsplit(",", 2)[0] for line in lines if line)
         sbom_member = _sbom_member(files, manifest)
         sbom = payload.read(sbom_member) if sbom_member else None
+    members = open_members(path)
+    if members is not None:  # sources kept in packs are not in the payload zip
+        files.update(member_sizes(members))
     return files, metadata, records, sbom
 
 

@@ -325,20 +325,33 @@ def _add_project_dist_info(
     record = []
     for member, source in files.items():
         if member.split("/")[0].split(".")[0] in {u.split(".")[0] for u in units}:
-            data = read_file(source)
-            record.append(f"{member},{_record_hash(data)},{len(data)}")
+            digest, size = _file_digest(source)
+            record.append(f"{member},{_record_hash(digest)},{size}")
     for name, content in generated.items():
         data = content.encode()
         files[f"{dirname}/{name}"] = data
-        record.append(f"{dirname}/{name},{_record_hash(data)},{len(data)}")
+        record.append(f"{dirname}/{name},{_record_hash(hashlib.sha256(data))},{len(data)}")
     record.append(f"{dirname}/RECORD,,")
     files[f"{dirname}/RECORD"] = ("\n".join(sorted(record)) + "\n").encode()
     return dirname
 
 
-def _record_hash(data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
-    return f"sha256={digest.decode()}"
+def _file_digest(source: Path | bytes) -> tuple[hashlib._Hash, int]:
+    """The sha256 of a payload file and its size, read in blocks: a data file may be
+    larger than memory."""
+    if isinstance(source, bytes):
+        return hashlib.sha256(source), len(source)
+    digest, size = hashlib.sha256(), 0
+    with source.open("rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return digest, size
+
+
+def _record_hash(digest: hashlib._Hash) -> str:
+    encoded = base64.urlsafe_b64encode(digest.digest()).rstrip(b"=")
+    return f"sha256={encoded.decode()}"
 
 
 def read_file(source: Path | bytes) -> bytes:

@@ -10,10 +10,11 @@ import posixpath
 from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 
+from bundler.caches.results import Results
 from bundler.plan.datafiles import data_names as _data_names
 from bundler.plan.datafiles import named_packages, unread_data, uses_resource_api
 from bundler.plan.payload import Payload, PayloadModule, read_file
-from bundler.plan.zipsafety import FileAccess, scan_file_access
+from bundler.plan.zipsafety import FileAccess, cached_file_access
 from bundler.resolve import Graph
 from bundler.runtime import EXTENSION, NAMESPACE
 
@@ -94,6 +95,7 @@ def _file_accesses(
     name: otherwise every use is in the module, where the analysis followed it
     (``numpy._pyinstaller_hooks_dir()`` is for PyInstaller, which is not bundled)."""
     data_names = _data_names(payload.files)
+    results = Results("scans")  # findings by content, from earlier builds
     codes: dict[str, bytes] = {}
     candidates: list[tuple[PayloadModule, str, FileAccess]] = []
     for entry, member in _python_code(payload):
@@ -107,7 +109,8 @@ def _file_accesses(
             readers.update(named_packages(code) & modules.keys())
         if not overrides.keeps_in_zip(entry.name):
             data = frozenset(data_names.get(posixpath.dirname(member), ()))
-            candidates += [(entry, member, a) for a in scan_file_access(code, member, top, data)]
+            found_here = cached_file_access(results, code, member, top, data)
+            candidates += [(entry, member, access) for access in found_here]
     everywhere = b"\0".join(codes.values())
     units = _units(payload, modules)
     found: dict[str, list[tuple[str, FileAccess]]] = {}

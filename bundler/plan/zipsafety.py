@@ -22,10 +22,15 @@ an extraction, which ``zip-safe`` undoes; a miss, which ``extract`` covers, cost
 from __future__ import annotations
 
 import ast
+import dataclasses
+import sys
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from bundler.caches.content import content_key
+from bundler.caches.results import Results, code_version
+from bundler.plan import escapes, scopes, sinks
 from bundler.plan.escapes import (
     escaping_callee,
     foreign_files,
@@ -44,7 +49,7 @@ from bundler.plan.sinks import (
     RESOURCE_FILE_CALLS,
 )
 
-__all__ = ["FileAccess", "scan_file_access"]
+__all__ = ["FileAccess", "cached_file_access", "scan_file_access"]
 
 # Names whose value is a path inside the package.
 _FILE_NAMES = frozenset({"__file__", "__path__"})
@@ -111,6 +116,22 @@ def scan_file_access(
     except (SyntaxError, ValueError):
         return []
     return _Analysis(tree, package, frozenset(data_files)).accesses()
+
+
+def cached_file_access(
+    results: Results, source: bytes, member: str, package: str, data_files: Collection[str]
+) -> list[FileAccess]:
+    """``scan_file_access`` of one module, kept in ``results`` by everything it reads."""
+    version = code_version(sys.modules[__name__], escapes, scopes, sinks)
+    names = "\0".join(sorted(data_files)).encode()
+    key = content_key(b"files", version, member.encode(), package.encode(), names, source)
+    found: list[FileAccess] = results.memo(
+        key,
+        lambda: scan_file_access(source, member, package, data_files),
+        lambda accesses: [dataclasses.asdict(access) for access in accesses],
+        lambda rows: [FileAccess(**row) for row in rows],
+    )
+    return found
 
 
 class _Analysis:

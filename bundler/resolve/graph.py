@@ -124,6 +124,11 @@ class Graph:
         missing = [[m.name, m.importer, m.line, m.optional] for m in self.missing]
         return {"why": why, "missing": missing}
 
+    # The modules reached from the roots through import statements, optional ones too, but
+    # not through names in strings (plugin tables): what a run is likely to import, which
+    # gets bytecode in the archive (the rest is compiled on first import, per user).
+    imported: frozenset[str] = frozenset()
+
     def bundled(self) -> Iterator[Module]:
         """The reached modules that belong in the archive, in name order."""
         for name in sorted(self.modules):

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
+from bundler.caches.content import content_key
+from bundler.caches.results import Results, code_version
 from bundler.errors import ResolveError
 from bundler.resolve.graph import ImportRef, Module
 
-__all__ = ["parse_source", "scan_imports", "source_of", "top_level_names"]
+__all__ = ["imports_of", "parse_source", "scan_imports", "source_of", "top_level_names"]
 
 # Handlers that make an import optional: the code is ready for the module to be absent.
 _OPTIONAL_HANDLERS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -39,6 +42,31 @@ def scan_imports(tree: ast.Module, module: str, is_package: bool) -> list[Import
     package = module if is_package else module.rpartition(".")[0]
     refs: list[ImportRef] = []
     _ImportVisitor(package, refs).visit(tree)
+    return refs
+
+
+def imports_of(
+    results: Results, path: Path, module: str, is_package: bool, *, project: bool
+) -> list[ImportRef] | None:
+    """``scan_imports`` of the source at ``path``, kept in ``results`` by its content;
+    None if it does not parse (``parse_source``: in the project, an error)."""
+
+    def scan() -> list[ImportRef] | None:
+        tree = parse_source(path, module, project=project)
+        return None if tree is None else scan_imports(tree, module, is_package)
+
+    try:
+        source = path.read_bytes()
+    except OSError:
+        return scan()  # parse_source says what is wrong
+    version = code_version(sys.modules[__name__])
+    key = content_key(b"imports", version, module.encode(), bytes([is_package]), source)
+    refs: list[ImportRef] | None = results.memo(
+        key,
+        scan,
+        lambda refs: [[r.name, r.line, r.optional, list(r.fromlist), r.by_name] for r in refs],
+        lambda rows: [ImportRef(n, line, o, tuple(f), b) for n, line, o, f, b in rows],
+    )
     return refs
 
 

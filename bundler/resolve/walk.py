@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
+from bundler.caches.results import Results
 from bundler.entrypoint import EntryPoint
 from bundler.environment import Environment
 from bundler.errors import EntryPointError, ResolveError
@@ -21,7 +22,13 @@ from bundler.resolve.graph import (
 )
 from bundler.resolve.locate import ModuleLocator
 from bundler.resolve.plugins import plugin_groups
-from bundler.resolve.scan import parse_source, scan_imports, source_of, top_level_names
+from bundler.resolve.scan import (
+    imports_of,
+    parse_source,
+    scan_imports,
+    source_of,
+    top_level_names,
+)
 from bundler.resolve.stdlib_versions import is_versioned
 
 __all__ = ["resolve_imports"]
@@ -125,6 +132,9 @@ class _Walk:
         self.queue: deque[str] = deque()
         # importer -> the modules it imports whatever happens (no try, no if)
         self.needs: dict[str, set[str]] = {}
+        # importer -> the modules it names in import statements (optional ones too)
+        self.statements: dict[str, set[str]] = {}
+        self.results = Results("scans")  # import scans by content, from earlier builds
 
     def graph(self, entry: EntryPoint) -> Graph:
         modules = {
@@ -135,19 +145,26 @@ class _Walk:
         reasons = {name: self.reasons[name] for name in sorted(modules) if name in self.reasons}
         versioned = tuple(self.versioned[key] for key in sorted(self.versioned))
         return Graph(
-            entry, modules, missing, tuple(self.warnings), self._required(), reasons, versioned
+            entry,
+            modules,
+            missing,
+            tuple(self.warnings),
+            required=self._closure(self.needs),
+            reasons=reasons,
+            versioned_stdlib=versioned,
+            imported=self._closure(self.statements),
         )
 
-    def _required(self) -> frozenset[str]:
-        """The modules reached from the roots through imports that are not optional."""
+    def _closure(self, edges: dict[str, set[str]]) -> frozenset[str]:
+        """The modules reached from the roots through ``edges`` (importer -> imported)."""
         found: set[str] = set()
-        queue = deque(self.needs.get("", ()))
+        queue = deque(edges.get("", ()))
         while queue:
             name = queue.popleft()
             if name in found or name not in self.modules:
                 continue
             found.add(name)
-            queue.extend(self.needs.get(name, ()))
+            queue.extend(edges.get(name, ()))
         return frozenset(found)
 
     def drain(self) -> None:
@@ -155,7 +172,13 @@ class _Walk:
             self._scan(self.queue.popleft())
 
     def reach(
-        self, name: str, importer: str, *, optional: bool = False, why: Reason | None = None
+        self,
+        name: str,
+        importer: str,
+        *,
+        optional: bool = False,
+        why: Reason | None = None,
+        by_name: bool = False,
     ) -> bool:
         """Mark ``name`` and its parent packages as reached; False if it does not exist.
 
@@ -171,6 +194,8 @@ class _Walk:
             prefix = ".".join(parts[:depth])
             if not optional:
                 self.needs.setdefault(source, set()).add(prefix)
+            if not by_name:
+                self.statements.setdefault(source, set()).add(prefix)
             known = self.importers.setdefault(prefix, [])
             if importer not in known and len(known) < _IMPORTERS_KEPT:
                 known.append(importer)
@@ -194,11 +219,12 @@ class _Walk:
         source = source_of(module)
         if source is None:
             return
-        tree = parse_source(source, name, project=module.kind is ModuleKind.PROJECT)
-        if tree is None:
+        project = module.kind is ModuleKind.PROJECT
+        refs = imports_of(self.results, source, name, module.is_package, project=project)
+        if refs is None:
             self.warnings.append(f"skipped {source}: it is not valid Python for this build")
             return
-        for ref in scan_imports(tree, name, module.is_package):
+        for ref in refs:
             self.follow(ref, name)
 
     def follow(self, ref: ImportRef, importer: str, shown_as: str = "") -> None:
@@ -210,7 +236,7 @@ class _Walk:
         if ref.by_name:
             module = _longest_module(ref.name, locator)
             if module is not None:
-                self.reach(module, importer, optional=True, why=why)
+                self.reach(module, importer, optional=True, why=why, by_name=True)
             return
         if not ref.optional and is_versioned(ref.name):
             site = ImportSite(ref.name, shown_as or importer, ref.line)

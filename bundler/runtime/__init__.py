@@ -32,13 +32,14 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 # -- the archive format ----------------------------------------------------------------
 
 # Bump when the shape of the index, its chunks or its records changes.
-FORMAT_VERSION: "Final" = 5
+FORMAT_VERSION: "Final" = 6
 PACKAGE_NAME: "Final" = "_bundler_runtime"
 MAIN_MEMBER: "Final" = "__main__.py"
 INDEX_MEMBER: "Final" = ".bundle/index"
 MANIFEST_MEMBER: "Final" = ".bundle/manifest.json"
 PAYLOAD_MEMBER: "Final" = ".bundle/payload.zip"
 CHUNKS_MEMBER: "Final" = ".bundle/chunks"
+PACKS_MEMBER: "Final" = ".bundle/sources"  # the source packs (packs.py), stored
 
 # How the runtime loads a module (the ``kind`` of a module record).
 SOURCE: "Final" = 0  # Python: bytecode or source from the payload
@@ -57,6 +58,11 @@ MODULE_KIND: "Final" = 3
 FILE_SIZE: "Final" = 2
 FILE_CRC: "Final" = 4
 DEFLATED: "Final" = 8  # the zip compression method of deflated members (else stored)
+# A member kept in a source pack (packs.py): its record is ``(position in the unpacked
+# pack, pack number, size, PACKED, crc)``. Each pack is one raw LZMA2 stream of member
+# bytes laid end to end, listed in the index's "packs" as (offset, compressed size, size).
+PACKED: "Final" = 95
+PACK_DICT_SIZE: "Final" = 1 << 20  # the LZMA2 dictionary, larger than any pack
 
 # The extraction table (index key "extract", ``Extraction``, read by extract.py): units
 # (``UnitRecord``: members, keys of the units needed first, distribution or None) and
@@ -101,6 +107,7 @@ if TYPE_CHECKING:
         magic: bytes  # the build Python's bytecode magic number
         dists: "tuple[str, ...]"  # the payload's *.dist-info directories
         chunks: "dict[str, tuple[int, int, int]]"  # chunk key -> (offset, size, CRC)
+        packs: "tuple[tuple[int, int, int], ...]"  # (offset, compressed size, size)
         extract: "Extraction"
 
 

@@ -45,7 +45,7 @@ class ArchiveLoader:
     """Loader of the modules of one archive's payload: code, source, data, resources."""
 
     def __init__(self, path: str, index: "Index", cache: "UserCache | None" = None) -> None:
-        self.archive = Archive(path, index["chunks"])
+        self.archive = Archive(path, index["chunks"], index.get("packs", ()))
         self.index = index
         self._cache = cache
         self._use_bytecode = index["magic"] == _bootstrap_external.MAGIC_NUMBER

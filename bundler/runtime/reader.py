@@ -14,7 +14,7 @@ import os
 import zlib
 from _collections_abc import Mapping  # already imported by os: costs nothing at start
 
-from . import DEFLATED, ArchiveDamaged
+from . import DEFLATED, PACKED, ArchiveDamaged
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from . import Chunk, FileRecord, ModuleRecord
+    from .packs import Packs
 
     _Table = Mapping[str, Any]
 else:
@@ -50,9 +51,14 @@ STREAM_THRESHOLD = 8 << 20
 class Archive:
     """One archive file: its payload members, read by offset, and its chunked index."""
 
-    def __init__(self, path: str, chunks: "dict[str, tuple[int, int, int]]") -> None:
+    def __init__(
+        self,
+        path: str,
+        chunks: "dict[str, tuple[int, int, int]]",
+        packs: "tuple[tuple[int, int, int], ...]" = (),
+    ) -> None:
         self.path = path
-        self.file = _ArchiveFile(path)
+        self.file = _ArchiveFile(path, packs)
         self._pending = dict(chunks)
         self._keys = tuple(chunks)
         self._directories: frozenset[str] | None = None
@@ -200,9 +206,11 @@ class _ArchiveFile:
     """The archive file, open for reads at byte offsets (``pread``, or seek and read
     under a lock where there is none)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, packs: "tuple[tuple[int, int, int], ...]" = ()) -> None:
         flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
         self.path = path
+        self._pack_table = packs
+        self._packs: Packs | None = None  # made when a packed member is first read
         self._fd = os.open(path, flags)
         self._size = os.fstat(self._fd).st_size
         self._lock = None
@@ -215,19 +223,34 @@ class _ArchiveFile:
         """A member's bytes, inflated to no more than its recorded size and checked."""
         try:
             offset, compressed, size, method, crc = record
-            raw = self.read_at(offset, compressed)
-            if method == DEFLATED:
+            if method == PACKED:
+                data, whole = self._unpack(compressed, offset, size), True
+            elif method == DEFLATED:
+                raw = self.read_at(offset, compressed)
                 inflater = zlib.decompressobj(-15)
                 data = inflater.decompress(raw, size)
                 whole = inflater.eof and not inflater.unconsumed_tail
             else:
-                data, whole = raw, True
-        except (zlib.error, TypeError, ValueError, OverflowError, MemoryError):
+                data, whole = self.read_at(offset, compressed), True
+        except (zlib.error, TypeError, ValueError, OverflowError, MemoryError, LookupError):
             data, whole = b"", False
         # The CRC costs microseconds and turns silent corruption into a clear error.
         if not whole or len(data) != size or zlib.crc32(data) != crc:
             raise self.damaged(member)
         return data
+
+    def _unpack(self, number: int, position: int, size: int) -> bytes:
+        """A member of a source pack (packs.py); ValueError if the pack is damaged."""
+        if self._packs is None:
+            from .packs import Packs
+
+            self._packs = Packs(self, self._pack_table)
+        try:
+            return self._packs.member(number, position, size)
+        except (ArchiveDamaged, ImportError):
+            raise
+        except Exception:  # lzma.LZMAError, without importing lzma here
+            raise ValueError("damaged pack") from None
 
     def damaged(self, member: str) -> "ArchiveDamaged":
         """The error for a member whose bytes do not match the index."""

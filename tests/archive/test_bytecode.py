@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bundler.archive import bytecode as bytecode_module
 from bundler.archive.bytecode import BytecodeCache, bytecode_member, compile_pyc
+from bundler.caches import content as content_module
 from bundler.runtime import load_pyc
 
 SOURCE = b"VALUE = 6 * 7\n"
@@ -30,7 +30,7 @@ def _refuse_to_store(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("the cache stored a file")
 
-    monkeypatch.setattr(bytecode_module, "write_atomic", refuse)
+    monkeypatch.setattr(content_module, "write_atomic", refuse)
 
 
 # -- compiling ---------------------------------------------------------------------------------

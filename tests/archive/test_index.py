@@ -88,6 +88,7 @@ def test_index_holds_the_format_version_the_app_and_its_entry() -> None:
         "magic": importlib.util.MAGIC_NUMBER,
         "dists": ("app-1.0.dist-info", "dep-2.0.dist-info"),
         "chunks": {},
+        "packs": (),
         "extract": EXTRACT,
     }
 

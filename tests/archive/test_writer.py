@@ -56,8 +56,8 @@ def test_members_are_sorted_with_fixed_permissions(project: Path, tmp_path: Path
     build(project, output)
     with zipfile.ZipFile(output) as outer:
         names = outer.namelist()
-        assert names[0] == ".bundle/payload.zip"
-        assert names[1:] == sorted(names[1:])
+        assert names[:2] == [".bundle/payload.zip", ".bundle/sources"]
+        assert names[2:] == sorted(names[2:])
         with zipfile.ZipFile(outer.open(".bundle/payload.zip")) as inner:
             inner_names = inner.namelist()
             modes = {info.external_attr >> 16 for info in inner.infolist()}

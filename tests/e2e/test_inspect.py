@@ -15,6 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from bundler.runtime import FORMAT_VERSION
 from tests.conftest import (
     REPO,
     SAMPLES,
@@ -56,7 +57,7 @@ def test_inspect_says_what_the_wordstats_archive_holds(archives: dict[str, Path]
     assert (result.returncode, result.stderr) == (0, "")
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"wordstats 0.5.0 ({archive}, ")
-    assert lines[0].endswith(", format 5)")
+    assert lines[0].endswith(f", format {FORMAT_VERSION})")
     assert lines[1:4] == [
         "  entry point      wordstats.__main__:main",
         "  requires-python  >=3.9 (runs on any Python 3.9+)",
@@ -302,7 +303,8 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory, archives: dict[str, Pat
         ),
         (
             "future.pyz",
-            "{path} uses archive format 99, newer than this bundle reads (up to 5); upgrade "
+            "{path} uses archive format 99, newer than this bundle reads (up to "
+            f"{FORMAT_VERSION}); upgrade "
             "bundler to inspect it",
         ),
         ("folder.pyz", "{path} is a directory, not an archive; name the .pyz file"),

@@ -264,7 +264,9 @@ def test_normalizer_cli_of_the_mypyc_build(
     assert found == {"french.txt": "cp1257", "japanese.txt": "cp932", "russian.txt": "cp1251"}
     site = next((tmp_path / "cache" / "apps").iterdir()) / "site" / "charset_normalizer"
     assert sorted(p.name.split(".")[0] for p in site.glob("*.so")) == ["cd", "md"]
-    assert not list(site.glob("*.py"))  # its Python modules import from the archive
+    # Its Python modules import from the archive; only the package's __init__.py is on disk
+    # beside an extracted subpackage, for tools that map extracted files to module names.
+    assert [p.name for p in site.glob("*.py")] in ([], ["__init__.py"])
 
 
 def test_black_with_its_shared_mypyc_module(

@@ -12,12 +12,13 @@ import pytest
 
 from bundler.errors import InspectError
 from bundler.inspection.reading import read_archive
+from bundler.runtime import FORMAT_VERSION
 from tests.inspection.views import FILES, manifest, write_archive
 
 
 def test_reads_manifest_files_metadata_and_no_sbom(tmp_path: Path) -> None:
     view = read_archive(write_archive(tmp_path / "app.pyz"))
-    assert view.format == 5
+    assert view.format == FORMAT_VERSION
     assert view.files["dep/core.py"] == len(FILES["dep/core.py"])
     assert view.metadata["dep-2.0.dist-info"]["License-Expression"] == "MIT"
     assert "dep/core.py" in view.records["dep-2.0.dist-info"]

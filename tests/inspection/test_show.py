@@ -8,6 +8,7 @@ from bundler.inspection.facts import inspect_document
 from bundler.inspection.reading import read_archive
 from bundler.inspection.show import inspect_lines
 from bundler.progress import human_size
+from bundler.runtime import FORMAT_VERSION
 from tests.inspection.views import manifest, write_archive
 
 
@@ -17,7 +18,10 @@ def test_lines_name_every_fact(tmp_path: Path) -> None:
     lines = list(inspect_lines(document))
     size = archive.stat().st_size
     sizes = [human_size(d["size"]) for d in document["distributions"]]
-    assert lines[0] == f"app 1.0 ({archive.absolute()}, {size / 1024:.0f} KiB, format 5)"
+    assert (
+        lines[0]
+        == f"app 1.0 ({archive.absolute()}, {size / 1024:.0f} KiB, format {FORMAT_VERSION})"
+    )
     assert lines[1:9] == [
         "  entry point      app.cli:main",
         "  requires-python  >=3.9 (runs on any Python 3.9+)",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bundler.runtime import MANIFEST_MEMBER, PAYLOAD_MEMBER
+from bundler.runtime import FORMAT_VERSION, MANIFEST_MEMBER, PAYLOAD_MEMBER
 
 METADATA = {
     "app-1.0.dist-info": "Name: app\nVersion: 1.0\nRequires-Dist: dep>=2\n",
@@ -39,9 +39,9 @@ RECORDS = {
 
 
 def manifest(**changes: Any) -> dict[str, Any]:
-    """A manifest of format 5 for the payload above."""
+    """A manifest of this bundler's format for the payload above."""
     document: dict[str, Any] = {
-        "format": 5,
+        "format": FORMAT_VERSION,
         "app": {"name": "app", "version": "1.0"},
         "entry": "app.cli:main",
         "requires_python": ">=3.9",

@@ -406,3 +406,33 @@ def test_package_inits_are_the_init_files_above_a_module() -> None:
         "top/ns/fast/sub/__init__.py",
     )
     assert package_inits(modules, "top") == ()
+
+
+def test_record_hashes_large_files_in_blocks(tmp_path: Path) -> None:
+    """A data file larger than memory is hashed for RECORD without being read whole."""
+    from bundler.plan import payload as payload_module
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (3 << 20))
+    reads: list[int] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: object, **kwargs: object) -> object:
+        stream = real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+        real_read = stream.read
+
+        def read(size: int = -1) -> bytes:
+            assert 0 < size <= 1 << 20, "read whole"
+            reads.append(size)
+            return real_read(size)  # type: ignore[no-any-return]
+
+        stream.read = read  # type: ignore[method-assign]
+        return stream
+
+    Path.open = counting_open  # type: ignore[assignment,method-assign]
+    try:
+        digest, size = payload_module._file_digest(big)
+    finally:
+        Path.open = real_open  # type: ignore[method-assign]
+    assert (digest.hexdigest(), size) == (hashlib.sha256(b"x" * (3 << 20)).hexdigest(), 3 << 20)
+    assert len(reads) == 4  # three blocks and the empty read at the end

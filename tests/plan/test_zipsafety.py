@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from bundler.plan.zipsafety import scan_file_access
+from bundler.caches.results import Results
+from bundler.plan import zipsafety as zipsafety_module
+from bundler.plan.zipsafety import cached_file_access, scan_file_access
 
 
 def _calls(source: str, package: str | None = "pkg") -> list[tuple[int, str]]:
@@ -233,3 +236,15 @@ def test_a_branch_that_raises_is_an_error_report() -> None:
             HERE = os.path.dirname(__file__)
         """
     assert _evidence(source) == [(6, "a path next to __file__ is stored in HERE")]
+
+
+def test_findings_are_kept_by_content_and_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUNDLER_BUILD_CACHE", str(tmp_path))
+    code = b"import os\nDATA = open(os.path.join(os.path.dirname(__file__), 'x.txt'))\n"
+    first = cached_file_access(Results("scans"), code, "pkg/mod.py", "pkg", ["x.txt"])
+    assert first == scan_file_access(code, "pkg/mod.py", "pkg", ["x.txt"]) != []
+    monkeypatch.setattr(zipsafety_module, "scan_file_access", lambda *args: [])
+    assert cached_file_access(Results("scans"), code, "pkg/mod.py", "pkg", ["x.txt"]) == first
+    assert cached_file_access(Results("scans"), code, "pkg/mod.py", "pkg", ["y.txt"]) == []

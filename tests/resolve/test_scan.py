@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
+import pytest
+
+from bundler.caches.results import Results
+from bundler.resolve import scan as scan_module
 from bundler.resolve import scan_imports
+from bundler.resolve.scan import imports_of
 
 
 def refs(source: str, module: str = "pkg.mod", is_package: bool = False) -> dict[str, bool]:
@@ -73,3 +79,29 @@ def test_dotted_strings_naming_own_modules_are_optional_imports() -> None:
     )
     assert refs(source, module="pkg.mod") == {"pkg.ext.Plugin": True, "pkg.loaders": True}
     assert refs(source, module="toplevel") == {}
+
+
+def test_imports_are_kept_by_content_and_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUNDLER_BUILD_CACHE", str(tmp_path / "cache"))
+    source = tmp_path / "mod.py"
+    source.write_text(
+        "try:\n    import fast\nexcept ImportError:\n    fast = None\nfrom . import sib\n"
+    )
+    first = imports_of(Results("scans"), source, "pkg.mod", False, project=False)
+    assert first == scan_imports(ast.parse(source.read_bytes()), "pkg.mod", False)
+    monkeypatch.setattr(scan_module, "scan_imports", lambda *args: [])  # a hit parses nothing
+    assert imports_of(Results("scans"), source, "pkg.mod", False, project=False) == first
+    # Another name (relative imports differ) or other bytes: scanned again.
+    assert imports_of(Results("scans"), source, "other.mod", False, project=False) == []
+
+
+def test_a_source_that_does_not_parse_is_none_and_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BUNDLER_BUILD_CACHE", str(tmp_path / "cache"))
+    source = tmp_path / "bad.py"
+    source.write_text("def (:\n")
+    assert imports_of(Results("scans"), source, "bad", False, project=False) is None
+    assert not (tmp_path / "cache" / "results").exists()

@@ -98,6 +98,10 @@ def test_module_named_in_a_string_is_bundled_with_its_imports(tmp_path: Path) ->
     graph = resolve_imports(EntryPoint("app.main", "main"), env, tmp_path)
     assert {"app.ext", "app.helper"} <= set(graph.modules)
     assert graph.missing == ()
+    # Named in a string only: reached, but not counted among what import statements reach
+    # (those get bytecode in the archive; these are compiled on first import).
+    assert "app.main" in graph.imported
+    assert not {"app.ext", "app.helper"} & graph.imported
 
 
 def _installed(site: Path, name: str, files: dict[str, str], entry_points: str = "") -> None:
@@ -153,6 +157,8 @@ def test_required_modules_are_those_every_run_imports(tmp_path: Path) -> None:
         "req.deep",
     ]
     assert {"req.speedup", "req.fromspeedup", "req.maybe"} <= graph.modules.keys()
+    # Optional imports are statements too: what a run is likely to import.
+    assert {"req.speedup", "req.fromspeedup", "req.maybe"} <= graph.imported
 
 
 def test_plain_script_is_walked_from_its_imports(tmp_path: Path) -> None:

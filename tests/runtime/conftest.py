@@ -79,7 +79,7 @@ class BuiltArchive:
 
     def open(self) -> Archive:
         """A fresh reader of the archive: no chunk of its index loaded yet."""
-        return Archive(str(self.path), self.index["chunks"])
+        return Archive(str(self.path), self.index["chunks"], self.index["packs"])
 
 
 def build_archive(
