@@ -100,12 +100,7 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         metavar="SCRIPT",
         help="run the console script with this name, of the project or an installed distribution",
     )
-    group.add_argument(
-        "--python",
-        metavar="PYTHON",
-        help="the interpreter the archive is for: a path, a command, or a version such as 3.12 "
-        "found through pyenv, py or PATH (default: the one running bundle)",
-    )
+    _add_target_arguments(group)
     for flag, help_text in (
         ("--include", "also bundle MODULE and what it imports (repeatable)"),
         ("--exclude", "leave MODULE and its submodules out (repeatable)"),
@@ -124,6 +119,35 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         default=None,
         help="leave out the installed distributions no import reaches, and say which "
         "(default: every distribution pip installed goes in)",
+    )
+
+
+def _add_target_arguments(group: argparse._ArgumentGroup) -> None:
+    """The interpreters, and the targets staged without one: other Pythons, machines."""
+    group.add_argument(
+        "--python",
+        dest="pythons",
+        **_REPEATED,
+        metavar="PYTHON",
+        help="the interpreter the archive is for: a path, a command, or a version such as 3.12 "
+        "found through pyenv, py or PATH (default: the one running bundle); repeat it for an "
+        "archive that runs on each",
+    )
+    group.add_argument(
+        "--target-python",
+        dest="target_pythons",
+        **_REPEATED,
+        metavar="X.Y",
+        help="build for CPython X.Y, installed here or not: pip picks its wheels "
+        "(--python-version, --only-binary :all:); with --python, that one too (repeatable)",
+    )
+    group.add_argument(
+        "--platform",
+        dest="platforms",
+        **_REPEATED,
+        metavar="TAG",
+        help="build for the platform TAG (manylinux_2_28_x86_64, macosx_11_0_arm64, "
+        "win_amd64, ...) with each --target-python, or the build's Python (repeatable)",
     )
 
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bundler.errors import ConfigError, ProjectError
-from bundler.pyproject import ProjectMetadata, read_pyproject
+from bundler.errors import ConfigError, ProjectError, TargetError
+from bundler.pyproject import ProjectMetadata, read_pyproject, string_list
+from bundler.targets import TargetSpec, foreign_targets
 from bundler.timeouts import DEFAULT_TIMEOUT, tool_timeout
 
 __all__ = [
@@ -59,6 +60,10 @@ class Overrides:
     prune: bool | None = None
     extras: tuple[str, ...] = ()
     follow_symlinks: bool = False
+    # Several targets: every --python (the first is ``python``), --target-python, --platform.
+    pythons: tuple[str, ...] = ()
+    target_pythons: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,10 @@ class Config:
     timeout: float | None = DEFAULT_TIMEOUT
     # Links in the project that point outside it are bundled (--follow-symlinks), not refused.
     follow_symlinks: bool = False
+    # More interpreters to build for (--python given again), and targets staged without
+    # their interpreter (--target-python, --platform, [tool.bundle] targets).
+    more_pythons: tuple[str, ...] = ()
+    targets: tuple[TargetSpec, ...] = ()
 
     @property
     def source_root(self) -> Path:
@@ -191,6 +200,8 @@ def _merge(
         raise ConfigError(f"invalid entry point '{entry}': expected MODULE or MODULE:FUNCTION")
     shebang = cli.shebang if cli.shebang is not None else tool.get("shebang", DEFAULT_SHEBANG)
     extract, zip_safe = _extraction_settings(tool, cli)
+    pythons = cli.pythons or ((cli.python,) if cli.python is not None else ())
+    pythons = pythons or ((tool["python"],) if "python" in tool else ())
     return Config(
         project_dir=project_dir,
         project=project,
@@ -200,7 +211,9 @@ def _merge(
         include=tuple(tool.get("include", ())) + cli.include,
         exclude=tuple(tool.get("exclude", ())) + cli.exclude,
         shebang=_normalise_shebang(shebang),
-        python=cli.python if cli.python is not None else tool.get("python"),
+        python=pythons[0] if pythons else None,
+        more_pythons=pythons[1:],
+        targets=_targets(tool, cli, path),
         strict=_pick(cli.strict, tool.get("strict"), False),
         inherit_path=_pick(cli.inherit_path, tool.get("inherit-path"), False),
         compile=_pick(cli.compile, tool.get("compile"), True),
@@ -216,6 +229,19 @@ def _merge(
         timeout=tool_timeout(tool.get("timeout"), path),
         follow_symlinks=cli.follow_symlinks,  # never from a project's own configuration
     )
+
+
+def _targets(tool: Mapping[str, Any], cli: Overrides, path: Path | None) -> tuple[TargetSpec, ...]:
+    """The targets staged without their interpreter: [tool.bundle] targets, then those
+    --target-python and --platform describe."""
+    if "targets" not in tool or path is None:
+        return foreign_targets((), cli.target_pythons, cli.platforms)
+    try:
+        configured = foreign_targets(string_list(tool["targets"], "targets", path), (), ())
+    except TargetError as exc:
+        raise TargetError(f"{path}: [tool.bundle] targets: {exc}") from None
+    given = foreign_targets((), cli.target_pythons, cli.platforms)
+    return tuple(dict.fromkeys((*configured, *given)))
 
 
 def _extraction_settings(

@@ -22,6 +22,7 @@ __all__ = [
     "ProjectError",
     "ResolveError",
     "StagingError",
+    "TargetError",
     "ToolTimeoutError",
     "did_you_mean",
 ]
@@ -51,6 +52,10 @@ class ConfigError(BundleError):
     """A setting in ``pyproject.toml`` or on the command line is invalid."""
 
     exit_status = 2
+
+
+class TargetError(ConfigError):
+    """A target (``--target-python``, ``--platform``, ``targets``) is not one to build for."""
 
 
 class EntryPointError(BundleError):

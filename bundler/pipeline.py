@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bundler.archive import ArchiveInfo, ArchiveResult, check_output_path, write_archive
+from bundler.buildtargets import TargetBuild, describe_target, target_interpreters, target_part
 from bundler.config import DEFAULT_SHEBANG, Config, ProjectMetadata
 from bundler.entrypoint import EntryPoint, check_entry_point, choose_entry_point
 from bundler.environment import (
@@ -27,7 +28,6 @@ from bundler.guards import (
     output_directory,
     pinned_shebang,
 )
-from bundler.interpreters import find_interpreter
 from bundler.misses import is_ignored
 from bundler.plan.distributions import Scope
 from bundler.plan.extraction import ExtractionPlan, plan_extraction
@@ -45,7 +45,7 @@ __all__ = ["BuildResult", "build"]
 
 @dataclass(frozen=True)
 class BuildResult:
-    """Every stage's result, for the CLI's report."""
+    """Every stage's result, for the CLI's report (the first target's, with several)."""
 
     entry: EntryPoint
     environment: Environment
@@ -58,6 +58,8 @@ class BuildResult:
     pythons: PythonRange = dataclasses.field(default_factory=PythonRange)
     # With --no-install: bundled distributions the project does not declare, and why.
     undeclared: tuple[Undeclared, ...] = ()
+    # Every target the archive holds, the first being the one above; empty for one.
+    targets: tuple[TargetBuild, ...] = ()
 
 
 def build(
@@ -70,37 +72,101 @@ def build(
     backend's output. A missing output directory is created, and removed if the build fails.
     """
     shown = progress or quiet_progress()
-    with output_directory(config.output):
+    with output_directory(config.output), contextlib.ExitStack() as stack:
         check_output_path(config.output, force=config.force)
         check_entry_point(config)
         check_configured_entry(config)
         tree = _project_tree(config)
-        python = find_interpreter(config.python)
-        shown.detail(f"inspecting {python or 'the current interpreter'}")
-        interpreter = query_interpreter(python)
-        with _environment(config, interpreter, tree, shown, verbose) as (env, staging):
-            entry = choose_entry_point(config, env)
-            check_entry_not_excluded(entry, config.exclude)
-            check_includes_exist(config, env)
-            graph = _resolve(config, entry, env, shown)
-            check_excludes_matter(config, env, graph)
-            undeclared = undeclared_distributions(graph, env)
-            for item in undeclared:
-                shown.warn(item.describe())
-            app = _app_metadata(config, env, graph)
-            shown.step("planning the archive: native code, files read by path")
-            payload = plan_payload(graph, env, app, _scope(config, staging))
-            overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
-            extraction = plan_extraction(graph, payload, env, overrides)
-            pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
-            shebang = pinned_shebang(config, extraction, interpreter)
-            info = _archive_info(config, app, entry, shebang, pythons)
-            shown.step(f"writing {config.output} ({_payload_size(payload)})")
-            archive = write_archive(payload, info, config.output, extraction, force=config.force)
-            shown.done(human_size(archive.size))
+        interpreters = target_interpreters(config, shown.detail)
+        # Several targets: one wheel of the project, made by the interpreter running bundle.
+        builder = query_interpreter(None) if len(interpreters) > 1 else None
+        first = _stage_target(config, interpreters[0], tree, shown, verbose, stack, builder)
+        entry = choose_entry_point(config, first.environment)
+        check_entry_not_excluded(entry, config.exclude)
+        builds = [_plan_target(config, entry, first, shown)]
+        for interpreter in interpreters[1:]:
+            staged = _stage_target(config, interpreter, tree, shown, verbose, stack, builder)
+            builds.append(_plan_target(config, entry, staged, shown))
+        main = builds[0]
+        undeclared = undeclared_distributions(main.graph, main.environment)
+        for item in undeclared:
+            shown.warn(item.describe())
+        info, archive = _write(config, entry, builds, shown)
+    targets = tuple(builds) if len(builds) > 1 else ()
     return BuildResult(
-        entry, env, graph, payload, archive, staging, extraction, info.shebang, pythons, undeclared
+        entry,
+        main.environment,
+        main.graph,
+        main.payload,
+        archive,
+        main.staging,
+        main.extraction,
+        info.shebang,
+        main.pythons,
+        undeclared,
+        targets,
     )
+
+
+@dataclass(frozen=True)
+class _Staged:
+    interpreter: Interpreter
+    environment: Environment
+    staging: Staging | None
+
+
+def _stage_target(
+    config: Config,
+    interpreter: Interpreter,
+    tree: ProjectTree | None,
+    shown: Progress,
+    verbose: bool,
+    stack: contextlib.ExitStack,
+    builder: Interpreter | None,
+) -> _Staged:
+    """The environment of one target, kept (and its staging locked) until ``stack`` ends."""
+    context = _environment(config, interpreter, tree, shown, verbose, builder)
+    env, staging = stack.enter_context(context)
+    return _Staged(interpreter, env, staging)
+
+
+def _plan_target(
+    config: Config, entry: EntryPoint, staged: _Staged, shown: Progress
+) -> TargetBuild:
+    """Resolve and plan one target's payload."""
+    env = staged.environment
+    check_includes_exist(config, env)
+    graph = _resolve(config, entry, env, shown)
+    check_excludes_matter(config, env, graph)
+    app = _app_metadata(config, env, graph)
+    shown.step("planning the archive: native code, files read by path")
+    payload = plan_payload(graph, env, app, _scope(config, staged.staging))
+    overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
+    extraction = plan_extraction(graph, payload, env, overrides)
+    pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
+    return TargetBuild(
+        staged.interpreter, env, staged.staging, graph, app, payload, extraction, pythons
+    )
+
+
+def _write(
+    config: Config, entry: EntryPoint, builds: list[TargetBuild], shown: Progress
+) -> tuple[ArchiveInfo, ArchiveResult]:
+    """Write the archive of every target, the first's payload as the main one."""
+    main = builds[0]
+    shebang = pinned_shebang(config, main.extraction, main.interpreter)
+    shebang = shebang if len(builds) == 1 else config.shebang  # no one minor version
+    info = _archive_info(config, main.app, entry, shebang, main.pythons)
+    info = dataclasses.replace(info, targets=tuple(map(describe_target, builds)))
+    parts = [
+        target_part(b, _archive_info(config, b.app, entry, shebang, b.pythons)) for b in builds
+    ]
+    shown.step(f"writing {config.output} ({_payload_size(main.payload)})")
+    archive = write_archive(
+        main.payload, info, config.output, main.extraction, force=config.force, targets=parts
+    )
+    shown.done(human_size(archive.size))
+    return info, archive
 
 
 def _archive_info(
@@ -174,6 +240,7 @@ def _environment(
     tree: ProjectTree | None,
     shown: Progress,
     verbose: bool,
+    builder: Interpreter | None = None,
 ) -> Iterator[tuple[Environment, Staging | None]]:
     """The staging directories (default), or with --no-install the interpreter's
     environment."""
@@ -192,7 +259,13 @@ def _environment(
             yield env, None
         return
     with stage(
-        config, interpreter, tree=tree, verbose=verbose, progress=shown.detail, status=status
+        config,
+        interpreter,
+        tree=tree,
+        verbose=verbose,
+        progress=shown.detail,
+        status=status,
+        builder=builder,
     ) as staging:
         yield staged_environment(interpreter, staging.site_dirs, staging.project), staging
 

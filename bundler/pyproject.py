@@ -43,6 +43,7 @@ TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "prune": bool,
     "extras": list,
     "timeout": (int, float),
+    "targets": list,
 }
 
 

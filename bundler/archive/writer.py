@@ -24,7 +24,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -42,6 +42,7 @@ from bundler.archive.index import (
 )
 from bundler.archive.manifest import manifest_document
 from bundler.archive.output import check_output_path, replacing
+from bundler.archive.targets import MergedTargets, TargetIndex, TargetPart, merge_targets
 from bundler.caches.build import build_cache_root
 from bundler.errors import BundleError, OutputError
 from bundler.plan.extraction import ExtractionPlan
@@ -148,24 +149,29 @@ def write_archive(
     extraction: ExtractionPlan | None = None,
     *,
     force: bool = False,
+    targets: Sequence[TargetPart] = (),
 ) -> ArchiveResult:
     """Write the archive to a temporary file beside ``output`` and rename it into place.
 
     ``extraction`` lists what the runtime extracts at first import (native code,
     zip-unsafe packages); it goes into the index and the manifest. ``force`` replaces
-    an output that is not an archive bundle wrote (``check_output_path``).
+    an output that is not an archive bundle wrote (``check_output_path``). With several
+    ``targets``, their payloads are merged (``archive.targets``), ``payload`` and
+    ``extraction`` being the first's.
     """
     extraction = extraction or ExtractionPlan()
+    merged = merge_targets(targets) if len(targets) > 1 else None
     check_output_path(output, force=force)
     stamp = _timestamp()
     warnings: list[str] = []
     with tempfile.TemporaryFile() as inner:
-        bytecode = _write_payload(inner, payload, info.compile, stamp, warnings)
+        stored = merged.payload if merged is not None else payload
+        bytecode = _write_payload(inner, stored, info.compile, stamp, warnings)
         content_hash = _hash_file(inner)
         with replacing(output) as outer:
             outer.write((info.shebang + "\n").encode())
             modules = _write_outer(
-                outer, inner, payload, bytecode, info, content_hash, stamp, extraction
+                outer, inner, payload, bytecode, info, content_hash, stamp, extraction, merged
             )
     return ArchiveResult(
         path=output,
@@ -226,18 +232,26 @@ def _write_outer(
     content_hash: str,
     stamp: Stamp,
     extraction: ExtractionPlan,
+    merged: MergedTargets | None = None,
 ) -> int:
     """Write the outer zip after the shebang; returns the number of modules indexed."""
     with zipfile.ZipFile(outer, "w") as archive:
         start = _copy_payload(archive, outer, inner, stamp)
         files = member_records(inner, start)
-        table = extraction.index_table(bytecode, files)
-        index, modules = build_index(payload, bytecode, info, content_hash, table)
+        if merged is not None:
+            indexes = merged.indexes(files, bytecode, content_hash)
+        else:
+            table = extraction.index_table(bytecode, files)
+            index, modules = build_index(payload, bytecode, info, content_hash, table)
+            indexes = [TargetIndex(INDEX_MEMBER, index, index_chunks(modules, files), len(modules))]
         # Modules and member offsets are split into chunks the runtime reads on first use,
         # so start-up does not grow with the size of the app. Both members are stored,
         # not deflated: reading them is a plain pread.
-        index["chunks"] = _write_chunks(archive, outer, index_chunks(modules, files), stamp)
-        archive.writestr(_zip_info(INDEX_MEMBER, stamp, compress=False), pack_index(index))
+        tables = _write_chunks(archive, outer, [each.blobs for each in indexes], stamp)
+        for each, chunks in zip(indexes, tables):
+            each.index["chunks"] = chunks
+            data = pack_index(each.index)
+            archive.writestr(_zip_info(each.member, stamp, compress=False), data)
         manifest = manifest_document(payload, info, content_hash, len(files), extraction)
         archive.writestr(_zip_info(MANIFEST_MEMBER, stamp), manifest, compresslevel=9)
         for member, data in sorted(_runtime_members()):
@@ -246,7 +260,7 @@ def _write_outer(
             # inflates only the modules it imports.
             stored = member in _STORED_RUNTIME
             archive.writestr(_zip_info(member, stamp, compress=not stored), data, compresslevel=9)
-    return len(modules)
+    return indexes[0].modules
 
 
 def _copy_payload(
@@ -266,20 +280,25 @@ def _copy_payload(
 
 
 def _write_chunks(
-    archive: zipfile.ZipFile, outer: IO[bytes], blobs: Mapping[str, bytes], stamp: Stamp
-) -> dict[str, tuple[int, int, int]]:
-    """Store the index chunks in one member; returns key -> (offset, size, CRC) in the
-    file (the runtime checks each chunk's CRC when it first reads it)."""
+    archive: zipfile.ZipFile,
+    outer: IO[bytes],
+    indexes: Sequence[Mapping[str, bytes]],
+    stamp: Stamp,
+) -> list[dict[str, tuple[int, int, int]]]:
+    """Store the chunks of every index in one member, a chunk that several targets share
+    once; returns, per index, key -> (offset, size, CRC) in the file (the runtime checks
+    each chunk's CRC when it first reads it)."""
+    unique = {blob: None for blobs in indexes for blob in blobs.values()}
     entry = _zip_info(CHUNKS_MEMBER, stamp, compress=False)
-    entry.file_size = sum(len(blob) for blob in blobs.values())
-    table = {}
+    entry.file_size = sum(len(blob) for blob in unique)
+    where: dict[bytes, tuple[int, int, int]] = {}
     with archive.open(entry, "w") as target:
         position = outer.tell()
-        for key, blob in blobs.items():
-            table[key] = (position, len(blob), zlib.crc32(blob))
+        for blob in unique:
+            where[blob] = (position, len(blob), zlib.crc32(blob))
             target.write(blob)
             position += len(blob)
-    return table
+    return [{key: where[blob] for key, blob in blobs.items()} for blobs in indexes]
 
 
 def _runtime_members() -> Iterator[tuple[str, bytes]]:

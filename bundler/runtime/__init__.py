@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 # -- the archive format ----------------------------------------------------------------
 
 # Bump when the shape of the index, its chunks or its records changes.
-FORMAT_VERSION: "Final" = 5
+FORMAT_VERSION: "Final" = 6
 PACKAGE_NAME: "Final" = "_bundler_runtime"
 MAIN_MEMBER: "Final" = "__main__.py"
 INDEX_MEMBER: "Final" = ".bundle/index"
@@ -73,6 +73,9 @@ if TYPE_CHECKING:
     FileRecord = tuple[int, int, int, int, int]
     UnitRecord = tuple[Names, Names, str | None]
     NativeRecord = tuple[str, str, Platforms, Version | None]
+    # A target of an archive (targets.target_record): name, implementation, Python, ABI
+    # tag, platform tag, and the index member that describes it.
+    TargetRecord = tuple[str, str, Version, str, str, str]
     # What one chunk of the index holds: the modules of one package directory and the
     # files of one payload directory (see reader.module_chunk and member_chunk).
     Chunk = tuple[dict[str, ModuleRecord], dict[str, FileRecord]]
@@ -102,6 +105,9 @@ if TYPE_CHECKING:
         dists: "tuple[str, ...]"  # the payload's *.dist-info directories
         chunks: "dict[str, tuple[int, int, int]]"  # chunk key -> (offset, size, CRC)
         extract: "Extraction"
+        # Several targets: this index is the first's; the runtime picks the one that
+        # matches the running interpreter (targets.py). Empty for one target.
+        targets: "tuple[TargetRecord, ...]"
 
 
 def module_record(

@@ -89,6 +89,7 @@ def test_index_holds_the_format_version_the_app_and_its_entry() -> None:
         "dists": ("app-1.0.dist-info", "dep-2.0.dist-info"),
         "chunks": {},
         "extract": EXTRACT,
+        "targets": (),
     }
 
 
