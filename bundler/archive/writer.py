@@ -64,6 +64,8 @@ _RUNTIME_DIR = Path(runtime.__file__).parent
 # Runtime modules that zipimport loads (the rest come from RUNTIME_MEMBER): the first
 # stage, and what a multiprocessing child imports before the first stage has run.
 _ZIPIMPORTED = ("__init__", "child")
+# Only an archive of several targets imports it (bootstrap._target_index).
+_TARGETS_MODULE = "targets.py"
 _STORED_RUNTIME = (RUNTIME_MEMBER, f"{PACKAGE_NAME}/__init__.pyc", MAIN_MEMBER + "c")
 
 # zlib's default level: level 9 saves about 1% on typical payloads but takes several times
@@ -254,7 +256,7 @@ def _write_outer(
             archive.writestr(_zip_info(each.member, stamp, compress=False), data)
         manifest = manifest_document(payload, info, content_hash, len(files), extraction)
         archive.writestr(_zip_info(MANIFEST_MEMBER, stamp), manifest, compresslevel=9)
-        for member, data in sorted(_runtime_members()):
+        for member, data in sorted(_runtime_members(several=merged is not None)):
             # What every start reads is stored: no inflate before the CRC check. The
             # runtime member holds each module's bytecode deflated on its own, so a start
             # inflates only the modules it imports.
@@ -301,13 +303,16 @@ def _write_chunks(
     return [{key: where[blob] for key, blob in blobs.items()} for blobs in indexes]
 
 
-def _runtime_members() -> Iterator[tuple[str, bytes]]:
-    """The runtime package, the member with its bytecode, and the ``__main__.py`` stub."""
+def _runtime_members(several: bool = False) -> Iterator[tuple[str, bytes]]:
+    """The runtime package, the member with its bytecode, and the ``__main__.py`` stub.
+    Choosing among targets is left out of an archive that has one."""
     yield MAIN_MEMBER, _MAIN_STUB.encode()
     # zipimport only looks for bytecode beside the source, never in __pycache__.
     yield MAIN_MEMBER + "c", _pyc(_MAIN_STUB.encode(), MAIN_MEMBER)
     compiled = {}
     for path in sorted(_RUNTIME_DIR.glob("*.py")):
+        if path.name == _TARGETS_MODULE and not several:
+            continue
         source = path.read_bytes()
         member = f"{PACKAGE_NAME}/{path.name}"
         yield member, source
