@@ -85,9 +85,10 @@ def platform_tags(
     ``machine`` and ``libc`` (``glibc 2.35``, ``musl``, or ``""`` for neither) stand for
     the running system's in tests.
     """
-    if machine is None:
-        machine = os.environ.get("PROCESSOR_ARCHITECTURE", "") if system == "win32" else ""
-        machine = machine or os.uname().machine
+    if machine is None and system == "win32":  # Windows has no os.uname
+        machine = os.environ.get("PROCESSOR_ARCHITECTURE") or "AMD64"
+    elif machine is None:
+        machine = os.uname().machine
     if system == "win32":
         yield _windows_tag(machine)
     elif system == "darwin":

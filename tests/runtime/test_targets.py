@@ -117,3 +117,11 @@ def test_targets_and_this_interpreter_are_named_for_messages() -> None:
     records = (_record("cp39-win_amd64", (3, 9), "win_amd64", "a"), _record("x", (3, 9), "y", "b"))
     assert describe_targets(records) == "cp39-win_amd64, x"
     assert describe_running() == f"{ABI}-{next(iter(platform_tags()))}"
+
+
+def test_windows_machine_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(targets.os, "uname", None, raising=False)  # Windows has none
+    monkeypatch.setenv("PROCESSOR_ARCHITECTURE", "ARM64")
+    assert list(platform_tags("win32")) == ["win_arm64"]
+    monkeypatch.delenv("PROCESSOR_ARCHITECTURE")
+    assert list(platform_tags("win32")) == ["win_amd64"]
