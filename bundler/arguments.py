@@ -104,12 +104,7 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         metavar="SCRIPT",
         help="run the console script with this name, of the project or an installed distribution",
     )
-    group.add_argument(
-        "--python",
-        metavar="PYTHON",
-        help="the interpreter the archive is for: a path, a command, or a version such as 3.12 "
-        "found through pyenv, py or PATH (default: the one running bundle)",
-    )
+    _add_target_arguments(group)
     for flag, help_text in (
         ("--include", "also bundle MODULE and what it imports (repeatable)"),
         ("--exclude", "leave MODULE and its submodules out (repeatable)"),
@@ -128,6 +123,35 @@ def _add_what_arguments(sub: argparse.ArgumentParser) -> None:
         default=None,
         help="leave out the installed distributions no import reaches, and say which "
         "(default: every distribution pip installed goes in)",
+    )
+
+
+def _add_target_arguments(group: argparse._ArgumentGroup) -> None:
+    """The interpreters, and the targets staged without one: other Pythons, machines."""
+    group.add_argument(
+        "--python",
+        dest="pythons",
+        **_REPEATED,
+        metavar="PYTHON",
+        help="the interpreter the archive is for: a path, a command, or a version such as 3.12 "
+        "found through pyenv, py or PATH (default: the one running bundle); repeat it for an "
+        "archive that runs on each",
+    )
+    group.add_argument(
+        "--target-python",
+        dest="target_pythons",
+        **_REPEATED,
+        metavar="X.Y",
+        help="build for CPython X.Y, installed here or not: pip picks its wheels "
+        "(--python-version, --only-binary :all:); with --python, that one too (repeatable)",
+    )
+    group.add_argument(
+        "--platform",
+        dest="platforms",
+        **_REPEATED,
+        metavar="TAG",
+        help="build for the platform TAG (manylinux_2_28_x86_64, macosx_11_0_arm64, "
+        "win_amd64, ...) with each --target-python, or the build's Python (repeatable)",
     )
 
 
@@ -330,29 +354,14 @@ def _add_build_report_arguments(sub: argparse.ArgumentParser) -> None:
 _CHECK_USAGE = "bundle check [options] ARCHIVE [-- ARGS...]"
 
 
-def _subcommand(
-    commands: argparse._SubParsersAction[_Parser],
-    name: str,
-    summary: str,
-    texts: tuple[str, str],
-    **extra: Any,
-) -> _Parser:
-    """The parser of one command: its line in ``bundle --help``, its description, epilog."""
-    description, epilog = texts
-    return commands.add_parser(name, help=summary, description=description, epilog=epilog, **extra)
-
-
 def _add_inspect_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     summary = "show what an archive holds, and why each module is in it"
-    texts = (helptext.INSPECT_DESCRIPTION, helptext.INSPECT_EPILOG)
-    sub = _subcommand(commands, "inspect", summary, texts)
+    description, epilog = helptext.INSPECT_DESCRIPTION, helptext.INSPECT_EPILOG
+    sub = commands.add_parser("inspect", help=summary, description=description, epilog=epilog)
     sub.add_argument("archive", type=Path, metavar="ARCHIVE", help="an archive bundle built")
     what = sub.add_mutually_exclusive_group()
-    what.add_argument(
-        "--why",
-        metavar="MODULE",
-        help="the chain of imports (file:line) or the rule that brought MODULE in",
-    )
+    why = "the chain of imports (file:line) or the rule that brought MODULE in"
+    what.add_argument("--why", metavar="MODULE", help=why)
     what.add_argument(
         "--sbom", action="store_true", help="print the SBOM the archive holds (CycloneDX JSON)"
     )
@@ -362,8 +371,10 @@ def _add_inspect_command(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 def _add_check_command(commands: argparse._SubParsersAction[_Parser]) -> None:
     summary = "import every module of an archive on each Python, and run it under an audit hook"
-    texts = (helptext.CHECK_DESCRIPTION, helptext.CHECK_EPILOG)
-    sub = _subcommand(commands, "check", summary, texts, usage=_CHECK_USAGE)
+    description, epilog = helptext.CHECK_DESCRIPTION, helptext.CHECK_EPILOG
+    sub = commands.add_parser(
+        "check", help=summary, usage=_CHECK_USAGE, description=description, epilog=epilog
+    )
     sub.add_argument("archive", type=Path, metavar="ARCHIVE", help="an archive bundle built")
     sub.add_argument(
         "--python",

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bundler.errors import ConfigError, ProjectError
+from bundler.errors import ConfigError, ProjectError, TargetError
 from bundler.inline import read_inline_script
-from bundler.pyproject import ProjectMetadata, read_pyproject
+from bundler.pyproject import ProjectMetadata, normalise_shebang, read_pyproject, string_list
+from bundler.targets import TargetSpec, foreign_targets
 from bundler.timeouts import DEFAULT_TIMEOUT, tool_timeout
 
 __all__ = [
@@ -64,6 +65,10 @@ class Overrides:
     extras: tuple[str, ...] = ()
     follow_symlinks: bool = False
     sbom: Path | None = None  # --sbom FILE
+    # Several targets: every --python (the first is ``python``), --target-python, --platform.
+    pythons: tuple[str, ...] = ()
+    target_pythons: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,10 @@ class Config:
     sbom: Path | None = None
     # A single-file script bundled with its inline metadata (PEP 723), instead of a project.
     inline_script: Path | None = None
+    # More interpreters to build for (--python given again), and targets staged without
+    # their interpreter (--target-python, --platform, [tool.bundle] targets).
+    more_pythons: tuple[str, ...] = ()
+    targets: tuple[TargetSpec, ...] = ()
 
     @property
     def source_root(self) -> Path:
@@ -218,14 +227,11 @@ def _merge(
         output = _configured_output(project_dir, tool["output"], path)
     if output is None:
         raise ConfigError("no output file: pass -o OUT (or set output in [tool.bundle])")
-    entry = cli.entry if cli.entry is not None else tool.get("entry")
-    script = cli.script if cli.script is not None else tool.get("script")
-    if cli.entry is not None and cli.script is None:
-        script = None  # an explicit -e wins over a configured script
-    if entry is not None and not _ENTRY_RE.match(entry):
-        raise ConfigError(f"invalid entry point '{entry}': expected MODULE or MODULE:FUNCTION")
+    entry, script = _entry_settings(tool, cli)
     shebang = cli.shebang if cli.shebang is not None else tool.get("shebang", DEFAULT_SHEBANG)
     extract, zip_safe = _extraction_settings(tool, cli)
+    pythons = cli.pythons or ((cli.python,) if cli.python is not None else ())
+    pythons = pythons or ((tool["python"],) if "python" in tool else ())
     return Config(
         project_dir=project_dir,
         project=project,
@@ -234,8 +240,10 @@ def _merge(
         script=script,
         include=tuple(tool.get("include", ())) + cli.include,
         exclude=tuple(tool.get("exclude", ())) + cli.exclude,
-        shebang=_normalise_shebang(shebang),
-        python=cli.python if cli.python is not None else tool.get("python"),
+        shebang=normalise_shebang(shebang),
+        python=pythons[0] if pythons else None,
+        more_pythons=pythons[1:],
+        targets=_targets(tool, cli, path),
         strict=_pick(cli.strict, tool.get("strict"), False),
         inherit_path=_pick(cli.inherit_path, tool.get("inherit-path"), False),
         compile=_pick(cli.compile, tool.get("compile"), True),
@@ -255,6 +263,30 @@ def _merge(
         check_skip=tuple(tool.get("check-skip", ())),
         sbom=cli.sbom,  # the command line's only, like -o's checks: never from a download
     )
+
+
+def _entry_settings(tool: Mapping[str, Any], cli: Overrides) -> tuple[str | None, str | None]:
+    """The entry point and the script, given then configured (an explicit -e wins)."""
+    entry = cli.entry if cli.entry is not None else tool.get("entry")
+    script = cli.script if cli.script is not None else tool.get("script")
+    if cli.entry is not None and cli.script is None:
+        script = None
+    if entry is not None and not _ENTRY_RE.match(entry):
+        raise ConfigError(f"invalid entry point '{entry}': expected MODULE or MODULE:FUNCTION")
+    return entry, script
+
+
+def _targets(tool: Mapping[str, Any], cli: Overrides, path: Path | None) -> tuple[TargetSpec, ...]:
+    """The targets staged without their interpreter: [tool.bundle] targets, then those
+    --target-python and --platform describe."""
+    if "targets" not in tool or path is None:
+        return foreign_targets((), cli.target_pythons, cli.platforms)
+    try:
+        configured = foreign_targets(string_list(tool["targets"], "targets", path), (), ())
+    except TargetError as exc:
+        raise TargetError(f"{path}: [tool.bundle] targets: {exc}") from None
+    given = foreign_targets((), cli.target_pythons, cli.platforms)
+    return tuple(dict.fromkeys((*configured, *given)))
 
 
 def _extraction_settings(
@@ -347,21 +379,6 @@ def _pick(cli: bool | None, tool: Any, default: bool) -> bool:
     if cli is not None:
         return cli
     return bool(tool) if tool is not None else default
-
-
-def _normalise_shebang(line: str) -> str:
-    line = line.strip()
-    if "\n" in line or "\r" in line:
-        raise ConfigError("the shebang must be a single line")
-    line = line if line.startswith("#!") else f"#!{line}"
-    program = line[2:].strip().split(" ")[0]
-    if not program.startswith("/"):
-        # The kernel runs the shebang's program as a path, never through PATH.
-        raise ConfigError(
-            f"shebang '{line}' names '{program}', a relative path that no shell can run: "
-            f"use '#!/usr/bin/env {program or 'python3'}' or an absolute path"
-        )
-    return line
 
 
 def _configured_output(project_dir: Path, value: str, path: Path | None) -> Path:

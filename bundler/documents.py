@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import bundler
+from bundler.buildtargets import target_name
 from bundler.caches.user import CacheEntry, Removal
 from bundler.errors import BundleError
 from bundler.misses import group_misses
@@ -55,6 +56,8 @@ def build_document(
             "extracted_units": len(result.extraction.units),
         },
         "distributions": list(result.payload.distributions),
+        # Several targets: their names (the manifest describes each), else empty.
+        "targets": [target_name(build.interpreter) for build in result.targets],
         "warnings": _warnings(result),
         "extracted": [
             {"name": r.name, "reason": r.reason, "size": r.size, "dynamic": r.dynamic}

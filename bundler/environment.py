@@ -16,12 +16,14 @@ from typing import Any
 from bundler.distribution import Distribution, find_distributions, required_closure
 from bundler.errors import InterpreterError
 from bundler.runtime.metadata import normalise_name
+from bundler.targets import ForeignTarget
 
 __all__ = [
     "Distribution",
     "Environment",
     "Interpreter",
     "environment_for",
+    "foreign_interpreter",
     "inspect_environment",
     "normalise_name",
     "query_interpreter",
@@ -92,6 +94,9 @@ class Interpreter:
     # PEP 508 marker variables (python_version, sys_platform...) as the target sees them;
     # they follow from the fields above, so records stay hashable and compare without them.
     markers: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # A target staged without its interpreter (--target-python, --platform): pip installs
+    # for it with these facts; the other fields are the build interpreter's.
+    foreign: ForeignTarget | None = None
 
     @property
     def version_text(self) -> str:
@@ -252,6 +257,8 @@ print(json.dumps([str(tag) for tag in tags.sys_tags()]))
 
 def supported_tags(interpreter: Interpreter) -> tuple[str, ...]:
     """The wheel tags ``interpreter`` accepts, most specific first."""
+    if interpreter.foreign is not None:
+        return interpreter.foreign.wheel_tags()
     import packaging
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -272,6 +279,22 @@ def supported_tags(interpreter: Interpreter) -> tuple[str, ...]:
         raise InterpreterError(
             f"interpreter '{interpreter.executable}' cannot list its wheel tags: {last}"
         ) from None
+
+
+def foreign_interpreter(host: Interpreter, target: ForeignTarget) -> Interpreter:
+    """An interpreter that is not here: ``target``'s version, platform, markers and module
+    suffixes, with the standard library of ``host`` (the build's) to resolve imports."""
+    version = (*target.python, 0)
+    return dataclasses.replace(
+        host,
+        version=(version[0], version[1], version[2]),
+        implementation="cpython",
+        cache_tag=f"cpython-{target.python[0]}{target.python[1]}",
+        platform=target.sysconfig_platform(),
+        extension_suffixes=target.extension_suffixes(),
+        markers=target.markers(),
+        foreign=target,
+    )
 
 
 def _interpreter_from(facts: dict[str, Any]) -> Interpreter:

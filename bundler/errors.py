@@ -27,6 +27,7 @@ __all__ = [
     "SbomError",
     "ScriptMetadataError",
     "StagingError",
+    "TargetError",
     "ToolTimeoutError",
     "did_you_mean",
 ]
@@ -56,6 +57,10 @@ class ConfigError(BundleError):
     """A setting in ``pyproject.toml`` or on the command line is invalid."""
 
     exit_status = 2
+
+
+class TargetError(ConfigError):
+    """A target (``--target-python``, ``--platform``, ``targets``) is not one to build for."""
 
 
 class EntryPointError(BundleError):

@@ -73,6 +73,8 @@ examples:
   bundle build -o dist/app.pyz                   the project here; its only script runs
   bundle build ~/src/tool -c tool-admin -o admin.pyz --python 3.12
   bundle build --no-index --find-links wheels/ -o app.pyz --json > build.json
+  bundle build --python 3.12 --python 3.13 -o app.pyz   one archive for both Pythons
+  bundle build --target-python 3.12 --platform win_amd64 --platform macosx_11_0_arm64 -o app.pyz
 
 [tool.bundle] keys (pyproject.toml; flags of the same name override them):
   entry = "pkg.cli:main"     script = "name"          output = "dist/app.pyz"
@@ -85,6 +87,7 @@ examples:
   prune = false              extras = ["cli"]         timeout = 1800
   bytecode = "imported"      sources = "packed"
   check-skip = ["pkg.win32"] (stored in the archive: modules bundle check does not import)
+  targets = ["3.12", "3.12/manylinux_2_28_aarch64", "cp312-win_amd64"]
 
 {_ENVIRONMENT}
 

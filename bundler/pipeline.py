@@ -1,5 +1,4 @@
-"""The pipeline in one function: config -> environment (staging) -> resolver -> payload ->
-archive."""
+"""The pipeline in one function: config -> staging (environment) -> resolver -> archive."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bundler.archive import ArchiveInfo, ArchiveResult, check_output_path, write_archive
+from bundler.buildtargets import TargetBuild, describe_target, target_interpreters, target_part
 from bundler.config import DEFAULT_SHEBANG, Config, ProjectMetadata
 from bundler.entrypoint import EntryPoint, check_entry_point, choose_entry_point
 from bundler.environment import (
@@ -29,7 +29,6 @@ from bundler.guards import (
     pinned_shebang,
 )
 from bundler.inline import check_script_python
-from bundler.interpreters import find_interpreter
 from bundler.misses import is_ignored
 from bundler.plan.distributions import Scope
 from bundler.plan.extraction import ExtractionPlan, plan_extraction
@@ -49,7 +48,7 @@ __all__ = ["BuildResult", "Plan", "build", "dry_run"]
 
 @dataclass(frozen=True)
 class BuildResult:
-    """Every stage's result, for the CLI's report."""
+    """Every stage's result, for the CLI's report (the first target's, with several)."""
 
     entry: EntryPoint
     environment: Environment
@@ -63,6 +62,8 @@ class BuildResult:
     # With --no-install: bundled distributions the project does not declare, and why.
     undeclared: tuple[Undeclared, ...] = ()
     sbom: Sbom | None = None  # the SBOM stored in the archive (and written by --sbom)
+    # Every target the archive holds, the first being the one above; empty for one.
+    targets: tuple[TargetBuild, ...] = ()
 
 
 def build(
@@ -78,14 +79,10 @@ def build(
     with output_directory(config.output), _sbom_directory(config.sbom):
         check_output_path(config.output, force=config.force)
         with _planned(config, shown, verbose) as plan:
-            shown.step(f"writing {config.output} ({_payload_size(plan.payload)})")
-            archive = write_archive(
-                plan.payload, plan.info, config.output, plan.extraction, force=config.force
-            )
+            archive = _write(config, plan, shown)
             sbom = plan.sbom
-            if config.sbom is not None:
+            if config.sbom is not None and sbom is not None:
                 sbom = write_sbom(sbom, config.sbom)
-            shown.done(human_size(archive.size))
     return BuildResult(
         plan.entry,
         plan.environment,
@@ -98,6 +95,7 @@ def build(
         plan.pythons,
         plan.undeclared,
         sbom,
+        plan.targets if len(plan.targets) > 1 else (),
     )
 
 
@@ -115,7 +113,8 @@ def _sbom_directory(path: Path | None) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a build would write (``bundle build --dry-run``): every stage but the last."""
+    """What a build would write (``bundle build --dry-run``): every stage but the last.
+    The fields are the first target's; ``targets`` holds every target's stages."""
 
     entry: EntryPoint
     environment: Environment
@@ -126,7 +125,8 @@ class Plan:
     info: ArchiveInfo
     staging: Staging | None
     undeclared: tuple[Undeclared, ...]
-    sbom: Sbom
+    sbom: Sbom | None
+    targets: tuple[TargetBuild, ...] = ()
 
 
 def dry_run(config: Config, progress: Progress | None = None, *, verbose: bool = False) -> Plan:
@@ -141,36 +141,101 @@ def dry_run(config: Config, progress: Progress | None = None, *, verbose: bool =
 
 @contextlib.contextmanager
 def _planned(config: Config, shown: Progress, verbose: bool) -> Iterator[Plan]:
-    """The plan of the archive, while the environment it was made from exists."""
+    """The plan of the archive, while the environments it was made from exist (each
+    target's staging stays locked until the archive is written)."""
     check_entry_point(config)
     check_configured_entry(config)
     tree = _project_tree(config)
-    python = find_interpreter(config.python)
-    shown.detail(f"inspecting {python or 'the current interpreter'}")
-    interpreter = query_interpreter(python)
-    with _environment(config, interpreter, tree, shown, verbose) as (env, staging):
-        entry = choose_entry_point(config, env)
+    with contextlib.ExitStack() as stack:
+        interpreters = target_interpreters(config, shown.detail)
+        # Several targets: one wheel of the project, made by the interpreter running bundle.
+        builder = query_interpreter(None) if len(interpreters) > 1 else None
+        first = _stage_target(config, interpreters[0], tree, shown, verbose, stack, builder)
+        entry = choose_entry_point(config, first.environment)
         check_entry_not_excluded(entry, config.exclude)
-        check_includes_exist(config, env)
-        graph = _resolve(config, entry, env, shown)
-        check_excludes_matter(config, env, graph)
-        undeclared = undeclared_distributions(graph, env)
+        builds = [_plan_target(config, entry, first, shown)]
+        for interpreter in interpreters[1:]:
+            staged = _stage_target(config, interpreter, tree, shown, verbose, stack, builder)
+            builds.append(_plan_target(config, entry, staged, shown))
+        main = builds[0]
+        undeclared = undeclared_distributions(main.graph, main.environment)
         for item in undeclared:
             shown.warn(item.describe())
-        app = _app_metadata(config, env, graph)
-        gaps = stdlib_warnings(graph, app.requires_python)
-        graph = dataclasses.replace(graph, warnings=(*graph.warnings, *gaps))
-        shown.step("planning the archive: native code, files read by path")
-        payload = plan_payload(graph, env, app, _scope(config, staging))
-        payload, sbom = attach_sbom(payload, env, app, staging.hashes if staging else {})
-        overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
-        extraction = plan_extraction(graph, payload, env, overrides)
-        pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
-        shebang = pinned_shebang(config, extraction, interpreter)
-        info = _archive_info(config, app, entry, shebang, pythons, graph.imported)
-        info = dataclasses.replace(info, resolution=graph.resolution_table())
-        parts = (entry, env, graph, payload, extraction, pythons, info, staging, undeclared)
-        yield Plan(*parts, sbom)
+        gaps = stdlib_warnings(main.graph, main.app.requires_python)
+        graph = dataclasses.replace(main.graph, warnings=(*main.graph.warnings, *gaps))
+        info = _target_info(config, entry, main)
+        info = dataclasses.replace(
+            info,
+            resolution=graph.resolution_table(),
+            targets=tuple(map(describe_target, builds)),
+        )
+        if len(builds) > 1:
+            info = dataclasses.replace(info, shebang=config.shebang)  # no one minor version
+        parts = (entry, main.environment, graph, main.payload, main.extraction, main.pythons)
+        yield Plan(*parts, info, main.staging, undeclared, main.sbom, tuple(builds))
+
+
+@dataclass(frozen=True)
+class _Staged:
+    interpreter: Interpreter
+    environment: Environment
+    staging: Staging | None
+
+
+def _stage_target(
+    config: Config,
+    interpreter: Interpreter,
+    tree: ProjectTree | None,
+    shown: Progress,
+    verbose: bool,
+    stack: contextlib.ExitStack,
+    builder: Interpreter | None,
+) -> _Staged:
+    """The environment of one target, kept (and its staging locked) until ``stack`` ends."""
+    context = _environment(config, interpreter, tree, shown, verbose, builder)
+    env, staging = stack.enter_context(context)
+    return _Staged(interpreter, env, staging)
+
+
+def _plan_target(
+    config: Config, entry: EntryPoint, staged: _Staged, shown: Progress
+) -> TargetBuild:
+    """Resolve and plan one target's payload (with its SBOM)."""
+    env = staged.environment
+    check_includes_exist(config, env)
+    graph = _resolve(config, entry, env, shown)
+    check_excludes_matter(config, env, graph)
+    app = _app_metadata(config, env, graph)
+    shown.step("planning the archive: native code, files read by path")
+    payload = plan_payload(graph, env, app, _scope(config, staged.staging))
+    hashes = staged.staging.hashes if staged.staging else {}
+    payload, sbom = attach_sbom(payload, env, app, hashes)
+    overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
+    extraction = plan_extraction(graph, payload, env, overrides)
+    pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
+    return TargetBuild(
+        staged.interpreter, env, staged.staging, graph, app, payload, extraction, pythons, sbom
+    )
+
+
+def _target_info(config: Config, entry: EntryPoint, build: TargetBuild) -> ArchiveInfo:
+    shebang = pinned_shebang(config, build.extraction, build.interpreter)
+    return _archive_info(config, build.app, entry, shebang, build.pythons, build.graph.imported)
+
+
+def _write(config: Config, plan: Plan, shown: Progress) -> ArchiveResult:
+    """Write the archive of every target, the first's payload as the main one."""
+    shebang = plan.info.shebang
+    infos = [_target_info(config, plan.entry, b) for b in plan.targets]
+    parts = [
+        target_part(b, dataclasses.replace(i, shebang=shebang)) for b, i in zip(plan.targets, infos)
+    ]
+    shown.step(f"writing {config.output} ({_payload_size(plan.payload)})")
+    archive = write_archive(
+        plan.payload, plan.info, config.output, plan.extraction, force=config.force, targets=parts
+    )
+    shown.done(human_size(archive.size))
+    return archive
 
 
 def _archive_info(
@@ -252,6 +317,7 @@ def _environment(
     tree: ProjectTree | None,
     shown: Progress,
     verbose: bool,
+    builder: Interpreter | None = None,
 ) -> Iterator[tuple[Environment, Staging | None]]:
     """The staging directories (default), or with --no-install the interpreter's
     environment."""
@@ -273,7 +339,13 @@ def _environment(
             yield env, None
         return
     with stage(
-        config, interpreter, tree=tree, verbose=verbose, progress=shown.detail, status=status
+        config,
+        interpreter,
+        tree=tree,
+        verbose=verbose,
+        progress=shown.detail,
+        status=status,
+        builder=builder,
     ) as staging:
         sites = _script_dirs(config) + staging.site_dirs
         yield staged_environment(interpreter, sites, staging.project), staging

@@ -16,7 +16,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
-__all__ = ["TOOL_KEYS", "ProjectMetadata", "read_pyproject", "string_list"]
+__all__ = ["TOOL_KEYS", "ProjectMetadata", "normalise_shebang", "read_pyproject", "string_list"]
 
 # Every key [tool.bundle] accepts, with the Python type its value must have.
 TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -46,6 +46,7 @@ TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "extras": list,
     "timeout": (int, float),
     "check-skip": list,
+    "targets": list,
 }
 
 
@@ -152,3 +153,19 @@ def _string_table(value: Any, what: str, path: Path) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ConfigError(f"{path}: {what} must be a table of strings")
     return dict(value)
+
+
+def normalise_shebang(line: str) -> str:
+    """A shebang line (``#!`` added if missing) that a kernel can run, or ConfigError."""
+    line = line.strip()
+    if "\n" in line or "\r" in line:
+        raise ConfigError("the shebang must be a single line")
+    line = line if line.startswith("#!") else f"#!{line}"
+    program = line[2:].strip().split(" ")[0]
+    if not program.startswith("/"):
+        # The kernel runs the shebang's program as a path, never through PATH.
+        raise ConfigError(
+            f"shebang '{line}' names '{program}', a relative path that no shell can run: "
+            f"use '#!/usr/bin/env {program or 'python3'}' or an absolute path"
+        )
+    return line

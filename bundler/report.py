@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from bundler.buildtargets import target_name
 from bundler.caches.user import CacheEntry, Removal
 from bundler.misses import MissGroup, group_misses
 from bundler.pipeline import BuildResult
@@ -168,6 +169,9 @@ def _date(seconds: float) -> str:
 def _python_lines(result: BuildResult, *, verbose: bool) -> Iterator[str]:
     """The Pythons the archive runs on, when anything limits them, and why (all the
     reasons with -v, else those that exclude most)."""
+    if result.targets:
+        yield _targets_line(result)
+        return
     pythons = result.pythons
     if not pythons.limits:
         return
@@ -177,6 +181,13 @@ def _python_lines(result: BuildResult, *, verbose: bool) -> Iterator[str]:
     reasons = "; ".join(limit.reason for limit in shown)
     tail = f"; and {more} more (-v lists them)" if more else ""
     yield f"runs on Python {pythons.describe()}: {reasons}{tail}"
+
+
+def _targets_line(result: BuildResult) -> str:
+    """The targets of an archive built for several: each chosen at start by the Python
+    and platform it runs on."""
+    names = [target_name(build.interpreter) for build in result.targets]
+    return f"holds {len(names)} targets, one chosen at start: {', '.join(names)}"
 
 
 def _staging_line(staging: Staging, distributions: int) -> str:

@@ -173,7 +173,7 @@ def test_build_help_has_groups_defaults_examples_keys_variables_and_exit_statuse
     ):  # fmt: skip
         assert f"\n{heading}" in text, heading
     examples = text.split("examples:\n")[1].split("\n\n")[0].splitlines()
-    assert len(examples) == 3 and all(line.startswith("  bundle build") for line in examples)
+    assert len(examples) == 5 and all(line.startswith("  bundle build") for line in examples)
     for key in (
         "entry", "script", "output", "python", "shebang", "include", "exclude",
         "ignore-missing", "strict", "inherit-path", "compile", "with", "requirements",
@@ -218,6 +218,7 @@ def test_every_build_flag_lands_in_the_overrides(pipeline: Pipeline) -> None:
         "--extract", "demo.templates", "--zip-safe", "inkwell", "--zip-safe", "tallyho",
         "--prune",
         "--extra", "cli", "--extra", "color", "--follow-symlinks",
+        "--python", "3.13", "--target-python", "3.9", "--platform", "win_amd64",
     ]  # fmt: skip
     assert cli.main(argv) == 0
     assert pipeline.given("project") == Path("proj")
@@ -228,7 +229,9 @@ def test_every_build_flag_lands_in_the_overrides(pipeline: Pipeline) -> None:
         exclude=("demo.tests",),
         shebang="/usr/bin/env python3",
         output=Path("app.pyz"),
-        python="/usr/bin/python3.12",
+        pythons=("/usr/bin/python3.12", "3.13"),
+        target_pythons=("3.9",),
+        platforms=("win_amd64",),
         strict=True,
         inherit_path=True,
         compile=False,

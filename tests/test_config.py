@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bundler.config import Overrides, load_config
-from bundler.errors import ConfigError, ProjectError
+from bundler.errors import ConfigError, ProjectError, TargetError
+from bundler.targets import ACCEPTED_FORMS, TargetSpec
 from tests.conftest import pyproject, write_project
 
 # ---------------------------------------------------------------- configuration
@@ -177,3 +178,31 @@ def test_unknown_sources_setting_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_config(project, Overrides(output=Path("a.pyz")))
     assert str(raised.value) == "[tool.bundle] sources must be 'packed' or 'files', not 'zstd'"
+
+
+def test_targets_come_from_the_tool_table_then_the_command_line(tmp_path: Path) -> None:
+    toml = pyproject(
+        extra='[tool.bundle]\ntargets = ["3.12", "cp313-win_amd64"]\npython = "3.11"\n'
+    )
+    project = write_project(tmp_path / "p", {"pyproject.toml": toml})
+    cli = Overrides(output=Path("a.pyz"), target_pythons=("3.10",), platforms=("win32",))
+    config = load_config(project, cli)
+    assert config.targets == (
+        TargetSpec((3, 12), None),
+        TargetSpec((3, 13), "win_amd64"),
+        TargetSpec((3, 10), "win32"),
+    )
+    assert (config.python, config.more_pythons) == ("3.11", ())
+    given = load_config(project, Overrides(output=Path("a.pyz"), pythons=("3.9", "3.13")))
+    assert (given.python, given.more_pythons) == ("3.9", ("3.13",))
+
+
+def test_a_wrong_target_in_the_tool_table_names_the_file(tmp_path: Path) -> None:
+    toml = pyproject(extra='[tool.bundle]\ntargets = ["3.12/linux"]\n')
+    project = write_project(tmp_path / "p", {"pyproject.toml": toml})
+    with pytest.raises(TargetError) as caught:
+        load_config(project, Overrides(output=Path("a.pyz")))
+    assert str(caught.value) == (
+        f"{project / 'pyproject.toml'}: [tool.bundle] targets: unknown platform tag 'linux' (in "
+        f"target '3.12/linux'): expected {ACCEPTED_FORMS}"
+    )

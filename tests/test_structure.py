@@ -115,7 +115,7 @@ def test_runtime_layers_import_only_layers_below() -> None:
     layers = [
         {"bundler.runtime"},
         {"bundler.runtime.trust", "bundler.runtime.platforms", "bundler.runtime.packs"},
-        {"bundler.runtime.cache", "bundler.runtime.reader"},
+        {"bundler.runtime.cache", "bundler.runtime.reader", "bundler.runtime.targets"},
         {"bundler.runtime.stream"},
         {
             "bundler.runtime.resources",

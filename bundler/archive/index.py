@@ -3,6 +3,7 @@ layouts of the runtime's contract (``bundler.runtime``), then split into chunks.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import marshal
 import struct
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArchiveInfo",
+    "TargetDescription",
     "build_index",
     "index_chunks",
     "member_records",
@@ -35,6 +37,26 @@ __all__ = [
 # keep alive, and made two builds of the same inputs differ in their index bytes.
 MARSHAL_VERSION = 2
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+
+
+@dataclass(frozen=True)
+class TargetDescription:
+    """One target of the archive, as the manifest's ``targets`` lists it."""
+
+    name: str  # cp312-manylinux_2_28_x86_64
+    python: str  # 3.12
+    implementation: str  # cp
+    abi: str  # cp312
+    platform: str  # manylinux_2_28_x86_64, or linux_x86_64 for the build's kind of machine
+    distributions: tuple[str, ...]  # the names of the distributions it holds
+    native: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (distribution, wheel tags)
+
+    def document(self) -> dict[str, object]:
+        """This target in the manifest."""
+        fields = dataclasses.asdict(self)
+        fields["distributions"] = list(self.distributions)
+        fields["native"] = [{"distribution": d, "wheel_tags": list(t)} for d, t in self.native]
+        return fields
 
 
 @dataclass(frozen=True)
@@ -64,6 +86,8 @@ class ArchiveInfo:
     # and whether sources go into LZMA packs (else each is deflated on its own).
     bytecode_for: frozenset[str] | None = None
     pack_sources: bool = True
+    # The targets it holds, for the manifest (several with --target-python, --platform).
+    targets: tuple[TargetDescription, ...] = ()
 
     @property
     def entry(self) -> str:
@@ -107,6 +131,7 @@ def build_index(
         "chunks": {},
         "packs": (),
         "extract": extraction,
+        "targets": (),
     }
     return index, modules
 

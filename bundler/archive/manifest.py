@@ -56,4 +56,6 @@ def manifest_document(
         **extraction.manifest_table(),
         "resolution": dict(info.resolution),
     }
+    if info.targets:
+        document["targets"] = [target.document() for target in info.targets]
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()

@@ -24,7 +24,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -49,6 +49,7 @@ from bundler.archive.packs import (
     packed_members,
     write_packs,
 )
+from bundler.archive.targets import MergedTargets, TargetIndex, TargetPart, merge_targets
 from bundler.caches.build import build_cache_root
 from bundler.errors import BundleError, OutputError
 from bundler.plan.extraction import ExtractionPlan
@@ -71,6 +72,8 @@ _RUNTIME_DIR = Path(runtime.__file__).parent
 # Runtime modules that zipimport loads (the rest come from RUNTIME_MEMBER): the first
 # stage, and what a multiprocessing child imports before the first stage has run.
 _ZIPIMPORTED = ("__init__", "child")
+# Only an archive of several targets imports it (bootstrap._target_index).
+_TARGETS_MODULE = "targets.py"
 _STORED_RUNTIME = (RUNTIME_MEMBER, f"{PACKAGE_NAME}/__init__.pyc", MAIN_MEMBER + "c")
 
 # zlib's default level: level 9 saves about 1% on typical payloads but takes several times
@@ -156,30 +159,34 @@ def write_archive(
     extraction: ExtractionPlan | None = None,
     *,
     force: bool = False,
+    targets: Sequence[TargetPart] = (),
 ) -> ArchiveResult:
     """Write the archive to a temporary file beside ``output`` and rename it into place.
 
     ``extraction`` lists what the runtime extracts at first import (native code,
     zip-unsafe packages); it goes into the index and the manifest. ``force`` replaces
-    an output that is not an archive bundle wrote (``check_output_path``).
+    an output that is not an archive bundle wrote (``check_output_path``). With several
+    ``targets``, their payloads are merged (``archive.targets``), ``payload`` and
+    ``extraction`` being the first's.
     """
     extraction = extraction or ExtractionPlan()
+    merged = merge_targets(targets) if len(targets) > 1 else None
     check_output_path(output, force=force)
     stamp = _timestamp()
     warnings: list[str] = []
-    packed = packed_members(payload, info)
+    stored = merged.payload if merged is not None else payload
+    packed = packed_members(stored, info)
     with tempfile.TemporaryFile() as inner:
-        hot = hot_members(payload, info)
-        bytecode = _write_payload(inner, payload, hot, packed, stamp, warnings)
-        sources = ((member, read_file(payload.files[member])) for member in packed)
+        hot = hot_members(stored, info)
+        bytecode = _write_payload(inner, stored, hot, packed, stamp, warnings)
+        sources = ((member, read_file(stored.files[member])) for member in packed)
         cache = _build_cache()
         packs = pack_sources(sources, cache / "results" / "packs" if cache else None)
         content_hash = _hash_file(inner, packs)
         with replacing(output) as outer:
             outer.write((info.shebang + "\n").encode())
-            modules = _write_outer(
-                outer, inner, payload, bytecode, info, content_hash, stamp, extraction, packs
-            )
+            parts = (inner, payload, bytecode, info, content_hash, stamp, extraction, packs)
+            modules = _write_outer(outer, *parts, merged)
     return ArchiveResult(
         path=output,
         size=output.stat().st_size,
@@ -243,29 +250,38 @@ def _write_outer(
     stamp: Stamp,
     extraction: ExtractionPlan,
     packs: SourcePacks,
+    merged: MergedTargets | None = None,
 ) -> int:
     """Write the outer zip after the shebang; returns the number of modules indexed."""
     with zipfile.ZipFile(outer, "w") as archive:
         start = _copy_payload(archive, outer, inner, stamp)
         files = {**member_records(inner, start), **packs.records}
-        table = extraction.index_table(bytecode, files)
-        index, modules = build_index(payload, bytecode, info, content_hash, table)
-        entry = _zip_info(PACKS_MEMBER, stamp, compress=False)
-        index["packs"] = write_packs(archive, outer, packs, entry)
+        packs_table = write_packs(archive, outer, packs, _zip_info(PACKS_MEMBER, stamp, False))
+        if merged is not None:
+            indexes = merged.indexes(files, bytecode, content_hash)
+        else:
+            table = extraction.index_table(bytecode, files)
+            index, modules = build_index(payload, bytecode, info, content_hash, table)
+            indexes = [TargetIndex(INDEX_MEMBER, index, index_chunks(modules, files), len(modules))]
+        for each in indexes:
+            each.index["packs"] = packs_table
         # Modules and member offsets are split into chunks the runtime reads on first use,
         # so start-up does not grow with the size of the app. Both members are stored,
         # not deflated: reading them is a plain pread.
-        index["chunks"] = _write_chunks(archive, outer, index_chunks(modules, files), stamp)
-        archive.writestr(_zip_info(INDEX_MEMBER, stamp, compress=False), pack_index(index))
+        tables = _write_chunks(archive, outer, [each.blobs for each in indexes], stamp)
+        for each, chunks in zip(indexes, tables):
+            each.index["chunks"] = chunks
+            data = pack_index(each.index)
+            archive.writestr(_zip_info(each.member, stamp, compress=False), data)
         manifest = manifest_document(payload, info, content_hash, len(files), extraction)
         archive.writestr(_zip_info(MANIFEST_MEMBER, stamp), manifest, compresslevel=9)
-        for member, data in sorted(_runtime_members()):
+        for member, data in sorted(_runtime_members(several=merged is not None)):
             # What every start reads is stored: no inflate before the CRC check. The
             # runtime member holds each module's bytecode deflated on its own, so a start
             # inflates only the modules it imports.
             stored = member in _STORED_RUNTIME
             archive.writestr(_zip_info(member, stamp, compress=not stored), data, compresslevel=9)
-    return len(modules)
+    return indexes[0].modules
 
 
 def _copy_payload(
@@ -285,29 +301,37 @@ def _copy_payload(
 
 
 def _write_chunks(
-    archive: zipfile.ZipFile, outer: IO[bytes], blobs: Mapping[str, bytes], stamp: Stamp
-) -> dict[str, tuple[int, int, int]]:
-    """Store the index chunks in one member; returns key -> (offset, size, CRC) in the
-    file (the runtime checks each chunk's CRC when it first reads it)."""
+    archive: zipfile.ZipFile,
+    outer: IO[bytes],
+    indexes: Sequence[Mapping[str, bytes]],
+    stamp: Stamp,
+) -> list[dict[str, tuple[int, int, int]]]:
+    """Store the chunks of every index in one member, a chunk that several targets share
+    once; returns, per index, key -> (offset, size, CRC) in the file (the runtime checks
+    each chunk's CRC when it first reads it)."""
+    unique = {blob: None for blobs in indexes for blob in blobs.values()}
     entry = _zip_info(CHUNKS_MEMBER, stamp, compress=False)
-    entry.file_size = sum(len(blob) for blob in blobs.values())
-    table = {}
+    entry.file_size = sum(len(blob) for blob in unique)
+    where: dict[bytes, tuple[int, int, int]] = {}
     with archive.open(entry, "w") as target:
         position = outer.tell()
-        for key, blob in blobs.items():
-            table[key] = (position, len(blob), zlib.crc32(blob))
+        for blob in unique:
+            where[blob] = (position, len(blob), zlib.crc32(blob))
             target.write(blob)
             position += len(blob)
-    return table
+    return [{key: where[blob] for key, blob in blobs.items()} for blobs in indexes]
 
 
-def _runtime_members() -> Iterator[tuple[str, bytes]]:
-    """The runtime package, the member with its bytecode, and the ``__main__.py`` stub."""
+def _runtime_members(several: bool = False) -> Iterator[tuple[str, bytes]]:
+    """The runtime package, the member with its bytecode, and the ``__main__.py`` stub.
+    Choosing among targets is left out of an archive that has one."""
     yield MAIN_MEMBER, _MAIN_STUB.encode()
     # zipimport only looks for bytecode beside the source, never in __pycache__.
     yield MAIN_MEMBER + "c", _pyc(_MAIN_STUB.encode(), MAIN_MEMBER)
     compiled = {}
     for path in sorted(_RUNTIME_DIR.glob("*.py")):
+        if path.name == _TARGETS_MODULE and not several:
+            continue
         source = path.read_bytes()
         member = f"{PACKAGE_NAME}/{path.name}"
         yield member, source

@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
 # -- the archive format ----------------------------------------------------------------
 
 # Bump when the shape of the index, its chunks or its records changes.
-FORMAT_VERSION: "Final" = 6
+FORMAT_VERSION: "Final" = 7
 PACKAGE_NAME: "Final" = "_bundler_runtime"
 MAIN_MEMBER: "Final" = "__main__.py"
 INDEX_MEMBER: "Final" = ".bundle/index"
@@ -58,16 +58,14 @@ MODULE_KIND: "Final" = 3
 FILE_SIZE: "Final" = 2
 FILE_CRC: "Final" = 4
 DEFLATED: "Final" = 8  # the zip compression method of deflated members (else stored)
-# A member kept in a source pack (packs.py): its record is ``(position in the unpacked
-# pack, pack number, size, PACKED, crc)``. Each pack is one raw LZMA2 stream of member
-# bytes laid end to end, listed in the index's "packs" as (offset, compressed size, size).
+# A member in a source pack (packs.py): ``(position in the unpacked pack, pack number,
+# size, PACKED, crc)``; the index's "packs": (offset, compressed size, size) of each.
 PACKED: "Final" = 95
 PACK_DICT_SIZE: "Final" = 1 << 20  # the LZMA2 dictionary, larger than any pack
 
 # The extraction table (index key "extract", ``Extraction``, read by extract.py): units
-# (``UnitRecord``: members, keys of the units needed first, distribution or None) and
-# each distribution's native code (``NativeRecord``: name and version, built for what,
-# platforms as (os, machine, libc), oldest Python of abi3 code).
+# (``UnitRecord``: members, units needed first, distribution) and native code per
+# distribution (``NativeRecord``: name-version, built for, platforms, abi3's oldest).
 PREFIX_UNIT: "Final" = ".prefix/"  # data files beside the environment, made sys.prefix
 
 if TYPE_CHECKING:
@@ -79,6 +77,8 @@ if TYPE_CHECKING:
     FileRecord = tuple[int, int, int, int, int]
     UnitRecord = tuple[Names, Names, str | None]
     NativeRecord = tuple[str, str, Platforms, Version | None]
+    # targets.target_record: name, implementation, Python, ABI, platform, index member
+    TargetRecord = tuple[str, str, Version, str, str, str]
     # What one chunk of the index holds: the modules of one package directory and the
     # files of one payload directory (see reader.module_chunk and member_chunk).
     Chunk = tuple[dict[str, ModuleRecord], dict[str, FileRecord]]
@@ -109,6 +109,8 @@ if TYPE_CHECKING:
         chunks: "dict[str, tuple[int, int, int]]"  # chunk key -> (offset, size, CRC)
         packs: "tuple[tuple[int, int, int], ...]"  # (offset, compressed size, size)
         extract: "Extraction"
+        # Several targets (else empty): this is the first's; targets.py picks one.
+        targets: "tuple[TargetRecord, ...]"
 
 
 def module_record(
@@ -128,11 +130,9 @@ def unit_record(members: "Names", needs: "Names", distribution: "str | None") ->
     return (members, needs, distribution)
 
 
-def native_record(
-    title: str, built_for: str, platforms: "Platforms", floor: "Version | None"
-) -> "NativeRecord":
+def native_record(title: str, built: str, on: "Platforms", low: "Version | None") -> "NativeRecord":
     """A distribution's native-code record (``NativeRecord``), its fields in their order."""
-    return (title, built_for, platforms, floor)
+    return (title, built, on, low)
 
 
 # Stdlib modules that patches.py adjusts when the app imports them -> the function there.
@@ -152,7 +152,6 @@ class ArchiveDamaged(BootError, OSError):
 
 
 # -- where the per-user cache lives ----------------------------------------------------
-
 # Set it to use another cache directory (created if missing; it must be private).
 CACHE_ENV: "Final" = "BUNDLER_CACHE"
 

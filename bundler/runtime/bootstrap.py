@@ -41,8 +41,11 @@ def _prepare(archive: str) -> "Index":
     error is the archive's (a crafted or damaged index), said in one line."""
     try:
         index = read_index(archive)
+        runtime_hash = index["hash"]  # the runtime's own bytecode is cached under it
+        if index["targets"]:
+            index = _target_index(archive, index)
         check_python(index)
-        _store_runtime_bytecode(install(archive, index))
+        _store_runtime_bytecode(install(archive, index), runtime_hash)
     except BootError:
         raise
     except Exception as exc:
@@ -52,12 +55,13 @@ def _prepare(archive: str) -> "Index":
     return index
 
 
-def read_index(archive: str) -> "Index":
-    """Load the module index that the builder stored next to ``__main__.py``."""
+def read_index(archive: str, member: str = INDEX_MEMBER) -> "Index":
+    """Load the module index that the builder stored next to ``__main__.py`` (or the
+    index of another of its targets)."""
     loader = globals()["__loader__"]  # the zipimporter that loaded this module
     try:
         # zipimport knows the archive by the path it was given, relative or not.
-        data = loader.get_data(os.path.join(loader.archive, INDEX_MEMBER))
+        data = loader.get_data(os.path.join(loader.archive, member))
         index = marshal.loads(data)
     except BootError:
         raise  # its CRC did not match: the message says so
@@ -75,15 +79,32 @@ def read_index(archive: str) -> "Index":
     return index  # type: ignore[no-any-return]
 
 
-def _store_runtime_bytecode(importer: "ArchiveImporter") -> None:
+def _target_index(archive: str, index: "Index") -> "Index":
+    """The index of the target that matches this interpreter (an archive built for
+    several); none matching is said in one line that lists the archive's targets."""
+    from .targets import describe_running, describe_targets, select_target
+
+    chosen = select_target(index["targets"])
+    if chosen is None:
+        raise BootError(
+            f"{index['name']} has no build for this interpreter ({describe_running()}, "
+            f"{sys.executable}); the archive holds {describe_targets(index['targets'])}: "
+            "run it with one of those, or rebuild it with this target"
+        )
+    member = chosen[-1]
+    return index if member == INDEX_MEMBER else read_index(archive, member)
+
+
+def _store_runtime_bytecode(importer: "ArchiveImporter", runtime_hash: str) -> None:
     """On a Python other than the build's, keep the runtime modules that the first stage
-    compiles in the per-user cache, for the next start."""
+    compiles in the per-user cache, for the next start (under the hash that the first
+    stage looks them up with: the first target's)."""
     finder: Any = next((f for f in sys.meta_path if hasattr(f, "store_with")), None)
     if finder is None or not finder.compiles:
         return
     from .cache import BytecodeStore
 
-    store = BytecodeStore(importer.cache(), importer.index["name"], importer.index["hash"])
+    store = BytecodeStore(importer.cache(), importer.index["name"], runtime_hash)
     finder.store_with(lambda name, pyc: store.store_pyc(f"{PACKAGE_NAME}/{name}", pyc))
 
 

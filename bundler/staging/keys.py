@@ -48,13 +48,16 @@ def hash_key(facts: Mapping[str, Any]) -> str:
 
 def interpreter_identity(interpreter: Interpreter) -> dict[str, Any]:
     # Wheel tags and markers depend on these; the executable's path does not matter.
-    return {
+    facts: dict[str, Any] = {
         "implementation": interpreter.implementation,
         "version": interpreter.version_text,
         "platform": interpreter.platform,
         "cache-tag": interpreter.cache_tag,
         "extension-suffixes": list(interpreter.extension_suffixes),
     }
+    if interpreter.foreign is not None:  # what pip is told instead of asking it
+        facts["foreign"] = [interpreter.foreign.name, *interpreter.foreign.pip_options()]
+    return facts
 
 
 def index_identity(index: IndexOptions) -> dict[str, Any]:

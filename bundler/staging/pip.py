@@ -23,6 +23,7 @@ from bundler.runtime.metadata import normalise_name
 from bundler.staging.reasons import index_failure, pip_reason
 from bundler.staging.tools import ToolSettings, relevant_tail, run_tool
 from bundler.staging.wheeltags import Diagnosis, missing_wheel
+from bundler.targets import ForeignTarget
 
 __all__ = [
     "IndexOptions",
@@ -45,6 +46,20 @@ _QUIET_INSTALL = (
     "--root-user-action=ignore",
     "--progress-bar=off",
 )
+
+# pip for a target that is not here: --python-version and --platform set the wheel tags
+# and Requires-Python it checks, but it evaluates the environment markers of
+# dependencies ("tomli; python_version < '3.11'") for the interpreter running it. This
+# runs pip with the target's markers (argv[1], JSON) as that default, as pex does.
+_FOREIGN_PIP = r"""
+import json, runpy, sys
+wanted = json.loads(sys.argv.pop(1))
+from pip._vendor.packaging import markers
+own = markers.default_environment
+markers.default_environment = lambda: {**own(), **wanted}
+sys.argv[0] = "pip"
+runpy.run_module("pip", run_name="__main__", alter_sys=True)
+"""
 
 
 @dataclass(frozen=True)
@@ -82,14 +97,18 @@ def install_into_directory(
     index: IndexOptions,
     settings: ToolSettings,
     what: str,
+    foreign: ForeignTarget | None = None,
 ) -> None:
-    """``pip install --target target`` of ``request`` for the interpreter ``python``.
+    """``pip install --target target`` of ``request`` for the interpreter ``python``, or
+    for the ``foreign`` target that has no interpreter here.
 
     pip evaluates markers and wheel tags for ``python``, not for the interpreter running
     bundle. ``what`` names the requirements in an error message ("black and its
     dependencies").
     """
-    command = [*_pip(python), "install", *_QUIET_INSTALL, "--target", str(target)]
+    pip = _foreign_pip(foreign) if foreign is not None else _pip(python)
+    command = [*pip, "install", *_QUIET_INSTALL, "--target", str(target)]
+    command += foreign.pip_options() if foreign is not None else []
     command += index.arguments()
     command += ["--no-deps"] if request.no_deps else []
     command += ["--require-hashes"] if request.require_hashes else []
@@ -99,7 +118,7 @@ def install_into_directory(
     for path in request.requirement_files:
         command += ["--requirement", str(path)]
     command += ["--", *request.requirements] if request.requirements else []
-    _run_pip(command, python=python, index=index, settings=settings, what=what)
+    _run_pip(what, command, settings, index, foreign)
 
 
 def installed_hashes(report: Path) -> dict[str, str]:
@@ -141,7 +160,7 @@ def install_into_environment(
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write("\n".join(requirements) + "\n")
         command = [*_pip(python), "install", *_QUIET_INSTALL, *index.arguments(), "-r", listing]
-        _run_pip(command, python=python, index=index, settings=settings, what=what)
+        _run_pip(what, command, settings, index)
     finally:
         os.unlink(listing)
 
@@ -171,6 +190,11 @@ def _pip_program() -> list[str]:
     return [runner]
 
 
+def _foreign_pip(foreign: ForeignTarget) -> list[str]:
+    _check_pip()
+    return [sys.executable, "-c", _FOREIGN_PIP, json.dumps(foreign.markers(), sort_keys=True)]
+
+
 def _check_pip() -> None:
     try:
         found = importlib.metadata.version("pip")
@@ -191,8 +215,14 @@ def _check_pip() -> None:
 
 
 def _run_pip(
-    command: list[str], *, python: str, index: IndexOptions, settings: ToolSettings, what: str
+    what: str,
+    command: list[str],
+    settings: ToolSettings,
+    index: IndexOptions,
+    foreign: ForeignTarget | None = None,
 ) -> None:
+    """Run pip's ``command``; its failure as one line. Its pip (the words before
+    ``install``) is asked again why a distribution was not found."""
     output = run_tool(command, settings=settings, what=f"pip installing {what}")
     if output.ok:
         return
@@ -200,7 +230,10 @@ def _run_pip(
     reason = pip_reason(output.lines)
     diagnosis = Diagnosis(None)
     if "No matching distribution" in reason:
-        diagnosis = missing_wheel(reason, _pip(python), index.arguments(), settings)
+        pip = command[: command.index("install")]
+        options = () if foreign is None else foreign.pip_options()
+        target = None if foreign is None else foreign.name
+        diagnosis = missing_wheel(reason, pip, [*index.arguments(), *options], settings, target)
     unreachable = None if index.no_index else index_failure([*output.lines, *diagnosis.lines])
     if unreachable is not None:
         raise StagingError(

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
 from bundler.caches.build import BuildCacheEntry, build_cache_root, cached_entry
 from bundler.config import Config, InstallOptions
 from bundler.environment import Interpreter, supported_tags
@@ -109,12 +111,13 @@ def stage(
     verbose: bool = False,
     progress: Say = lambda _: None,
     status: Say = lambda _: None,
+    builder: Interpreter | None = None,
 ) -> Iterator[Staging]:
     """Build the project's wheel, install what it needs and it, and yield the result.
 
     ``tree`` is the project as ``bundler.project.scan_project`` walked it. The entries stay
-    locked (shared) until the block ends, so a concurrent ``--no-cache`` build cannot
-    replace them while this build reads them.
+    locked (shared) until the block ends, so a concurrent ``--no-cache`` build cannot replace
+    them while this build reads them. ``builder`` builds the one wheel of several targets.
     """
     options = config.install
     if options is None:
@@ -127,7 +130,7 @@ def stage(
     with scratch_directory(cache / "tmp") as scratch, contextlib.ExitStack() as stack:
         settings = ToolSettings(verbose, config.timeout, scratch)
         context = _Context(config, options, interpreter, index, settings, cache, progress, status)
-        wheel = stack.enter_context(project_wheel(_backend(context, tree))) if tree else None
+        wheel = _wheel(context, tree, builder, stack) if tree is not None else None
         info = read_wheel_info(wheel.path) if wheel else None
         deps = plan_dependencies(config, options, info, _target(interpreter), Path.cwd())
         dependencies = None
@@ -157,11 +160,11 @@ def _hashes(dependencies: BuildCacheEntry | None) -> dict[str, str]:
     return dict(dependencies.info.get("hashes", {})) if dependencies else {}
 
 
-def _backend(context: _Context, tree: ProjectTree) -> Backend:
+def _backend(context: _Context, tree: ProjectTree, builder: Interpreter | None = None) -> Backend:
     return Backend(
         config=context.config,
         tree=tree,
-        interpreter=context.interpreter,
+        interpreter=builder or context.interpreter,
         index=context.index,
         settings=context.settings,
         cache=context.cache,
@@ -172,13 +175,42 @@ def _backend(context: _Context, tree: ProjectTree) -> Backend:
     )
 
 
+def _wheel(
+    context: _Context, tree: ProjectTree, builder: Interpreter | None, stack: contextlib.ExitStack
+) -> BuiltWheel:
+    """The project's wheel: made by ``builder`` if given, and again by the target's
+    interpreter if it is not pure Python (and that interpreter is here)."""
+    wheel = stack.enter_context(project_wheel(_backend(context, tree, builder)))
+    if builder is not None and context.interpreter.foreign is None and not _pure(wheel.path):
+        wheel = stack.enter_context(project_wheel(_backend(context, tree)))
+    return wheel
+
+
+def _pure(wheel: Path) -> bool:
+    """Whether a wheel's tags say it runs on every Python 3 and platform."""
+    try:
+        tags = parse_wheel_filename(wheel.name)[3]
+    except InvalidWheelFilename:
+        return False
+    return all(t.abi == "none" and t.platform == "any" and t.interpreter == "py3" for t in tags)
+
+
 def _target(interpreter: Interpreter) -> Target:
     implementation = _IMPLEMENTATIONS.get(interpreter.implementation, interpreter.implementation)
+    description = f"{implementation} {interpreter.version_text} on {interpreter.platform}"
+    if interpreter.foreign is not None:
+        description = f"target {interpreter.foreign.name}"
     return Target(
         markers=interpreter.markers,
-        description=f"{implementation} {interpreter.version_text} on {interpreter.platform}",
+        description=description,
         tags=lambda: supported_tags(interpreter),
     )
+
+
+def _for(interpreter: Interpreter) -> str:
+    """Whom pip installs for, in messages: ``Python 3.12.1``, ``target cp39-win_amd64``."""
+    foreign = interpreter.foreign
+    return f"target {foreign.name}" if foreign else f"Python {interpreter.version_text}"
 
 
 @contextlib.contextmanager
@@ -198,8 +230,7 @@ def _dependencies(context: _Context, deps: Dependencies) -> Iterator[BuildCacheE
     context.progress(f"dependencies key {key[:16]}")
 
     def install(directory: Path) -> dict[str, Any]:
-        version = context.interpreter.version_text
-        context.status(f"installing {deps.described} with pip for Python {version}")
+        context.status(f"installing {deps.described} with pip for {_for(context.interpreter)}")
         hashes: dict[str, str] = {}
         scratch = context.settings.temp_dir or directory
         for number, request in enumerate(_requests(deps, scratch)):
@@ -231,8 +262,7 @@ def _project_layer(context: _Context, wheel: BuiltWheel) -> Iterator[BuildCacheE
     key = hash_key(facts)
 
     def install(directory: Path) -> dict[str, Any]:
-        version = context.interpreter.version_text
-        context.status(f"installing the project with pip for Python {version}")
+        context.status(f"installing the project with pip for {_for(context.interpreter)}")
         request = PipRequest(requirements=(str(wheel.path),), no_deps=True)
         _pip(context, directory / "site", request, "the project's wheel")
         tidy_installed(directory / "site")
@@ -280,6 +310,7 @@ def _pip(context: _Context, site: Path, request: PipRequest, what: str) -> None:
         index=context.index,
         settings=context.settings,
         what=what,
+        foreign=context.interpreter.foreign,
     )
 
 

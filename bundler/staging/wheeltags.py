@@ -35,9 +35,14 @@ class Diagnosis:
 
 
 def missing_wheel(
-    reason: str, pip: Sequence[str], index_arguments: Sequence[str], settings: ToolSettings
+    reason: str,
+    pip: Sequence[str],
+    index_arguments: Sequence[str],
+    settings: ToolSettings,
+    target: str | None = None,
 ) -> Diagnosis:
-    """Ask pip again, with its debug output, why it found no distribution for ``reason``."""
+    """Ask pip again, with its debug output, why it found no distribution for ``reason``
+    (for the interpreter, or for the ``target`` staged without one: its name)."""
     found = _NOT_FOUND.search(reason)
     name_match = _NAME.match(found.group(1)) if found else None
     if found is None or name_match is None:
@@ -45,7 +50,8 @@ def missing_wheel(
     requirement, name = found.group(1), canonicalize_name(name_match.group(0))
     quiet = dataclasses.replace(settings, verbose=False)
     with tempfile.TemporaryDirectory(prefix="bundle-why-", dir=settings.temp_dir) as scratch:
-        command = [*pip, "download", "--no-deps", "--only-binary=:all:", "--dest", scratch]
+        command = [*pip, "download", "--no-deps", "--dest", scratch]
+        command += [] if target else ["--only-binary=:all:"]  # a target's options have it
         command += ["-vvv", "--disable-pip-version-check", *index_arguments, "--", requirement]
         output = run_tool(command, settings=quiet, what=f"pip looking for {requirement}")
     tags: dict[str, set[str]] = {}
@@ -57,10 +63,20 @@ def missing_wheel(
         wrong_python = _WRONG_PYTHON.search(line)
         if wrong_python is not None:
             _note(pythons, name, wrong_python.group(3), [wrong_python.group(2)])
-    return Diagnosis(_sentence(found.group(1), tags, pythons), output.lines)
+    return Diagnosis(_sentence(found.group(1), tags, pythons, target), output.lines)
 
 
-def _sentence(shown: str, tags: dict[str, set[str]], pythons: dict[str, set[str]]) -> str | None:
+def _sentence(
+    shown: str, tags: dict[str, set[str]], pythons: dict[str, set[str]], target: str | None
+) -> str | None:
+    if target is not None and (tags or pythons):
+        return (
+            f"no wheel of {shown} for target {target} (the wheels found, {_versions(tags)}, "
+            f"are tagged {_listed(tags)}); add one where pip looks, or drop that target"
+            if tags
+            else f"no release of {shown} found supports target {target} (they require "
+            f"Python {_listed(pythons)}); pick another version, or drop that target"
+        )
     if tags:
         return (
             f"no wheel of {shown} for this Python and platform: the wheels found "

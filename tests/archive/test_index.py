@@ -90,6 +90,7 @@ def test_index_holds_the_format_version_the_app_and_its_entry() -> None:
         "chunks": {},
         "packs": (),
         "extract": EXTRACT,
+        "targets": (),
     }
 
 

@@ -164,7 +164,7 @@ def test_unknown_tool_bundle_key_is_named(tmp_path: Path, out_dir: Path) -> None
         "entry?) (known keys: build-isolation, bytecode, check-skip, compile, constraints, entry, "
         "exclude, extract, extras, find-links, ignore-missing, include, inherit-path, install, "
         "no-index, output, prune, python, requirements, script, shebang, sources, strict, "
-        "timeout, with, zip-safe)",
+        "targets, timeout, with, zip-safe)",
     )
 
 

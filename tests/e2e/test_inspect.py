@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+import sysconfig
 import warnings
 import zipfile
 from pathlib import Path
@@ -30,6 +31,8 @@ from tests.conftest import (
 EPOCH = "1700000000"
 RUNNING = ".".join(map(str, sys.version_info[:3]))
 TAG = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+PLATFORM = sysconfig.get_platform().replace("-", "_").replace(".", "_")
+MINOR = ".".join(map(str, sys.version_info[:2]))
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +64,7 @@ def test_inspect_says_what_the_wordstats_archive_holds(archives: dict[str, Path]
     assert lines[1:4] == [
         "  entry point      wordstats.__main__:main",
         "  requires-python  >=3.9 (runs on any Python 3.9+)",
-        f"  resolved for     CPython {RUNNING} ({TAG})",
+        f"  resolved for     {TAG}-{PLATFORM}: CPython {MINOR} ({TAG}, {PLATFORM})",
     ]
     assert lines[4] == f"  built            2023-11-14T22:13:20Z (SOURCE_DATE_EPOCH={EPOCH})"
     assert lines[5].startswith("  content hash     ") and len(lines[5].split()[-1]) == 64

@@ -33,18 +33,26 @@ def wheels_cache() -> Path:
     return root
 
 
-def download_wheels(name: str, requirements: Sequence[str]) -> Path:
-    """A directory with wheels of ``requirements`` and their dependencies, for this Python.
+def download_wheels(
+    name: str, requirements: Sequence[str], targets: Sequence[Sequence[str]] = ()
+) -> Path:
+    """A directory with wheels of ``requirements`` and their dependencies, for this Python
+    (or, with ``targets``, for each target: pip's ``--python-version``, ``--platform``...).
 
     The directory is named after ``name`` and a hash of the requirements, so changing a pin
     downloads into a new one; an existing complete directory is reused without the network.
     """
-    listing = "\n".join(requirements)
+    listing = "\n".join([*requirements, *(" ".join(target) for target in targets)])
     digest = hashlib.sha256(f"{sys.version_info[:2]}\n{listing}".encode()).hexdigest()[:12]
-    return create_once(wheels_cache(), f"{name}-{digest}", lambda d: _download(d, requirements))
+
+    def fill(directory: Path) -> None:
+        for options in targets or [()]:
+            _download(directory, requirements, options)
+
+    return create_once(wheels_cache(), f"{name}-{digest}", fill)
 
 
-def _download(dest: Path, requirements: Sequence[str]) -> None:
+def _download(dest: Path, requirements: Sequence[str], options: Sequence[str] = ()) -> None:
     result = subprocess.run(
         [
             sys.executable,
@@ -55,6 +63,7 @@ def _download(dest: Path, requirements: Sequence[str]) -> None:
             "--only-binary=:all:",
             "--dest",
             str(dest),
+            *options,
             *requirements,
         ],
         capture_output=True,

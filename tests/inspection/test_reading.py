@@ -63,7 +63,10 @@ def test_the_build_time_is_the_stamp_of_the_manifest(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("document", "message"),
     [
-        ({"format": 7, "shape": "new"}, "uses archive format 7, newer than this bundle reads"),
+        (
+            {"format": FORMAT_VERSION + 1, "shape": "new"},
+            f"uses archive format {FORMAT_VERSION + 1}, newer than this bundle reads",
+        ),
         ({"format": 5, "app": {}}, "is damaged (its manifest lacks the app, entry or modules)"),
     ],
 )

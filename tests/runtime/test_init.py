@@ -402,8 +402,11 @@ def test_cached_pyc_for_another_python_is_ignored(
 
 # -- the first stage ---------------------------------------------------------------------------
 
+# targets.py goes only into archives of several targets (tests/archive/test_targets.py).
 SERVED = sorted(
-    path.stem for path in RUNTIME_DIR.glob("*.py") if path.stem not in ("__init__", "child")
+    path.stem
+    for path in RUNTIME_DIR.glob("*.py")
+    if path.stem not in ("__init__", "child", "targets")
 )
 
 

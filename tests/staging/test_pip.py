@@ -24,6 +24,7 @@ from bundler.staging.pip import (
     installed_hashes,
 )
 from bundler.staging.tools import ToolOutput, ToolSettings
+from bundler.targets import ForeignTarget
 from tests.helpers.wheels import write_wheel
 
 QUIET = [
@@ -452,3 +453,55 @@ def test_from_inside_an_archive_pip_runs_through_its_runner_script(
 def test_outside_an_archive_pip_runs_as_a_module() -> None:
     assert PACKAGE_NAME not in sys.modules
     assert pip._pip(sys.executable) == PIP
+
+
+# ---------------------------------------------------------------- targets without an interpreter
+
+
+def test_a_foreign_target_gets_its_wheels_and_its_markers(tmp_path: Path) -> None:
+    house = tmp_path / "wheels"
+    write_wheel(house, "native", "1.0", {"native.py": "WHERE = 'win'\n"}, tag="cp39-cp39-win_amd64")
+    write_wheel(house, "native", "1.0", {"native.py": "WHERE = 'here'\n"})
+    write_wheel(
+        house,
+        "winner",
+        "1.0",
+        {"winner.py": ""},
+        requires=["backport; python_version < '3.10'", "colour; os_name == 'nt'"],
+    )
+    write_wheel(house, "backport", "1.0", {"backport.py": ""})
+    write_wheel(house, "colour", "1.0", {"colour.py": ""})
+    install_into_directory(
+        tmp_path / "site",
+        PipRequest(requirements=("native", "winner")),
+        python=sys.executable,
+        index=IndexOptions((str(house),), no_index=True),
+        settings=ToolSettings(),
+        what="the project's dependencies",
+        foreign=ForeignTarget((3, 9), "win_amd64"),
+    )
+    site = tmp_path / "site"
+    assert (site / "native.py").read_text() == "WHERE = 'win'\n"
+    # The dependencies' markers were evaluated for CPython 3.9 on Windows, not for this one.
+    installed = sorted(p.name.split("-")[0] for p in site.glob("*.dist-info"))
+    assert installed == ["backport", "colour", "native", "winner"]
+
+
+def test_no_wheel_for_a_foreign_target_names_it(tmp_path: Path) -> None:
+    house = tmp_path / "wheels"
+    write_wheel(house, "nosuch", "2.0", {"nosuch.py": ""}, tag="cp39-cp39-manylinux1_x86_64")
+    with pytest.raises(StagingError) as caught:
+        install_into_directory(
+            tmp_path / "site",
+            PipRequest(requirements=("nosuch",)),
+            python=sys.executable,
+            index=IndexOptions((str(house),), no_index=True),
+            settings=ToolSettings(),
+            what="the project's dependencies",
+            foreign=ForeignTarget((3, 9), "macosx_11_0_arm64"),
+        )
+    assert str(caught.value) == (
+        "pip could not install the project's dependencies: no wheel of nosuch for target "
+        "cp39-macosx_11_0_arm64 (the wheels found, 2.0, are tagged "
+        "cp39-cp39-manylinux1_x86_64); add one where pip looks, or drop that target"
+    )
