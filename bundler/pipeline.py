@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bundler.archive import ArchiveInfo, ArchiveResult, check_output_path, write_archive
+from bundler.archive.header import SH_SHEBANG, interpreter_commands
 from bundler.config import DEFAULT_SHEBANG, Config, ProjectMetadata
 from bundler.entrypoint import EntryPoint, check_entry_point, choose_entry_point
 from bundler.environment import (
@@ -25,7 +26,6 @@ from bundler.guards import (
     check_excludes_matter,
     check_includes_exist,
     output_directory,
-    pinned_shebang,
 )
 from bundler.interpreters import find_interpreter
 from bundler.misses import is_ignored
@@ -93,8 +93,9 @@ def build(
             overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)
             extraction = plan_extraction(graph, payload, env, overrides)
             pythons = python_range(graph, env, payload, extraction.native, extraction.fallbacks)
-            shebang = pinned_shebang(config, extraction, interpreter)
-            info = _archive_info(config, app, entry, shebang, pythons)
+            launcher = _launcher(config, pythons, interpreter)
+            shebang = SH_SHEBANG if launcher else config.shebang
+            info = _archive_info(config, app, entry, shebang, pythons, launcher)
             shown.step(f"writing {config.output} ({_payload_size(payload)})")
             archive = write_archive(payload, info, config.output, extraction, force=config.force)
             shown.done(human_size(archive.size))
@@ -103,8 +104,20 @@ def build(
     )
 
 
+def _launcher(config: Config, pythons: PythonRange, interpreter: Interpreter) -> tuple[str, ...]:
+    """The Pythons the archive's /bin/sh header tries, unless a shebang was chosen."""
+    if config.shebang_given:
+        return ()
+    return interpreter_commands(pythons.minors, interpreter.version[1])
+
+
 def _archive_info(
-    config: Config, app: ProjectMetadata, entry: EntryPoint, shebang: str, pythons: PythonRange
+    config: Config,
+    app: ProjectMetadata,
+    entry: EntryPoint,
+    shebang: str,
+    pythons: PythonRange,
+    launcher: tuple[str, ...] = (),
 ) -> ArchiveInfo:
     return ArchiveInfo(
         name=app.name,
@@ -120,6 +133,7 @@ def _archive_info(
         extract=config.extract,
         zip_safe=config.zip_safe,
         prune=config.prune,
+        launcher=launcher,
     )
 
 

@@ -56,6 +56,9 @@ class ArchiveInfo:
     extract: tuple[str, ...] = ()
     zip_safe: tuple[str, ...] = ()
     prune: bool = False
+    # The Pythons the /bin/sh header tries, best first (header.py); empty: the first line
+    # is ``shebang`` alone, Python's own way in.
+    launcher: tuple[str, ...] = ()
 
     @property
     def entry(self) -> str:
