@@ -53,3 +53,13 @@ def test_sh_parses_the_header(tmp_path: Path) -> None:
     script.write_text(sh_header(interpreter_commands(range(9, 14), 11), "3.9+", keep_site=False))
     result = subprocess.run(["sh", "-n", str(script)], capture_output=True, text=True)
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_python_refuses_the_header_cut_anywhere_after_its_first_line() -> None:
+    """``python app.pyz`` on a download cut short inside the header must fail, not run the
+    header as an empty program and exit 0."""
+    header = sh_header(interpreter_commands((11,), 11), "3.9+", keep_site=False)
+    first = header.index("\n") + 1
+    for cut in range(first + 1, len(header) + 1):
+        with pytest.raises(SyntaxError):
+            compile(header[:cut], "app.pyz", "exec")
