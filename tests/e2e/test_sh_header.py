@@ -50,6 +50,7 @@ def main():
     print(json.dumps({
         "argv": sys.argv,
         "path0": sys.path[0],
+        "path": sys.path,
         "site_dirs": [p for p in sys.path if "site-packages" in p],
         "main_file": main.__file__,
         "main_spec": [main.__spec__.name, main.__spec__.origin],
@@ -188,6 +189,23 @@ def test_safe_path_still_puts_the_archive_first(
     expected = seen(run([python, view], env))
     assert seen(run([view], env)) == expected
     assert expected["path0"] == str(view)
+
+
+def test_pythonpath_is_honoured(
+    view: Path, python: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    env["PYTHONPATH"] = str(tmp_path)
+    expected = seen(run([python, view], env))
+    assert str(tmp_path) in expected["path"]
+    assert seen(run([view], env)) == expected
+
+
+def test_inherit_path_keeps_site(python: Path, env: dict[str, str], tmp_path: Path) -> None:
+    output = build_view(tmp_path, tmp_path / "inherit.pyz", python, "--inherit-path")
+    assert b" -S " not in output.read_bytes().split(b"exec ", 1)[1].split(b"\n", 1)[0]
+    expected = seen(run([python, output], env))
+    assert expected["site_dirs"] != []  # the clean virtualenv's own site-packages
+    assert seen(run([output], env)) == expected
 
 
 def test_exit_builtin_and_status(view: Path, env: dict[str, str]) -> None:
