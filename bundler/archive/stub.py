@@ -52,6 +52,7 @@ def _started_by_header(main):
         site.setquit()
         site.setcopyright()
         site.sethelper()
+        site.ENABLE_USER_SITE = False  # as in a virtualenv: user site-packages stay out
 
 
 def _first_stage(loader, name):

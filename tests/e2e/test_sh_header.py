@@ -41,7 +41,7 @@ PROBES = (
 
 # Prints what the app sees of how it was started, as JSON.
 _VIEW = """\
-import json, sys
+import json, site, sys
 
 def main():
     if sys.argv[1:2] == ["exit"]:
@@ -59,6 +59,7 @@ def main():
         "main_names": sorted(n for n in vars(main) if not n.startswith("__")),
         "builtins": [type(b).__name__ for b in (exit, quit, help, copyright, credits, license)],
         "version": list(sys.version_info[:2]),
+        "user_site": site.ENABLE_USER_SITE,
     }))
 """
 
