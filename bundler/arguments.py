@@ -173,8 +173,9 @@ def _add_archive_arguments(sub: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--shebang",
         metavar="LINE",
-        help="first line of the archive (default: #!/usr/bin/env python3, or python3.X when "
-        "native code needs that version)",
+        help="first line of the archive, e.g. '#!/usr/bin/env python3' (default: a /bin/sh "
+        "header that runs the app with the first Python of its range on PATH, or "
+        "$BUNDLER_PYTHON, without runpy)",
     )
     group.add_argument(
         "--inherit-path",

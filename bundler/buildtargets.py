@@ -4,12 +4,15 @@ and how each target's planned payload becomes its share of the archive."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bundler.archive.header import SH_SHEBANG, interpreter_commands
 from bundler.archive.index import ArchiveInfo, TargetDescription
 from bundler.archive.targets import TargetPart
 from bundler.config import Config, ProjectMetadata
+from bundler.entrypoint import EntryPoint
 from bundler.environment import Environment, Interpreter, foreign_interpreter, query_interpreter
 from bundler.errors import TargetError
 from bundler.interpreters import find_interpreter
@@ -21,7 +24,15 @@ from bundler.runtime.targets import interpreter_abi
 from bundler.sbom import Sbom
 from bundler.staging import Staging
 
-__all__ = ["TargetBuild", "describe_target", "target_interpreters", "target_name", "target_part"]
+__all__ = [
+    "TargetBuild",
+    "describe_target",
+    "target_info",
+    "target_interpreters",
+    "target_launcher",
+    "target_name",
+    "target_part",
+]
 
 _SHORT_NAMES = {"cpython": "cp", "pypy": "pp"}
 
@@ -113,3 +124,49 @@ def _platform(interpreter: Interpreter) -> str:
     if interpreter.foreign is not None:
         return interpreter.foreign.platform
     return interpreter.platform.replace("-", "_").replace(".", "_")
+
+
+def target_launcher(config: Config, builds: list[TargetBuild]) -> tuple[str, ...]:
+    """The Pythons the archive's /bin/sh header tries (those of every target, the build's
+    first), unless a shebang was chosen."""
+    if config.shebang_given:
+        return ()
+    minors = {minor for build in builds for minor in build.pythons.minors}
+    return interpreter_commands(minors, builds[0].interpreter.version[1])
+
+
+def target_info(
+    config: Config, entry: EntryPoint, build: TargetBuild, launcher: tuple[str, ...]
+) -> ArchiveInfo:
+    """What the index and manifest say of the app, for one target's share."""
+    shebang = SH_SHEBANG if launcher else config.shebang
+    info = _archive_info(config, build.app, entry, shebang, build.pythons, build.graph.imported)
+    return dataclasses.replace(info, launcher=launcher)
+
+
+def _archive_info(
+    config: Config,
+    app: ProjectMetadata,
+    entry: EntryPoint,
+    shebang: str,
+    pythons: PythonRange,
+    imported: frozenset[str],
+) -> ArchiveInfo:
+    return ArchiveInfo(
+        name=app.name,
+        version=app.version,
+        entry_module=entry.module,
+        entry_function=entry.function,
+        requires_python=app.requires_python,
+        shebang=shebang,
+        inherit_path=config.inherit_path,
+        compile=config.compile,
+        pythons=pythons.index_table(),
+        python_range=pythons.describe(),
+        extract=config.extract,
+        zip_safe=config.zip_safe,
+        prune=config.prune,
+        check_skip=config.check_skip,
+        bytecode_for=imported if config.bytecode == "imported" else None,
+        pack_sources=config.sources == "packed",
+    )

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from bundler.config import Config, parse_entry
 from bundler.entrypoint import EntryPoint
-from bundler.environment import Environment, Interpreter
+from bundler.environment import Environment
 from bundler.errors import ConfigError, OutputError, did_you_mean
-from bundler.plan.extraction import ExtractionPlan
 from bundler.resolve import Graph, ModuleLocator
 
 __all__ = [
@@ -23,12 +22,7 @@ __all__ = [
     "check_excludes_matter",
     "check_includes_exist",
     "output_directory",
-    "pinned_shebang",
 ]
-
-# Extension suffixes that any CPython 3 of the platform loads: code behind them does not
-# tie the archive to one minor version.
-_STABLE_SUFFIXES = frozenset({".abi3.so", ".so", ".pyd"})
 
 
 def check_entry_not_excluded(entry: EntryPoint, exclude: Sequence[str]) -> None:
@@ -68,15 +62,6 @@ def check_excludes_matter(config: Config, env: Environment, graph: Graph) -> Non
             raise _names_nothing("--exclude", name, env)
 
 
-def pinned_shebang(config: Config, plan: ExtractionPlan, interpreter: Interpreter) -> str:
-    """The shebang to write: the configured one, or, when the archive holds native code
-    built for this minor version only (not abi3), one that names that version."""
-    if config.shebang_given or not _tied_to_minor(plan):
-        return config.shebang
-    major, minor = interpreter.version[:2]
-    return f"#!/usr/bin/env python{major}.{minor}"
-
-
 @contextlib.contextmanager
 def output_directory(output: Path) -> Iterator[None]:
     """Create the missing directories above ``output``; remove them if the block fails."""
@@ -102,13 +87,6 @@ def output_directory(output: Path) -> Iterator[None]:
     except BaseException:
         _remove_empty(missing)
         raise
-
-
-def _tied_to_minor(plan: ExtractionPlan) -> bool:
-    return any(
-        code.abi3_floor is None and not set(code.suffixes) <= _STABLE_SUFFIXES
-        for code in plan.native.values()
-    )
 
 
 def _remove_empty(directories: Iterable[Path]) -> None:

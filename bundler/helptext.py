@@ -34,6 +34,7 @@ environment variables:
   BUNDLER_BUILD_CACHE  where builds keep wheels, installs, build environments, bytecode
   BUNDLER_TIMEOUT      seconds one run of pip or of a build hook may take (0: no limit)
   BUNDLER_TRACEBACK    full: an archive's tracebacks show the runtime's frames too
+  BUNDLER_PYTHON       the Python that ./app.pyz runs with (default: found on PATH)
   BUNDLER_DEBUG=1      like --debug
   CI                   any value: plain progress lines, never rewritten in place
   NO_COLOR             any value: no colour

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bundler.archive import ArchiveInfo, ArchiveResult, check_output_path, write_archive
-from bundler.buildtargets import TargetBuild, describe_target, target_interpreters, target_part
+from bundler.buildtargets import (
+    TargetBuild,
+    describe_target,
+    target_info,
+    target_interpreters,
+    target_launcher,
+    target_part,
+)
 from bundler.config import DEFAULT_SHEBANG, Config, ProjectMetadata
 from bundler.entrypoint import EntryPoint, check_entry_point, choose_entry_point
 from bundler.environment import (
@@ -26,7 +33,6 @@ from bundler.guards import (
     check_excludes_matter,
     check_includes_exist,
     output_directory,
-    pinned_shebang,
 )
 from bundler.inline import check_script_python
 from bundler.misses import is_ignored
@@ -163,14 +169,12 @@ def _planned(config: Config, shown: Progress, verbose: bool) -> Iterator[Plan]:
             shown.warn(item.describe())
         gaps = stdlib_warnings(main.graph, main.app.requires_python)
         graph = dataclasses.replace(main.graph, warnings=(*main.graph.warnings, *gaps))
-        info = _target_info(config, entry, main)
+        launcher = target_launcher(config, builds)
         info = dataclasses.replace(
-            info,
+            target_info(config, entry, main, launcher),
             resolution=graph.resolution_table(),
             targets=tuple(map(describe_target, builds)),
         )
-        if len(builds) > 1:
-            info = dataclasses.replace(info, shebang=config.shebang)  # no one minor version
         parts = (entry, main.environment, graph, main.payload, main.extraction, main.pythons)
         yield Plan(*parts, info, main.staging, undeclared, main.sbom, tuple(builds))
 
@@ -218,52 +222,16 @@ def _plan_target(
     )
 
 
-def _target_info(config: Config, entry: EntryPoint, build: TargetBuild) -> ArchiveInfo:
-    shebang = pinned_shebang(config, build.extraction, build.interpreter)
-    return _archive_info(config, build.app, entry, shebang, build.pythons, build.graph.imported)
-
-
 def _write(config: Config, plan: Plan, shown: Progress) -> ArchiveResult:
     """Write the archive of every target, the first's payload as the main one."""
-    shebang = plan.info.shebang
-    infos = [_target_info(config, plan.entry, b) for b in plan.targets]
-    parts = [
-        target_part(b, dataclasses.replace(i, shebang=shebang)) for b, i in zip(plan.targets, infos)
-    ]
+    launcher = plan.info.launcher
+    parts = [target_part(b, target_info(config, plan.entry, b, launcher)) for b in plan.targets]
     shown.step(f"writing {config.output} ({_payload_size(plan.payload)})")
     archive = write_archive(
         plan.payload, plan.info, config.output, plan.extraction, force=config.force, targets=parts
     )
     shown.done(human_size(archive.size))
     return archive
-
-
-def _archive_info(
-    config: Config,
-    app: ProjectMetadata,
-    entry: EntryPoint,
-    shebang: str,
-    pythons: PythonRange,
-    imported: frozenset[str],
-) -> ArchiveInfo:
-    return ArchiveInfo(
-        name=app.name,
-        version=app.version,
-        entry_module=entry.module,
-        entry_function=entry.function,
-        requires_python=app.requires_python,
-        shebang=shebang,
-        inherit_path=config.inherit_path,
-        compile=config.compile,
-        pythons=pythons.index_table(),
-        python_range=pythons.describe(),
-        extract=config.extract,
-        zip_safe=config.zip_safe,
-        prune=config.prune,
-        check_skip=config.check_skip,
-        bytecode_for=imported if config.bytecode == "imported" else None,
-        pack_sources=config.sources == "packed",
-    )
 
 
 def _scope(config: Config, staging: Staging | None) -> Scope:

@@ -17,10 +17,7 @@ from bundler.guards import (
     check_excludes_matter,
     check_includes_exist,
     output_directory,
-    pinned_shebang,
 )
-from bundler.plan.extraction import ExtractionPlan
-from bundler.plan.native import NativeCode
 from bundler.resolve import Graph, Module, ModuleKind
 from tests.helpers.environments import fake_interpreter, install_distribution
 
@@ -76,29 +73,6 @@ def test_exclude_must_name_a_module_or_something_the_sources_mention(
     check_excludes_matter(_config(tmp_path, exclude=("demo.cli", "ujson")), env, graph)
     with pytest.raises(ConfigError, match="--exclude orjson names no module"):
         check_excludes_matter(_config(tmp_path, exclude=("orjson",)), env, graph)
-
-
-def _plan(suffixes: tuple[str, ...], floor: tuple[int, int] | None) -> ExtractionPlan:
-    code = NativeCode("x", "x 1.0", (), suffixes, (), floor, "CPython 3.11")
-    return ExtractionPlan(native={"x": code})
-
-
-@pytest.mark.parametrize(
-    ("plan", "given", "shebang"),
-    [
-        (ExtractionPlan(), False, DEFAULT_SHEBANG),
-        (_plan((".cpython-311-x86_64-linux-gnu.so",), None), False, "#!/usr/bin/env python3.11"),
-        (_plan((".abi3.so",), (3, 8)), False, DEFAULT_SHEBANG),
-        (_plan((".so",), None), False, DEFAULT_SHEBANG),
-        (_plan((".cpython-311-x86_64-linux-gnu.so",), None), True, DEFAULT_SHEBANG),
-    ],
-    ids=["pure", "version-specific", "abi3", "plain-so", "chosen"],
-)
-def test_shebang_names_the_minor_version_only_when_native_code_needs_it(
-    plan: ExtractionPlan, given: bool, shebang: str, tmp_path: Path
-) -> None:
-    config = _config(tmp_path, shebang_given=given)
-    assert pinned_shebang(config, plan, fake_interpreter()) == shebang
 
 
 def test_output_directory_is_created_and_removed_when_the_block_fails(tmp_path: Path) -> None:

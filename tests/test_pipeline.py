@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bundler.archive.header import SH_SHEBANG
 from bundler.config import DEFAULT_SHEBANG, Config, Overrides, ProjectMetadata, load_config
 from bundler.entrypoint import EntryPoint
 from bundler.environment import Environment, staged_environment
@@ -82,7 +83,8 @@ def test_no_install_build_writes_the_archive_and_consistent_records(tmp_path: Pa
     assert (result.archive.path, result.archive.size) == (output, output.stat().st_size)
     assert result.archive.modules == len(result.payload.modules)
     assert result.extraction.reasons == ()
-    assert output.read_bytes().startswith(f"{DEFAULT_SHEBANG}\n".encode())
+    assert output.read_bytes().startswith(f"{SH_SHEBANG}\n".encode())
+    assert result.shebang == SH_SHEBANG
     ran = subprocess.run(
         [sys.executable, str(output)], capture_output=True, text=True, timeout=60, check=False
     )

@@ -22,7 +22,7 @@ from harness.builders import (
 )
 from harness.common import BenchError, controlled_env, log, remove, run
 
-VARIANTS = ("venv", "bundler", "shiv", "pex", "pex-venv")
+VARIANTS = ("venv", "bundler", "bundler-sh", "shiv", "pex", "pex-venv")
 """Start-up variants, in table order. ``venv`` is the baseline of every ratio."""
 
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?")
@@ -133,6 +133,8 @@ def bench_app(
     }
     out.archives = {k: v for k, v in archives.items() if v is not None}
     res["sizes"] = {k: v.stat().st_size for k, v in out.archives.items()}
+    if "bundler" in out.archives:  # the same archive, run as ./app.pyz (its /bin/sh header)
+        out.archives["bundler-sh"] = out.archives["bundler"]
     if not builds["bundler-no-install"].error and builds["bundler-no-install"].size:
         res["sizes"]["bundler-no-install"] = builds["bundler-no-install"].size
 
@@ -140,7 +142,8 @@ def bench_app(
     python = str(ctx.base.python)
     commands: dict[str, list[str]] = {"venv": [str(script), *argv]}
     for name, path in out.archives.items():
-        commands[name] = [str(path), *argv] if name == "pex-venv" else [python, str(path), *argv]
+        direct = name in ("pex-venv", "bundler-sh")
+        commands[name] = [str(path), *argv] if direct else [python, str(path), *argv]
     roots = run_roots(ctx)
     for root in roots.values():
         remove(root)
@@ -172,6 +175,7 @@ def bench_app(
         log(f"{app.name}: timing cold first starts (caches removed before each run)")
         root_of = {
             "bundler": roots["bundler"],
+            "bundler-sh": roots["bundler"],
             "shiv": roots["shiv"],
             "pex": roots["pex"],
             "pex-venv": roots["pex"],

@@ -15,6 +15,7 @@ _TITLES = {
     "shiv": "shiv",
     "pex": "pex",
     "pex-venv": "pex --venv --sh-boot",
+    "bundler-sh": "bundler ./app.pyz",
 }
 
 

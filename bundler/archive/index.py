@@ -88,6 +88,9 @@ class ArchiveInfo:
     pack_sources: bool = True
     # The targets it holds, for the manifest (several with --target-python, --platform).
     targets: tuple[TargetDescription, ...] = ()
+    # The Pythons the /bin/sh header tries, best first (header.py); empty: the first line
+    # is ``shebang`` alone, Python's own way in.
+    launcher: tuple[str, ...] = ()
 
     @property
     def entry(self) -> str:

@@ -302,10 +302,12 @@ def _app_frames(tb: "TracebackType | None", ours: "tuple[str, ...]") -> "Traceba
 
 
 def _is_boot(filename: str, ours: "tuple[str, ...]") -> bool:
-    """A frame that comes before the app's: the stub, the runtime, runpy, importlib."""
+    """A frame that comes before the app's: the stub, the runtime, runpy, importlib, or
+    the /bin/sh header's ``-c`` loader (``<string>``)."""
     return (
         filename.startswith(ours)
         or filename.startswith("<frozen")
+        or filename == "<string>"
         or filename.endswith(("runpy.py", "importlib/__init__.py"))
     )
 
