@@ -139,6 +139,7 @@ def native_record(title: str, built: str, on: "Platforms", low: "Version | None"
 PATCHES: "Final" = {
     "linecache": "patch_linecache",
     "multiprocessing.spawn": "patch_multiprocessing_spawn",
+    "subprocess": "patch_subprocess",
     **({"importlib._common": "patch_py39_resources"} if sys.version_info < (3, 10) else {}),
 }
 

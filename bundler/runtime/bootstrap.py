@@ -24,7 +24,7 @@ def run(main_name: str, main_file: str) -> None:
     """
     archive = os.path.dirname(os.path.abspath(main_file))
     try:
-        index = _prepare(archive)
+        index = _prepare(archive, isolate=main_name != "__mp_main__")
         if main_name != "__main__":
             return
         _show_app_frames_only(archive)
@@ -36,7 +36,7 @@ def run(main_name: str, main_file: str) -> None:
     sys.exit(status)
 
 
-def _prepare(archive: str) -> "Index":
+def _prepare(archive: str, isolate: bool) -> "Index":
     """Read the index, check the Python, install the importer: before the app runs, any
     error is the archive's (a crafted or damaged index), said in one line."""
     try:
@@ -45,7 +45,7 @@ def _prepare(archive: str) -> "Index":
         if index["targets"]:
             index = _target_index(archive, index)
         check_python(index)
-        _store_runtime_bytecode(install(archive, index), runtime_hash)
+        _store_runtime_bytecode(install(archive, index, isolate), runtime_hash)
     except BootError:
         raise
     except Exception as exc:
@@ -127,10 +127,14 @@ def check_python(index: "Index") -> None:
             )
 
 
-def install(archive: str, index: "Index") -> "ArchiveImporter":
-    """Put the archive's finder first on ``sys.meta_path`` and hide host site-packages."""
+def install(archive: str, index: "Index", isolate: bool = True) -> "ArchiveImporter":
+    """Put the archive's finder first on ``sys.meta_path`` and hide host site-packages.
+
+    A multiprocessing child (``isolate`` false) keeps its ``sys.path``: spawn and
+    forkserver have set it to the parent's, already isolated, with what the app added
+    (uvicorn's app directory, which its workers import the app from)."""
     importer = install_importer(archive, index)
-    if not index["inherit_path"]:
+    if isolate and not index["inherit_path"]:
         sys.path[:] = _isolated_path(sys.path, archive)
     if PREFIX_UNIT in index["extract"]["units"]:  # data files beside the environment
         from .extract import use_data_prefix

@@ -24,6 +24,7 @@ from . import (
     PATCHES,
     SOURCE,
     module_record,
+    read_trusted,
 )
 from .reader import Archive
 
@@ -162,6 +163,8 @@ class ArchiveImporter(ArchiveLoader):
         self._extracted = index["extract"]["modules"]
         self._extractor: Extractor | None = None
         self._patch_context: PatchContext | None = None
+        # Before data files beside the environment may move it: a child's own prefix.
+        self._host_prefix = sys.prefix
 
     def find_spec(
         self,
@@ -251,8 +254,31 @@ class ArchiveImporter(ArchiveLoader):
         if self._patch_context is None:
             from .patches import PatchContext
 
-            self._patch_context = PatchContext(self.source_of_path, self._files_of)
+            context = PatchContext(self.source_of_path, self._files_of, self._child_environment)
+            self._patch_context = context
         return self._patch_context
+
+    def _child_environment(self) -> "dict[str, str]":
+        """What makes a child of this interpreter import from the archive: the directory
+        of its sitecustomize (patches.SITECUSTOMIZE, in the app's private cache directory)
+        first on PYTHONPATH. Nothing when the cache cannot hold it: the child runs as it
+        would without."""
+        from .cache import CacheError, ensure_private_dir, write_atomic
+        from .patches import CHILD_ARCHIVE_ENV, CHILD_PREFIX_ENV, SITECUSTOMIZE
+
+        try:
+            child = os.path.join(self._app_dir(), "child")
+            directory = ensure_private_dir(child, parents=False)  # ours, no link
+            path = os.path.join(directory, "sitecustomize.py")
+            if read_trusted(path) != SITECUSTOMIZE.encode():
+                write_atomic(path, SITECUSTOMIZE.encode())
+        except (CacheError, OSError):
+            return {}
+        return {
+            CHILD_ARCHIVE_ENV: self.archive.path,
+            CHILD_PREFIX_ENV: self._host_prefix,
+            "PYTHONPATH": directory,
+        }
 
 
 # Public as NamespaceLoader since 3.11; _NamespaceLoader before.

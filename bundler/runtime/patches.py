@@ -8,6 +8,8 @@ modules patched, and the function here that patches each, are listed in
 """
 
 import _frozen_importlib_external as _bootstrap_external
+import os
+import sys
 
 from . import PACKAGE_NAME, PATCHES
 
@@ -20,6 +22,49 @@ if TYPE_CHECKING:
 
 # The module a multiprocessing child (spawn, forkserver) runs to import from the archive.
 CHILD_MODULE = f"{PACKAGE_NAME}.child"
+# What a child interpreter reads to import from the archive that started it: the archive,
+# and the sys.prefix of the interpreter that ran it (SITECUSTOMIZE checks both).
+CHILD_ARCHIVE_ENV = "BUNDLER_CHILD_ARCHIVE"
+CHILD_PREFIX_ENV = "BUNDLER_CHILD_PREFIX"
+# The sitecustomize of such a child, first on its PYTHONPATH (the only file of its directory).
+SITECUSTOMIZE = f"""\
+\"\"\"Written by bundler: this interpreter was started by an app running from an archive
+({CHILD_ARCHIVE_ENV}); like a virtualenv's interpreter, it imports what the app bundles.\"\"\"
+
+
+def _chain(here):
+    # The sitecustomize this one hides (the system's, a distribution's) runs as it would.
+    import importlib.machinery
+    import importlib.util
+    import os
+    import sys
+
+    rest = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != here]
+    spec = importlib.machinery.PathFinder.find_spec(__name__, rest)
+    if spec is not None and spec.loader is not None:
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[__name__] = module
+        spec.loader.exec_module(module)
+
+
+def _start():
+    import os
+    import sys
+
+    _chain(os.path.dirname(os.path.abspath(__file__)))
+    archive = os.environ.get("{CHILD_ARCHIVE_ENV}", "")
+    # The same interpreter only: not a virtualenv the app made, nor another Python; and
+    # not a child that runs the archive itself ([sys.executable, sys.argv[0], ...]).
+    itself = bool(sys.argv) and os.path.abspath(sys.argv[0]) == archive
+    same = os.environ.get("{CHILD_PREFIX_ENV}") == sys.prefix
+    if same and not itself and os.path.isfile(archive):
+        import runpy
+
+        runpy.run_path(archive, run_name="__bundler_child__")
+
+
+_start()
+"""
 
 
 class PatchContext:
@@ -29,11 +74,15 @@ class PatchContext:
         self,
         source_of_path: "Callable[[str], str | None]",
         files_of: "Callable[[ModuleSpec], Any]",
+        child_environment: "Callable[[], dict[str, str]]" = dict,
     ) -> None:
         # The source text of an archived .py file named by path, or None.
         self.source_of_path = source_of_path
         # The resources root of a package of the archive (by its spec), or None.
         self.files_of = files_of
+        # The variables that make a child interpreter import from the archive ({} when
+        # the cache cannot hold its sitecustomize): PYTHONPATH names its directory.
+        self.child_environment = child_environment
 
 
 def patched_spec(
@@ -109,3 +158,48 @@ def patch_py39_resources(module: "Any", context: "PatchContext") -> None:
         return files if files is not None else fallback(package)
 
     module.from_package = from_package
+
+
+def patch_subprocess(module: "Any", context: "PatchContext") -> None:
+    """Let a child started as ``[sys.executable, "-m", X]`` (or ``-c``, or a script)
+    import from the archive, as a virtualenv's interpreter imports from its site-packages:
+    nox and pdm run ``-m virtualenv``, pre-commit ``-m pre_commit.languages.pygrep``,
+    pytest-xdist its workers through execnet. Only this very interpreter (named by a path
+    in its own directory), never another program or a virtualenv the app made."""
+    popen = module.Popen
+    original = popen.__init__
+
+    def __init__(self: "Any", args: "Any", *positional: "Any", **options: "Any") -> None:
+        executable = options.get("executable")
+        if not positional and not options.get("shell") and _runs_this_python(args, executable):
+            extra = context.child_environment()
+            if extra:
+                options["env"] = _child_env(options.get("env"), extra)
+        original(self, args, *positional, **options)
+
+    __init__.__wrapped__ = original  # type: ignore[attr-defined]  # inspect.signature
+    popen.__init__ = __init__
+
+
+def _runs_this_python(args: "Any", executable: "Any") -> bool:
+    program = executable
+    if program is None:
+        single = isinstance(args, (str, bytes, os.PathLike))
+        program = args if single else next(iter(args), None)
+    try:
+        program = os.path.abspath(os.fsdecode(program))
+        here = os.path.dirname(sys.executable)
+        return os.path.dirname(program) == here and os.path.samefile(program, sys.executable)
+    except (TypeError, ValueError, OSError):
+        return False
+
+
+def _child_env(env: "Any", extra: "dict[str, str]") -> "Any":
+    merged = dict(os.environ if env is None else env)
+    if not all(isinstance(key, str) for key in merged):
+        return env  # a bytes environment: left as the app made it
+    inherited = merged.get("PYTHONPATH")
+    merged.update(extra)
+    if inherited:
+        merged["PYTHONPATH"] = extra["PYTHONPATH"] + os.pathsep + inherited
+    return merged

@@ -229,6 +229,45 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
         },
         entry_points={"console_scripts": {"lister": "lister:main"}},
     )
+    # Puts a directory of the user's first on sys.path, as uvicorn does with --app-dir,
+    # and imports a module from it in a spawn worker, as uvicorn --workers does.
+    write_wheel(
+        house,
+        "spawner",
+        "1.0",
+        {
+            "spawner/__init__.py": (
+                "import multiprocessing\nimport os\nimport sys\nimport tempfile\n\n\n"
+                "def value_of(name):\n    return __import__(name).VALUE\n\n\n"
+                "def main():\n    with tempfile.TemporaryDirectory() as plugins:\n"
+                "        with open(os.path.join(plugins, 'userapp.py'), 'w') as stream:\n"
+                "            stream.write('VALUE = 42\\n')\n"
+                "        sys.path.insert(0, plugins)\n"
+                "        with multiprocessing.get_context('spawn').Pool(1) as pool:\n"
+                "            print(pool.apply(value_of, ('userapp',)))\n"
+            ),
+        },
+        entry_points={"console_scripts": {"spawner": "spawner:main"}},
+    )
+    # Runs one of its modules in a child of the same interpreter, as nox and pdm run
+    # `python -m virtualenv` and pre-commit `python -m pre_commit.languages.pygrep`.
+    write_wheel(
+        house,
+        "runner",
+        "1.0",
+        {
+            "runner/__init__.py": (
+                "import subprocess\nimport sys\n\n\ndef main():\n"
+                "    command = [sys.executable, '-m', 'runner.tool', 'hello']\n"
+                "    done = subprocess.run(command, capture_output=True, text=True)\n"
+                "    print(done.returncode, done.stdout, done.stderr)\n"
+            ),
+            "runner/tool.py": (
+                "import sys\n\nimport runner\n\nprint(runner.__name__, sys.argv[1:])\n"
+            ),
+        },
+        entry_points={"console_scripts": {"runner": "runner:main"}},
+    )
     write_wheel(
         house,
         "markered",
@@ -351,6 +390,30 @@ def test_metadata_of_another_directory_is_not_the_archives(
     archive, _report = _build(wheels, tmp_path, "lister", "-c", "lister")
     expected = _in_venv(wheels, tmp_path, "lister", "lister")
     assert expected == "[]\n1.0\n"
+    result = run_app(archive)
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+
+
+def test_spawn_workers_import_from_the_path_the_app_set(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    """uvicorn --workers 2: "Could not import module" in every worker, since the runtime
+    isolated the child's sys.path again after multiprocessing had set it to the parent's."""
+    archive, _report = _build(wheels, tmp_path, "spawner", "-c", "spawner")
+    expected = _in_venv(wheels, tmp_path, "spawner", "spawner")
+    assert expected == "42\n"
+    result = run_app(archive)
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+
+
+def test_a_child_of_the_same_python_imports_from_the_archive(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    """`sys.executable -m runner.tool` found no module in the child (nox, pdm, pre-commit,
+    pytest-xdist), where a virtualenv's interpreter sees its site-packages."""
+    archive, _report = _build(wheels, tmp_path, "runner", "-c", "runner")
+    expected = _in_venv(wheels, tmp_path, "runner", "runner")
+    assert expected == "0 runner ['hello']\n \n"
     result = run_app(archive)
     assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Any
 
 import pytest
 
-from bundler.runtime import BootError
-from bundler.runtime.bootstrap import check_python, version_matches
+from bundler.runtime import BootError, bootstrap
+from bundler.runtime.bootstrap import check_python, install, version_matches
 
 
 @pytest.mark.parametrize(
@@ -69,3 +71,21 @@ def test_requires_python_of_the_app_is_checked_first() -> None:
     index = _index(requires_python="<3.0", pythons=(("<3.0", "other reason"),))
     with pytest.raises(BootError, match=r"^app requires Python <3.0, but this is Python"):
         check_python(index)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("isolate", [True, False])
+def test_install_hides_site_packages_except_in_a_multiprocessing_child(
+    isolate: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spawn child's path is its parent's, set by multiprocessing before the runtime
+    starts: what the app put there (uvicorn's app directory) must stay."""
+    stdlib = os.path.dirname(os.__file__)
+    site = os.path.join(sys.prefix, "lib", "site-packages")
+    path = ["/srv/app.pyz", "/srv/project", stdlib, site]
+    monkeypatch.setattr(sys, "path", list(path))
+    monkeypatch.setattr(bootstrap, "install_importer", lambda archive, index: None)
+    index: Any = {"inherit_path": False, "extract": {"units": {}}}
+
+    install("/srv/app.pyz", index, isolate)
+
+    assert sys.path == (["/srv/app.pyz", stdlib] if isolate else path)

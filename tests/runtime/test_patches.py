@@ -6,18 +6,24 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import inspect
+import os
+import subprocess
 import sys
 import types
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bundler.runtime import PACKAGE_NAME, PATCHES, patches
 from bundler.runtime.patches import (
     CHILD_MODULE,
+    SITECUSTOMIZE,
     PatchContext,
     patch_linecache,
     patch_multiprocessing_spawn,
     patch_py39_resources,
+    patch_subprocess,
     patched_spec,
 )
 
@@ -63,7 +69,7 @@ def test_every_patch_named_in_the_contract_is_a_function_here() -> None:
 
 
 def test_patched_modules_depend_on_the_python_version() -> None:
-    expected = {"linecache", "multiprocessing.spawn"}
+    expected = {"linecache", "multiprocessing.spawn", "subprocess"}
     if sys.version_info < (3, 10):
         expected.add("importlib._common")
     assert set(PATCHES) == expected
@@ -186,3 +192,90 @@ def test_resources_files_asks_the_archive_first() -> None:
     assert found == ["archive files", ("fallback", "other")]
     assert common.from_package(_package("nospec", with_spec=False)) == ("fallback", "nospec")
     assert asked == ["demo", "other"]
+
+
+# -- subprocess ----------------------------------------------------------------------------------
+
+CHILD_VARIABLES = {"BUNDLER_CHILD_ARCHIVE": "/apps/demo.pyz", "PYTHONPATH": "/cache/child"}
+
+
+def _popen_module(variables: dict[str, str]) -> Any:
+    """A stand-in ``subprocess`` whose Popen records its options, patched."""
+
+    class Popen:
+        def __init__(self, args: Any, *positional: Any, **options: Any) -> None:
+            self.args, self.positional, self.options = args, positional, options
+
+    module = types.SimpleNamespace(Popen=Popen)
+    patch_subprocess(module, PatchContext(Sources(), lambda spec: None, lambda: dict(variables)))
+    return module
+
+
+def test_a_child_of_this_python_gets_the_variables_that_import_from_the_archive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHONPATH", "/user/lib")
+    monkeypatch.setenv("APP_SETTING", "kept")
+    module = _popen_module(CHILD_VARIABLES)
+    child = module.Popen([sys.executable, "-m", "virtualenv", "venv"])
+    env = child.options["env"]
+    assert env["BUNDLER_CHILD_ARCHIVE"] == "/apps/demo.pyz"
+    assert env["PYTHONPATH"] == os.pathsep.join(["/cache/child", "/user/lib"])
+    assert env["APP_SETTING"] == "kept"  # the rest of the environment is inherited
+    given = module.Popen([sys.executable, "-c", "pass"], env={"LANG": "C"}).options["env"]
+    assert given == {"LANG": "C", **CHILD_VARIABLES}
+    by_option = module.Popen(["python3"], executable=sys.executable).options
+    assert by_option["env"]["PYTHONPATH"].startswith("/cache/child")
+
+
+def test_patched_popen_keeps_its_signature() -> None:
+    subprocess_copy = _fresh(importlib.machinery.PathFinder.find_spec("subprocess"))
+    patch_subprocess(subprocess_copy, _context())
+    parameters = list(inspect.signature(subprocess_copy.Popen).parameters)
+    assert parameters[:3] == ["args", "bufsize", "executable"]
+
+
+def test_other_programs_and_shells_are_left_as_the_app_started_them(tmp_path: Path) -> None:
+    module = _popen_module(CHILD_VARIABLES)
+    # The same binary elsewhere: a virtualenv the app made (nox's, tox's).
+    elsewhere = tmp_path / "venv-python"
+    elsewhere.symlink_to(sys.executable)
+    for args, options in [
+        (["/bin/sh", "-c", "true"], {}),
+        ([str(elsewhere), "-c", "pass"], {}),
+        (f"{sys.executable} -c pass", {"shell": True}),
+        ([sys.executable, "-c", "pass"], {"env": {b"LANG": b"C"}}),
+    ]:
+        assert module.Popen(args, **options).options.get("env") == options.get("env")
+    # Nothing when the cache cannot hold the child's sitecustomize.
+    assert "env" not in _popen_module({}).Popen([sys.executable, "-c", "pass"]).options
+
+
+def test_sitecustomize_of_a_child_runs_the_one_it_hides(tmp_path: Path) -> None:
+    """A child of another interpreter (another prefix) does not start the archive, and a
+    sitecustomize further down the path still runs."""
+    ours, theirs = tmp_path / "child", tmp_path / "theirs"
+    ours.mkdir()
+    theirs.mkdir()
+    (ours / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    (theirs / "sitecustomize.py").write_text("import builtins\nbuiltins.THEIRS = 1\n")
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(ours), str(theirs)]),
+        "BUNDLER_CHILD_ARCHIVE": str(tmp_path / "missing.pyz"),
+        "BUNDLER_CHILD_PREFIX": "/another/prefix",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", "import sitecustomize, sys; print(THEIRS, len(sys.meta_path))"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    plain = subprocess.run(
+        [sys.executable, "-c", "import sys; print(len(sys.meta_path))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.split() == ["1", plain.stdout.strip()]
