@@ -127,11 +127,14 @@ def _platform(interpreter: Interpreter) -> str:
 
 
 def target_launcher(config: Config, builds: list[TargetBuild]) -> tuple[str, ...]:
-    """The Pythons the archive's /bin/sh header tries (those of every target, the build's
-    first), unless a shebang was chosen."""
+    """The Pythons the archive's /bin/sh header tries (those of its range, or with several
+    targets those it holds; the build's first), unless a shebang was chosen."""
     if config.shebang_given:
         return ()
-    minors = {minor for build in builds for minor in build.pythons.minors}
+    if len(builds) > 1:  # the Pythons the archive has a build for
+        minors = {build.interpreter.version[1] for build in builds}
+    else:
+        minors = set(builds[0].pythons.minors)
     return interpreter_commands(minors, builds[0].interpreter.version[1])
 
 

@@ -13,11 +13,12 @@ from bundler.buildtargets import (
     TargetBuild,
     describe_target,
     target_interpreters,
+    target_launcher,
     target_name,
     target_part,
 )
 from bundler.config import Overrides, load_config
-from bundler.environment import foreign_interpreter
+from bundler.environment import Interpreter, foreign_interpreter
 from bundler.errors import TargetError
 from bundler.plan.extraction import ExtractionPlan
 from bundler.plan.payload import Payload
@@ -100,3 +101,32 @@ def test_describe_and_part_of_a_target() -> None:
         "cp310",
         "win_amd64",
     )
+
+
+def _build_for(interpreter: Interpreter) -> TargetBuild:
+    payload = Payload({}, (), ())
+    return TargetBuild(
+        interpreter, None, None, None, None, payload, ExtractionPlan(), PythonRange()
+    )  # type: ignore[arg-type]
+
+
+def test_the_header_tries_the_pythons_an_archive_of_several_targets_holds(
+    tmp_path: Path,
+) -> None:
+    host = fake_interpreter()  # 3.11
+    builds = [
+        _build_for(host),
+        _build_for(foreign_interpreter(host, ForeignTarget((3, 9), "linux_x86_64"))),
+        _build_for(foreign_interpreter(host, ForeignTarget((3, 13), "linux_x86_64"))),
+    ]
+    config = load_config(_project(tmp_path), Overrides(output=tmp_path / "a.pyz"))
+    assert target_launcher(config, builds) == (
+        "python3.11",
+        "python3.13",
+        "python3.9",
+        "python3",
+        "python",
+    )
+    # One target: every Python of its range, the build's first.
+    single = target_launcher(config, builds[:1])
+    assert single[0] == "python3.11" and {"python3.9", "python3.12"} <= set(single)

@@ -31,7 +31,9 @@ def run_check(
     view = read_archive(archive)
     manifest = view.manifest
     limits = [limit.get("specifier", "") for limit in manifest.get("python", {}).get("limits", [])]
-    chosen = choose_pythons(pythons, [manifest.get("requires_python") or "", *limits])
+    targets = manifest.get("targets") or []
+    minors = [str(t.get("python")) for t in targets] if len(targets) > 1 else []
+    chosen = choose_pythons(pythons, [manifest.get("requires_python") or "", *limits], minors)
     configured = manifest.get("settings", {}).get("check_skip", [])
     modules, skipped = import_order(view, [*configured, *skip])
     runs = []

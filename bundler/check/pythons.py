@@ -37,15 +37,21 @@ class Python:
         return f"Python {self.version}"
 
 
-def choose_pythons(named: Sequence[str], specifiers: Iterable[str]) -> list[Python]:
+def choose_pythons(
+    named: Sequence[str], specifiers: Iterable[str], minors: Iterable[str] = ()
+) -> list[Python]:
     """The interpreters ``named`` (each must run), else those found that satisfy every
-    one of ``specifiers`` (requires-python and the build's limits), oldest first; else
-    the current interpreter."""
+    one of ``specifiers`` (requires-python and the build's limits) and, when ``minors``
+    names some (the targets of an archive that holds several), are one of them, oldest
+    first; else the current interpreter."""
+    targets = set(minors)
     if named:
         return [_query(find_interpreter(name) or sys.executable, name) for name in named]
     wanted = [spec for spec in specifiers if spec]
     found: dict[str, Python] = {}
     for minor in _MINORS:
+        if targets and minor not in targets:
+            continue  # the archive has no build for it: it says so in one line
         try:
             path = find_interpreter(minor)
             python = _query(path or sys.executable, minor)

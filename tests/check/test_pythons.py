@@ -39,3 +39,9 @@ def test_an_interpreter_that_does_not_run_is_one_line(tmp_path: Path) -> None:
     script.chmod(0o755)
     with pytest.raises(BundleError, match="is not a Python interpreter that runs"):
         choose_pythons([str(script)], [])
+
+
+def test_an_archive_of_several_targets_is_checked_on_its_targets_pythons() -> None:
+    this = ".".join(map(str, sys.version_info[:2]))
+    found = choose_pythons([], [">=3.9"], [this])
+    assert [p.release[:2] for p in found] == [tuple(sys.version_info[:2])]
