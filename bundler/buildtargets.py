@@ -32,6 +32,7 @@ __all__ = [
     "target_launcher",
     "target_name",
     "target_part",
+    "targets_range",
 ]
 
 _SHORT_NAMES = {"cpython": "cp", "pypy": "pp"}
@@ -136,6 +137,13 @@ def target_launcher(config: Config, builds: list[TargetBuild]) -> tuple[str, ...
     else:
         minors = set(builds[0].pythons.minors)
     return interpreter_commands(minors, builds[0].interpreter.version[1])
+
+
+def targets_range(builds: list[TargetBuild]) -> str:
+    """The Pythons an archive of several targets runs on: ``3.9, 3.12 or 3.13``."""
+    minors = sorted({build.interpreter.version[:2] for build in builds})
+    names = [f"{major}.{minor}" for major, minor in minors]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def target_info(

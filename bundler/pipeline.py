@@ -16,6 +16,7 @@ from bundler.buildtargets import (
     target_interpreters,
     target_launcher,
     target_part,
+    targets_range,
 )
 from bundler.config import DEFAULT_SHEBANG, Config, ProjectMetadata
 from bundler.entrypoint import EntryPoint, check_entry_point, choose_entry_point
@@ -175,6 +176,8 @@ def _planned(config: Config, shown: Progress, verbose: bool) -> Iterator[Plan]:
             resolution=graph.resolution_table(),
             targets=tuple(map(describe_target, builds)),
         )
+        if len(builds) > 1:  # the Pythons it holds a build for, not the first's range
+            info = dataclasses.replace(info, python_range=targets_range(builds))
         parts = (entry, main.environment, graph, main.payload, main.extraction, main.pythons)
         yield Plan(*parts, info, main.staging, undeclared, main.sbom, tuple(builds))
 

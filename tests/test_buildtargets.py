@@ -16,6 +16,7 @@ from bundler.buildtargets import (
     target_launcher,
     target_name,
     target_part,
+    targets_range,
 )
 from bundler.config import Overrides, load_config
 from bundler.environment import Interpreter, foreign_interpreter
@@ -130,3 +131,13 @@ def test_the_header_tries_the_pythons_an_archive_of_several_targets_holds(
     # One target: every Python of its range, the build's first.
     single = target_launcher(config, builds[:1])
     assert single[0] == "python3.11" and {"python3.9", "python3.12"} <= set(single)
+
+
+def test_an_archive_of_several_targets_runs_on_the_pythons_it_holds() -> None:
+    host = fake_interpreter()  # 3.11
+    builds = [_build_for(host)] + [
+        _build_for(foreign_interpreter(host, ForeignTarget((3, minor), platform)))
+        for minor, platform in ((9, "linux_x86_64"), (13, "linux_x86_64"), (13, "win_amd64"))
+    ]
+    assert targets_range(builds) == "3.9, 3.11 or 3.13"
+    assert targets_range(builds[2:]) == "3.13"
