@@ -298,6 +298,18 @@ def _build(wheels: Path, tmp_path: Path, requirement: str, *args: str) -> tuple[
     return archive, result.stderr
 
 
+def _runs_as_in_venv(
+    wheels: Path, tmp_path: Path, run_app: Runner, requirement: str, script: str, expected: str
+) -> str:
+    """Build ``script`` of ``requirement``; assert that a virtualenv of the same wheels prints
+    ``expected`` and that the archive prints the same, cleanly; return the build's report."""
+    archive, report = _build(wheels, tmp_path, requirement, "-c", script)
+    assert _in_venv(wheels, tmp_path, requirement, script) == expected
+    result = run_app(archive)
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    return report
+
+
 def _in_venv(wheels: Path, tmp_path: Path, requirement: str, script: str) -> str:
     """What ``script`` of ``requirement`` prints from a virtualenv of the same wheels."""
     python = venv_with(tmp_path / "venv", wheels, requirement)
@@ -345,11 +357,14 @@ def test_crossmod_reports_why_each_package_is_extracted(wheels: Path, tmp_path: 
 def test_plain_script_runs_as_main_and_data_files_are_under_sys_prefix(
     wheels: Path, tmp_path: Path, run_app: Runner
 ) -> None:
-    archive, report = _build(wheels, tmp_path, "shipper", "-c", "shipper-report")
-    expected = _in_venv(wheels, tmp_path, "shipper", "shipper-report")
-    assert expected == ("script shipper __main__\nmessage of the day\n\n['motd.txt', 'theme']\n")
-    result = run_app(archive)
-    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    report = _runs_as_in_venv(
+        wheels,
+        tmp_path,
+        run_app,
+        "shipper",
+        "shipper-report",
+        "script shipper __main__\nmessage of the day\n\n['motd.txt', 'theme']\n",
+    )
     assert (
         "bundle: extracts at start: share/shipper (data files beside the environment, under "
         "sys.prefix: 2 files; <size>)"
@@ -361,11 +376,9 @@ def test_man_pages_leave_sys_prefix_on_the_interpreter(
 ) -> None:
     """sys.prefix moved to extracted man pages made tox's interpreter discovery fail
     ("could not find python interpreter matching any of the specs")."""
-    archive, report = _build(wheels, tmp_path, "pager", "-c", "pager")
-    expected = _in_venv(wheels, tmp_path, "pager", "pager")
-    assert expected == "executable under sys.prefix: True\n"
-    result = run_app(archive)
-    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    report = _runs_as_in_venv(
+        wheels, tmp_path, run_app, "pager", "pager", "executable under sys.prefix: True\n"
+    )
     assert "extracts at start" not in report
 
 
@@ -375,11 +388,7 @@ def test_plugins_loaded_by_path_from_an_extracted_subpackage(
     """Only linty.checkers is zip-unsafe; its parent's __init__.py must be on disk too, or
     no sys.path entry holds the checkers as modules (pylint: "Unable to find module for
     .../pylint/checkers/unicode.py", then no checker registered)."""
-    archive, report = _build(wheels, tmp_path, "linty", "-c", "linty")
-    expected = _in_venv(wheels, tmp_path, "linty", "linty")
-    assert expected == "['alpha', 'beta']\n"
-    result = run_app(archive)
-    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    report = _runs_as_in_venv(wheels, tmp_path, run_app, "linty", "linty", "['alpha', 'beta']\n")
     assert "extracts at first import: linty.checkers (zip-unsafe" in report
 
 
@@ -387,11 +396,7 @@ def test_metadata_of_another_directory_is_not_the_archives(
     wheels: Path, tmp_path: Path, run_app: Runner
 ) -> None:
     """distributions(path=[dir]) listed every bundled distribution whatever the dir."""
-    archive, _report = _build(wheels, tmp_path, "lister", "-c", "lister")
-    expected = _in_venv(wheels, tmp_path, "lister", "lister")
-    assert expected == "[]\n1.0\n"
-    result = run_app(archive)
-    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    _runs_as_in_venv(wheels, tmp_path, run_app, "lister", "lister", "[]\n1.0\n")
 
 
 def test_spawn_workers_import_from_the_path_the_app_set(
@@ -399,11 +404,7 @@ def test_spawn_workers_import_from_the_path_the_app_set(
 ) -> None:
     """uvicorn --workers 2: "Could not import module" in every worker, since the runtime
     isolated the child's sys.path again after multiprocessing had set it to the parent's."""
-    archive, _report = _build(wheels, tmp_path, "spawner", "-c", "spawner")
-    expected = _in_venv(wheels, tmp_path, "spawner", "spawner")
-    assert expected == "42\n"
-    result = run_app(archive)
-    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    _runs_as_in_venv(wheels, tmp_path, run_app, "spawner", "spawner", "42\n")
 
 
 def test_a_child_of_the_same_python_imports_from_the_archive(
@@ -411,11 +412,7 @@ def test_a_child_of_the_same_python_imports_from_the_archive(
 ) -> None:
     """`sys.executable -m runner.tool` found no module in the child (nox, pdm, pre-commit,
     pytest-xdist), where a virtualenv's interpreter sees its site-packages."""
-    archive, _report = _build(wheels, tmp_path, "runner", "-c", "runner")
-    expected = _in_venv(wheels, tmp_path, "runner", "runner")
-    assert expected == "0 runner ['hello']\n \n"
-    result = run_app(archive)
-    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
+    _runs_as_in_venv(wheels, tmp_path, run_app, "runner", "runner", "0 runner ['hello']\n \n")
 
 
 def test_shell_script_is_refused_with_one_line(wheels: Path, tmp_path: Path) -> None:
