@@ -133,16 +133,20 @@ def target_launcher(config: Config, builds: list[TargetBuild]) -> tuple[str, ...
     if config.shebang_given:
         return ()
     if len(builds) > 1:  # the Pythons the archive has a build for
-        minors = {build.interpreter.version[1] for build in builds}
+        minors = {minor for _major, minor in _held(builds)}
     else:
         minors = set(builds[0].pythons.minors)
     return interpreter_commands(minors, builds[0].interpreter.version[1])
 
 
+def _held(builds: list[TargetBuild]) -> list[tuple[int, int]]:
+    """The Python versions the targets are for, oldest first, each once."""
+    return sorted({(b.interpreter.version[0], b.interpreter.version[1]) for b in builds})
+
+
 def targets_range(builds: list[TargetBuild]) -> str:
     """The Pythons an archive of several targets runs on: ``3.9, 3.12 or 3.13``."""
-    minors = sorted({build.interpreter.version[:2] for build in builds})
-    names = [f"{major}.{minor}" for major, minor in minors]
+    names = [f"{major}.{minor}" for major, minor in _held(builds)]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
