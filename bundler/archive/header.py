@@ -10,6 +10,11 @@ that runs the archive's ``__main__.py``, which makes itself what runpy would hav
 stays a zip (zip readers allow bytes before the archive), so ``python app.pyz`` runs it
 the usual way.
 
+Where ``PATH`` holds a version manager's shims (pyenv, asdf), ``command -v`` finds a
+shim for every version installed, though only the selected ones run ("pyenv: python3.9:
+command not found"): there each candidate found is tried once before it is chosen, a
+start of that Python which only such users pay.
+
 Python runs with ``-S``: the host interpreter's site-packages, its ``.pth`` files and
 ``sitecustomize`` stay out, as they do for an app in a virtualenv (whose site does not see
 them either), and the stub then sets what ``site`` gives every program (``exit``,
@@ -62,7 +67,12 @@ if [ -n "${env}" ]; then
 else
   py=
   for candidate in {candidates}; do
-    if command -v "$candidate" >/dev/null 2>&1; then py=$candidate; break; fi
+    if command -v "$candidate" >/dev/null 2>&1; then
+      case :$PATH: in  # a version manager's shim may name a version it does not select
+        */shims:*) "$candidate" -S -c '' >/dev/null 2>&1 || continue ;;
+      esac
+      py=$candidate; break
+    fi
   done
   if [ -z "$py" ]; then
     printf '%s %s\\n' "${{0##*/}}: error: no Python on PATH (tried {tried});" \\

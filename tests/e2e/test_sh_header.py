@@ -221,6 +221,22 @@ def test_clean_environment(view: Path, python: Path, tmp_path: Path) -> None:
     assert seen(result)["argv"] == [str(view), "x"]
 
 
+def test_a_version_managers_shim_that_cannot_run_is_passed_over(
+    view: Path, python: Path, tmp_path: Path
+) -> None:
+    # pyenv puts a shim on PATH for every version installed; one not selected fails.
+    shims, bin_dir = tmp_path / ".pyenv" / "shims", tmp_path / "bin"
+    shims.mkdir(parents=True)
+    bin_dir.mkdir()
+    for name in _candidates(view)[:-2]:  # python3.X, not python3 and python
+        shim = shims / name
+        shim.write_text(f"#!/bin/sh\necho 'pyenv: {name}: command not found' >&2\nexit 127\n")
+        shim.chmod(0o755)
+    (bin_dir / "python3").symlink_to(python)
+    result = run([view, "x"], {"PATH": f"{shims}{os.pathsep}{bin_dir}"})
+    assert seen(result)["argv"] == [str(view), "x"]
+
+
 def test_no_python_on_path_is_one_line(view: Path, tmp_path: Path) -> None:
     result = run([view], {"PATH": str(tmp_path)})
     tried = ", ".join(_candidates(view))
