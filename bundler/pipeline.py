@@ -214,7 +214,7 @@ def _plan_target(
     check_excludes_matter(config, env, graph)
     app = _app_metadata(config, env, graph)
     shown.step("planning the archive: native code, files read by path")
-    payload = plan_payload(graph, env, app, _scope(config, staged.staging))
+    payload = plan_payload(graph, env, app, _scope(config, staged.staging), config.exclude)
     hashes = staged.staging.hashes if staged.staging else {}
     payload, sbom = attach_sbom(payload, env, app, hashes)
     overrides = Overrides(extract=config.extract, zip_safe=config.zip_safe)

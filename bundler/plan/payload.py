@@ -21,6 +21,7 @@ from bundler.config import ProjectMetadata
 from bundler.entrypoint import plain_scripts
 from bundler.environment import Distribution, Environment, normalise_name
 from bundler.plan.distributions import Scope, distribution_files, select_distributions
+from bundler.plan.excluded import excluded_member
 from bundler.resolve import Graph, Module, ModuleKind
 from bundler.runtime import EXTENSION, NAMESPACE, SOURCE
 
@@ -67,7 +68,11 @@ class Payload:
 
 
 def plan_payload(
-    graph: Graph, env: Environment, project: ProjectMetadata, scope: Scope = Scope.DECLARED
+    graph: Graph,
+    env: Environment,
+    project: ProjectMetadata,
+    scope: Scope = Scope.DECLARED,
+    exclude: Sequence[str] = (),
 ) -> Payload:
     """The files and modules of the archive.
 
@@ -75,7 +80,8 @@ def plan_payload(
     reached modules that no distribution owns (the project's sources with
     ``--no-install``) go in by package: the top-most regular package (or module) of each,
     whole. Namespace packages are shared between distributions, so only the portions
-    that were reached are taken that way.
+    that were reached are taken that way. The files of the modules in ``exclude`` (and of
+    their submodules) are left out, so that they cannot be imported.
     """
     files: dict[str, Path | bytes] = {}
     index: dict[str, PayloadModule] = {}
@@ -91,14 +97,7 @@ def plan_payload(
     if script is not None:
         member = next(m for m, path in files.items() if path == script)
         index[graph.entry.module] = PayloadModule(graph.entry.module, member, False, SOURCE)
-    suffixes = env.interpreter.extension_suffixes
-    for member in files:
-        entry = _index_entry(member, suffixes)
-        if entry is not None and _wins(entry, index.get(entry.name), suffixes):
-            index[entry.name] = entry
-    for name in list(index):
-        for parent in _parents(name):
-            _add_namespace(index, parent)
+    _index_files(files, index, env.interpreter.extension_suffixes, exclude)
     dist_dirs = [_add_dist_info(files, dist) for dist in selection.included]
     project_units = sorted(n for n, k in units.items() if k is ModuleKind.PROJECT)
     included = {dist.key for dist in selection.included}
@@ -197,6 +196,24 @@ def _ancestors(directory: Path, root: Path) -> Iterable[Path]:
     while directory != root and directory != directory.parent:
         directory = directory.parent
         yield directory
+
+
+def _index_files(
+    files: dict[str, Path | bytes],
+    index: dict[str, PayloadModule],
+    suffixes: Sequence[str],
+    exclude: Sequence[str],
+) -> None:
+    """Drop the files of excluded modules, then index every module of the rest."""
+    for member in [m for m in files if exclude and excluded_member(m, exclude, suffixes)]:
+        del files[member]
+    for member in files:
+        entry = _index_entry(member, suffixes)
+        if entry is not None and _wins(entry, index.get(entry.name), suffixes):
+            index[entry.name] = entry
+    for name in list(index):
+        for parent in _parents(name):
+            _add_namespace(index, parent)
 
 
 def _is_metadata(dirname: str) -> bool:

@@ -15,6 +15,7 @@ from tests.conftest import (
     Runner,
     assert_user_error,
     bundle_env,
+    pyproject,
     report_lines,
     run_bundle,
     venv_with,
@@ -262,3 +263,40 @@ def test_a_pylock_with_a_wrong_hash_stops_the_build_naming_both_hashes(
         "looks"
     )
     assert not out.exists()
+
+
+def test_excluded_modules_cannot_be_imported_from_the_archive(
+    tmp_path: Path, run_app: Runner
+) -> None:
+    # The README's own example: [tool.bundle] exclude = ["mytool.tests"], plus a flag.
+    probe = (
+        "import importlib\n"
+        "def main():\n"
+        "    for name in ('mytool.tests', 'mytool.tests.test_cli', 'mytool.extra', 'mytool.cli'):\n"
+        "        try:\n"
+        "            importlib.import_module(name)\n"
+        "            print(name, 'imported')\n"
+        "        except ModuleNotFoundError as exc:\n"
+        "            print(name, 'missing:', exc.name)\n"
+    )
+    extra = '[tool.bundle]\nexclude = ["mytool.tests"]\n'
+    project = write_project(
+        tmp_path / "mytool",
+        {
+            "pyproject.toml": pyproject("mytool", scripts={"mytool": "mytool:main"}, extra=extra),
+            "mytool/__init__.py": probe,
+            "mytool/cli.py": "",
+            "mytool/extra.py": "",
+            "mytool/tests/__init__.py": "",
+            "mytool/tests/test_cli.py": "import mytool.extra\n",
+        },
+    )
+    out = tmp_path / "mytool.pyz"
+    result = run_bundle("build", project, "-o", out, "--no-install", "--exclude", "mytool.extra")
+    assert result.returncode == 0, result.stderr
+    assert run_app(out).stdout.splitlines() == [
+        "mytool.tests missing: mytool.tests",
+        "mytool.tests.test_cli missing: mytool.tests",
+        "mytool.extra missing: mytool.extra",
+        "mytool.cli imported",
+    ]

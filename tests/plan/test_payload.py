@@ -9,19 +9,21 @@ import hashlib
 from pathlib import Path
 
 from bundler.config import ProjectMetadata
-from bundler.environment import staged_environment
+from bundler.entrypoint import EntryPoint
+from bundler.environment import environment_for, staged_environment
 from bundler.plan.payload import (
     PayloadModule,
     file_size,
     package_inits,
+    plan_payload,
     python_directories,
     read_file,
 )
-from bundler.resolve import ModuleKind
+from bundler.resolve import ModuleKind, resolve_imports
 from bundler.runtime import EXTENSION, NAMESPACE, SOURCE
 from tests.conftest import write_project
 from tests.helpers.environments import fake_interpreter, install_distribution
-from tests.plan.conftest import MAIN, SO, Planned, plan, plan_app, plan_project
+from tests.plan.conftest import APP, MAIN, SO, Planned, plan, plan_app, plan_project
 
 
 def _members(planned: Planned, prefix: str) -> list[str]:
@@ -108,6 +110,37 @@ def test_a_reached_distribution_goes_in_with_every_file_it_installed(tmp_path: P
         "single_extra.py",
     ]
     assert planned.module("single") == ("single.py", False, SOURCE, "third-party")
+
+
+def test_excluded_modules_leave_their_files_out(tmp_path: Path) -> None:
+    install_distribution(
+        tmp_path / "site",
+        "tool",
+        {
+            "tool/__init__.py": "",
+            "tool/heavy.py": "",
+            f"tool/heavy{SO}": "",
+            "tool/heavy.pyi": "",
+            "tool/heavy.txt": "data, not the module",
+            "tool/heavyweight.py": "",
+            "tool/tests/__init__.py": "",
+            "tool/tests/data/x.json": "{}",
+        },
+    )
+    root = write_project(tmp_path / "proj", {"app.py": f"import tool\n{MAIN}"})
+    env = environment_for(fake_interpreter(), [root, tmp_path / "site"])
+    exclude = ("tool.heavy", "tool.tests")
+    graph = resolve_imports(EntryPoint("app", "main"), env, root, exclude=exclude)
+    payload = plan_payload(graph, env, APP, exclude=exclude)
+
+    assert sorted(m for m in payload.files if m.startswith("tool/")) == [
+        "tool/__init__.py",
+        "tool/heavy.txt",
+        "tool/heavyweight.py",
+    ]
+    names = {module.name for module in payload.modules}
+    assert {"tool", "tool.heavyweight"} <= names
+    assert not names & {"tool.heavy", "tool.tests"}
 
 
 def test_direct_url_json_and_pycache_are_left_out(tmp_path: Path) -> None:
