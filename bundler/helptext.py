@@ -33,13 +33,19 @@ environment variables:
   BUNDLER_CACHE        the per-user cache of archives and builds (default ~/.cache/bundler)
   BUNDLER_BUILD_CACHE  where builds keep wheels, installs, build environments, bytecode
   BUNDLER_TIMEOUT      seconds one run of pip or of a build hook may take (0: no limit)
+  BUNDLER_INSTALLER    pip or uv: what installs (--installer wins; default uv if importable)
   BUNDLER_TRACEBACK    full: an archive's tracebacks show the runtime's frames too
   BUNDLER_PYTHON       the Python that ./app.pyz runs with (default: found on PATH)
   BUNDLER_DEBUG=1      like --debug
   CI                   any value: plain progress lines, never rewritten in place
   NO_COLOR             any value: no colour
   SOURCE_DATE_EPOCH    the time stored in the archive and its SBOM (unset: 1980-01-01 00:00)
-  PIP_*                pip's own settings apply to the installs (index, proxies, ...)"""
+  PIP_*, UV_*          pip's or uv's own settings apply to the installs (index, proxies, ...)"""
+
+INSTALLER_HELP = (
+    "what installs the project and its dependencies: uv (the default where the uv "
+    "distribution is importable) or pip; the staging, archive and SBOM are the same"
+)
 
 MAIN_DESCRIPTION = fill(
     "Turn a Python project into one self-contained zip application: "
@@ -86,7 +92,7 @@ examples:
   find-links = ["wheels"]    no-index = false         build-isolation = true
   install = true             extract = ["pkg.data"]   zip-safe = ["pkg"]
   prune = false              extras = ["cli"]         timeout = 1800
-  bytecode = "imported"      sources = "packed"
+  bytecode = "imported"      sources = "packed"       installer = "uv"
   check-skip = ["pkg.win32"] (stored in the archive: modules bundle check does not import)
   targets = ["3.12", "3.12/manylinux_2_28_aarch64", "cp312-win_amd64"]
 

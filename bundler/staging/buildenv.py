@@ -25,6 +25,7 @@ from bundler.staging.keys import hash_key, index_identity
 from bundler.staging.pip import IndexOptions, install_into_environment
 from bundler.staging.reasons import backend_reason
 from bundler.staging.tools import ToolSettings, relevant_tail, run_tool
+from bundler.staging.uv import uv_install_into_environment
 
 __all__ = ["BuildEnvironments", "TargetVenv"]
 
@@ -98,8 +99,10 @@ class BuildEnvironments:
                 details=relevant_tail(output.lines),
             )
         venv = TargetVenv.at(path)
+        uv = self.index.installer == "uv"
+        install = uv_install_into_environment if uv else install_into_environment
         if requires:
-            install_into_environment(
+            install(
                 venv.python_executable,
                 requires,
                 index=self.index,

@@ -64,10 +64,12 @@ runpy.run_module("pip", run_name="__main__", alter_sys=True)
 
 @dataclass(frozen=True)
 class IndexOptions:
-    """Where pip looks for distributions: extra ``--find-links`` and whether to skip the index."""
+    """Where pip (or uv) looks for distributions: extra ``--find-links``, whether to skip the
+    index; and which of the two installs."""
 
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    installer: str = "pip"  # the program that installs from there: "pip" or "uv"
 
     def arguments(self) -> list[str]:
         """These options as pip arguments."""

@@ -36,6 +36,7 @@ from bundler.config import Config, InstallOptions
 from bundler.environment import Interpreter, supported_tags
 from bundler.project import ProjectTree
 from bundler.staging.backend import Backend, BuiltWheel, project_wheel
+from bundler.staging.canonical import canonical_layout
 from bundler.staging.installed import check_locked, tidy_installed
 from bundler.staging.keys import hash_key, index_identity, interpreter_identity, path_identity
 from bundler.staging.pip import (
@@ -47,6 +48,7 @@ from bundler.staging.pip import (
 from bundler.staging.requirements import Dependencies, Target, plan_dependencies, read_wheel_info
 from bundler.staging.scratch import scratch_directory
 from bundler.staging.tools import ToolSettings
+from bundler.staging.uv import uv_install_into_directory
 
 __all__ = ["Staging", "stage"]
 
@@ -70,6 +72,7 @@ class Staging:
     # Normalised name -> SHA-256 of the file pip installed it from (for the SBOM).
     hashes: Mapping[str, str] = field(default_factory=dict)
     more_site_dirs: tuple[Path, ...] = ()  # the dependencies', after the project's own
+    installer: str = "pip"  # what installed (or would have): "pip" or "uv"
 
     @property
     def site_dirs(self) -> tuple[Path, ...]:
@@ -126,7 +129,7 @@ def stage(
         raise ValueError("stage() needs the project's tree to build its wheel")
     started = time.monotonic()
     cache = build_cache_root()
-    index = IndexOptions(options.find_links, options.no_index)
+    index = IndexOptions(options.find_links, options.no_index, options.installer)
     with scratch_directory(cache / "tmp") as scratch, contextlib.ExitStack() as stack:
         settings = ToolSettings(verbose, config.timeout, scratch)
         context = _Context(config, options, interpreter, index, settings, cache, progress, status)
@@ -152,6 +155,7 @@ def stage(
             dependencies_installed=bool(dependencies and not dependencies.reused),
             extras=deps.extras,
             hashes=_hashes(dependencies),
+            installer=options.installer,
         )
 
 
@@ -207,10 +211,12 @@ def _target(interpreter: Interpreter) -> Target:
     )
 
 
-def _for(interpreter: Interpreter) -> str:
-    """Whom pip installs for, in messages: ``Python 3.12.1``, ``target cp39-win_amd64``."""
-    foreign = interpreter.foreign
-    return f"target {foreign.name}" if foreign else f"Python {interpreter.version_text}"
+def _by(context: _Context) -> str:
+    """Who installs for whom, in messages: ``pip for Python 3.12.1``, ``uv for target
+    cp39-win_amd64``."""
+    foreign = context.interpreter.foreign
+    whom = f"target {foreign.name}" if foreign else f"Python {context.interpreter.version_text}"
+    return f"{context.index.installer} for {whom}"
 
 
 @contextlib.contextmanager
@@ -230,20 +236,16 @@ def _dependencies(context: _Context, deps: Dependencies) -> Iterator[BuildCacheE
     context.progress(f"dependencies key {key[:16]}")
 
     def install(directory: Path) -> dict[str, Any]:
-        context.status(f"installing {deps.described} with pip for {_for(context.interpreter)}")
+        context.status(f"installing {deps.described} with {_by(context)}")
         hashes: dict[str, str] = {}
         scratch = context.settings.temp_dir or directory
         for number, request in enumerate(_requests(deps, scratch)):
             report = scratch / f"pip-report-{number}.json"
-            _pip(
-                context,
-                directory / "site",
-                dataclasses.replace(request, report=report),
-                deps.described,
-            )
-            hashes.update(installed_hashes(report))
+            request = dataclasses.replace(request, report=report)
+            hashes.update(_install(context, directory / "site", request, deps.described))
             report.unlink(missing_ok=True)
         local = tidy_installed(directory / "site")
+        canonical_layout(directory / "site")
         inputs = {str(path): context.identity(path) for path in local}
         return {"local-inputs": inputs, "requirements": list(deps.requirements), "hashes": hashes}
 
@@ -262,10 +264,11 @@ def _project_layer(context: _Context, wheel: BuiltWheel) -> Iterator[BuildCacheE
     key = hash_key(facts)
 
     def install(directory: Path) -> dict[str, Any]:
-        context.status(f"installing the project with pip for {_for(context.interpreter)}")
+        context.status(f"installing the project with {_by(context)}")
         request = PipRequest(requirements=(str(wheel.path),), no_deps=True)
-        _pip(context, directory / "site", request, "the project's wheel")
+        _install(context, directory / "site", request, "the project's wheel")
         tidy_installed(directory / "site")
+        canonical_layout(directory / "site")
         return {"wheel": wheel.path.name}
 
     with _cached(context, "projects", key, install, lambda _: True) as entry:
@@ -302,16 +305,20 @@ def _write(scratch: Path, name: str, lines: tuple[str, ...]) -> tuple[Path, ...]
     return (path,)
 
 
-def _pip(context: _Context, site: Path, request: PipRequest, what: str) -> None:
-    install_into_directory(
-        site,
-        request,
-        python=context.interpreter.executable,
-        index=context.index,
-        settings=context.settings,
-        what=what,
-        foreign=context.interpreter.foreign,
-    )
+def _install(context: _Context, site: Path, request: PipRequest, what: str) -> dict[str, str]:
+    """Install ``request`` into ``site`` with the chosen installer; the SHA-256 of the files
+    it installed from, when the request asks for a report."""
+    options: dict[str, Any] = {
+        "python": context.interpreter.executable,
+        "index": context.index,
+        "settings": context.settings,
+        "what": what,
+        "foreign": context.interpreter.foreign,
+    }
+    if context.index.installer == "uv":
+        return uv_install_into_directory(site, request, **options)
+    install_into_directory(site, request, **options)
+    return installed_hashes(request.report) if request.report else {}
 
 
 @contextlib.contextmanager
