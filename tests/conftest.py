@@ -52,11 +52,14 @@ def run_bundle(
 
 
 def bundle_env(**overrides: str) -> dict[str, str]:
-    """``clean_env`` in which pip, which ``bundle build`` runs, reads no configuration of
-    this machine (find-links, mirrors, constraints): a test says where its wheels come from.
+    """``clean_env`` in which pip or uv, which ``bundle build`` runs, reads no configuration
+    of this machine (find-links, mirrors, constraints): a test says where its wheels come from.
     """
-    pip_free = {k: v for k, v in clean_env().items() if not k.startswith("PIP_")}
+    pip_free = {k: v for k, v in clean_env().items() if not k.startswith(("PIP_", "UV_"))}
     pip_free.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    # pip installs unless a test asks for uv (tests/e2e/test_installers.py and the tests
+    # parametrized with INSTALLERS): the messages tests expect are pip's.
+    pip_free.update(UV_NO_CONFIG="1", BUNDLER_INSTALLER="pip")
     return {**pip_free, **overrides}
 
 

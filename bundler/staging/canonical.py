@@ -29,6 +29,7 @@ INSTALLER_NAME = "bundler"
 _TRACES = frozenset({"REQUESTED", "uv_cache.json"})
 # What a console script's launcher is called on each kind of system.
 _LAUNCHER_FORMS = ("{}", "{}.exe", "{}-script.py", "{}-script.pyw")
+_SCRIPTS = ("bin", "Scripts")  # where installers put scripts, beside the packages
 
 
 def canonical_layout(site: Path) -> None:
@@ -40,9 +41,10 @@ def canonical_layout(site: Path) -> None:
     for dist in find_distributions([site]):
         launchers = {form.format(name) for name in dist.scripts for form in _LAUNCHER_FORMS}
         _rewrite(site, dist.dist_info, launchers)
-    scripts = site / "bin"
-    if scripts.is_dir() and not any(scripts.iterdir()):
-        scripts.rmdir()
+    for name in _SCRIPTS:
+        scripts = site / name
+        if scripts.is_dir() and not any(scripts.iterdir()):
+            scripts.rmdir()
 
 
 def _rewrite(site: Path, dist_info: Path, launchers: set[str]) -> None:
@@ -57,7 +59,7 @@ def _rewrite(site: Path, dist_info: Path, launchers: set[str]) -> None:
         if not row or row[0] in own:
             continue
         parts = [part for part in row[0].split("/") if part != ".."]
-        if row[0].startswith("../") and parts[:1] == ["bin"] and parts[-1] in launchers:
+        if row[0].startswith("../") and parts[0] in _SCRIPTS and parts[-1] in launchers:
             _remove(site.joinpath(*parts))
             continue
         kept.append(row)

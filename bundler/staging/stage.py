@@ -1,5 +1,6 @@
-"""The staging stage: the project's wheel and what it needs, installed by pip for the target
-interpreter into cached directories that imports resolve against.
+"""The staging stage: the project's wheel and what it needs, installed by pip or uv (the
+installer, ``--installer``) for the target interpreter into cached directories that imports
+resolve against, laid out the same whichever installed them (``canonical``).
 
 Cache areas, each entry keyed by everything that decides its contents:
 
@@ -8,9 +9,9 @@ Cache areas, each entry keyed by everything that decides its contents:
     <cache>/build-envs/<key>/    a build environment (``buildenv``): build requirements
     <cache>/dependencies/<key>/  ``site/``: the dependency set (``requirements``), installed
                                  by pip: requirement strings, files' contents, local paths'
-                                 contents, index options, interpreter
+                                 contents, index options, installer, interpreter
     <cache>/projects/<key>/      ``site/``: the project's wheel alone, ``--no-deps``: the
-                                 wheel's contents and the interpreter
+                                 wheel's contents, the installer and the interpreter
     <cache>/tmp/                 the scratch directory of each running build
 
 The dependencies are keyed by what the project requires, not by its wheel, so editing a
@@ -48,7 +49,7 @@ from bundler.staging.pip import (
 from bundler.staging.requirements import Dependencies, Target, plan_dependencies, read_wheel_info
 from bundler.staging.scratch import scratch_directory
 from bundler.staging.tools import ToolSettings
-from bundler.staging.uv import uv_install_into_directory
+from bundler.staging.uv import UvRun, uv_install_into_directory
 
 __all__ = ["Staging", "stage"]
 
@@ -69,7 +70,7 @@ class Staging:
     seconds: float
     dependencies_installed: bool = False  # pip installed the dependency set
     extras: tuple[str, ...] = ()  # the project's extras that were installed
-    # Normalised name -> SHA-256 of the file pip installed it from (for the SBOM).
+    # Normalised name -> SHA-256 of the file pip or uv installed it from (for the SBOM).
     hashes: Mapping[str, str] = field(default_factory=dict)
     more_site_dirs: tuple[Path, ...] = ()  # the dependencies', after the project's own
     installer: str = "pip"  # what installed (or would have): "pip" or "uv"
@@ -127,8 +128,7 @@ def stage(
         raise ValueError("stage() needs install options; the build was asked for --no-install")
     if config.has_project and tree is None:
         raise ValueError("stage() needs the project's tree to build its wheel")
-    started = time.monotonic()
-    cache = build_cache_root()
+    started, cache = time.monotonic(), build_cache_root()
     index = IndexOptions(options.find_links, options.no_index, options.installer)
     with scratch_directory(cache / "tmp") as scratch, contextlib.ExitStack() as stack:
         settings = ToolSettings(verbose, config.timeout, scratch)
@@ -260,7 +260,11 @@ def _dependencies(context: _Context, deps: Dependencies) -> Iterator[BuildCacheE
 @contextlib.contextmanager
 def _project_layer(context: _Context, wheel: BuiltWheel) -> Iterator[BuildCacheEntry]:
     """The project's wheel installed alone (``--no-deps``) into a directory of its own."""
-    facts = {"wheel": wheel.digest, "interpreter": interpreter_identity(context.interpreter)}
+    facts = {
+        "wheel": wheel.digest,
+        "installer": context.index.installer,
+        "interpreter": interpreter_identity(context.interpreter),
+    }
     key = hash_key(facts)
 
     def install(directory: Path) -> dict[str, Any]:
@@ -308,16 +312,19 @@ def _write(scratch: Path, name: str, lines: tuple[str, ...]) -> tuple[Path, ...]
 def _install(context: _Context, site: Path, request: PipRequest, what: str) -> dict[str, str]:
     """Install ``request`` into ``site`` with the chosen installer; the SHA-256 of the files
     it installed from, when the request asks for a report."""
-    options: dict[str, Any] = {
-        "python": context.interpreter.executable,
-        "index": context.index,
-        "settings": context.settings,
-        "what": what,
-        "foreign": context.interpreter.foreign,
-    }
+    python, foreign = context.interpreter.executable, context.interpreter.foreign
     if context.index.installer == "uv":
-        return uv_install_into_directory(site, request, **options)
-    install_into_directory(site, request, **options)
+        run = UvRun(python, context.index, context.settings, what, foreign)
+        return uv_install_into_directory(site, request, run)
+    install_into_directory(
+        site,
+        request,
+        python=python,
+        index=context.index,
+        settings=context.settings,
+        what=what,
+        foreign=foreign,
+    )
     return installed_hashes(request.report) if request.report else {}
 
 

@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as tomllib
 
-__all__ = ["uv_install_into_directory", "uv_install_into_environment", "uv_platform"]
+__all__ = [
+    "UvRun",
+    "uv_install_into_directory",
+    "uv_install_into_environment",
+    "uv_platform",
+    "uv_reason",
+]
 
 # No colours or bars in captured output; copies, not hard links into uv's cache, since the
 # staging directory is edited afterwards.
@@ -50,53 +57,37 @@ _WINDOWS = {
 }
 
 
-def uv_install_into_directory(
-    target: Path,
-    request: PipRequest,
-    *,
-    python: str,
-    index: IndexOptions,
-    settings: ToolSettings,
-    what: str,
-    foreign: ForeignTarget | None = None,
-) -> dict[str, str]:
+@dataclass(frozen=True)
+class UvRun:
+    """One run of uv: for the interpreter ``python`` (or the ``foreign`` target staged
+    without one), looking where ``index`` says; ``what`` names the requirements in messages."""
+
+    python: str
+    index: IndexOptions
+    settings: ToolSettings
+    what: str
+    foreign: ForeignTarget | None = None
+
+
+def uv_install_into_directory(target: Path, request: PipRequest, run: UvRun) -> dict[str, str]:
     """What ``pip install --target`` does, with uv; the SHA-256 of the files installed
     (normalised name -> hex) when ``request.report`` asks for them."""
-    options, env = _target_options(python, foreign)
-    with tempfile.TemporaryDirectory(prefix="bundle-uv-", dir=settings.temp_dir) as scratch:
+    options, env = _target_options(run.python, run.foreign)
+    with tempfile.TemporaryDirectory(prefix="bundle-uv-", dir=run.settings.temp_dir) as scratch:
         prefix = Path(scratch) / "prefix"
         command = [_uv(), "pip", "install", *_QUIET, "--prefix", str(prefix), *options]
-        command += index.arguments()
-        command += ["--no-deps"] if request.no_deps else []
-        command += ["--require-hashes"] if request.require_hashes else []
-        for path in request.constraint_files:
-            command += ["--constraints", str(path)]
-        for path in request.requirement_files:
-            command += ["--requirements", str(path)]
-        command += ["--", *request.requirements] if request.requirements else []
-        _run_uv(what, command, settings, env)
-        hashes = _hashes(prefix, options, index, settings, env) if request.report else {}
+        command += [*run.index.arguments(), *request.arguments()]
+        _run_uv(run, command, env)
+        hashes = _hashes(prefix, options, run, env) if request.report else {}
         _adopt(prefix, target)
     return hashes
 
 
-def uv_install_into_environment(
-    python: str,
-    requirements: Sequence[str],
-    *,
-    index: IndexOptions,
-    settings: ToolSettings,
-    what: str,
-) -> None:
-    """``uv pip install`` of ``requirements`` into the virtual environment of ``python``."""
-    handle, listing = tempfile.mkstemp(prefix="bundle-build-requires-", dir=settings.temp_dir)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write("\n".join(requirements) + "\n")
-        command = [_uv(), "pip", "install", *_QUIET, "--python", python, *index.arguments()]
-        _run_uv(what, [*command, "--requirements", listing], settings, {})
-    finally:
-        os.unlink(listing)
+def uv_install_into_environment(requirements: Sequence[str], run: UvRun) -> None:
+    """``uv pip install`` of ``requirements`` into the virtual environment of ``run.python``
+    (uv reads their markers from the command line, unlike pip)."""
+    command = [_uv(), "pip", "install", *_QUIET, "--python", run.python, *run.index.arguments()]
+    _run_uv(run, [*command, "--", *requirements], {})
 
 
 def uv_platform(foreign: ForeignTarget) -> tuple[str, dict[str, str]]:
@@ -140,30 +131,33 @@ def _target_options(python: str, foreign: ForeignTarget | None) -> tuple[list[st
     return [*options, "--python-platform", platform, "--only-binary", ":all:"], env
 
 
-def _run_uv(what: str, command: list[str], settings: ToolSettings, env: dict[str, str]) -> None:
+def _run_uv(run: UvRun, command: list[str], env: dict[str, str]) -> None:
     """Run uv's ``command``; its failure as one line naming what it installed."""
-    output = run_tool(command, settings=settings, what=f"uv installing {what}", env=env)
+    settings = run.settings
+    output = run_tool(command, settings=settings, what=f"uv installing {run.what}", env=env)
     if output.ok:
         return
     details = () if settings.verbose else relevant_tail(output.lines)
-    raise StagingError(f"uv could not install {what}: {uv_reason(output.lines)}", details)
+    raise StagingError(f"uv could not install {run.what}: {uv_reason(output.lines)}", details)
 
 
-def uv_reason(lines: tuple[str, ...] | list[str]) -> str:
-    """uv's ``error:`` line with its first cause, and its hint, in one line."""
+def uv_reason(lines: Sequence[str]) -> str:
+    """uv's ``error:`` line and its causes, then its hint, in one line."""
     error = next((i for i, line in enumerate(lines) if line.startswith("error:")), None)
     if error is None:
         useful = [line.strip() for line in lines if line.strip()]
         return useful[-1] if useful else "no output"
-    words = [lines[error][len("error:") :].strip()]
+    causes = []
     for line in lines[error + 1 :]:
         text = line.strip()
         if not text or text.startswith("hint:"):
             break
-        words.append(text[len("cause:") :].strip() if text.startswith("cause:") else text)
+        causes.append(text[len("cause:") :].strip() if text.startswith("cause:") else text)
+    reason = lines[error][len("error:") :].strip()
+    reason = f"{reason}: {' '.join(causes)}" if causes else reason
     hint = next((line[len("hint:") :].strip() for line in lines if line.startswith("hint:")), "")
-    reason = " ".join(words).replace(" cause: ", ": ")
-    return f"{reason}; {hint}" if hint else f"{reason}; -v shows all of uv's output"
+    fallback = "uv's last lines are above; -v shows all of its output"
+    return f"{reason.rstrip('.')}; {hint or fallback}"
 
 
 def _site_packages(prefix: Path) -> Path:
@@ -225,13 +219,7 @@ def _merge(source: Path, destination: Path) -> None:
     os.replace(source, destination)
 
 
-def _hashes(
-    prefix: Path,
-    options: list[str],
-    index: IndexOptions,
-    settings: ToolSettings,
-    env: dict[str, str],
-) -> dict[str, str]:
+def _hashes(prefix: Path, options: list[str], run: UvRun, env: dict[str, str]) -> dict[str, str]:
     """Normalised name -> SHA-256 of the file each installed wheel came from, by uv's lock
     of exactly those versions; none for a distribution from a local path or URL."""
     installed = {}
@@ -245,8 +233,10 @@ def _hashes(
     pins.write_text("".join(f"{k}=={v}\n" for k, (v, _) in sorted(installed.items())), "utf-8")
     lock = scratch / "pylock.toml"
     command = [_uv(), "pip", "compile", *_QUIET[:3], "--quiet", "--no-deps", "--no-header"]
-    command += [*options, *index.arguments(), "--format", "pylock.toml", "-o", str(lock), str(pins)]
-    output = run_tool(command, settings=settings, what="uv locking what it installed", env=env)
+    command += [*options, *run.index.arguments(), "--format", "pylock.toml", "-o", str(lock)]
+    output = run_tool(
+        [*command, str(pins)], settings=run.settings, what="uv locking what it installed", env=env
+    )
     if not output.ok:
         return {}
     try:
