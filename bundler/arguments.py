@@ -224,7 +224,7 @@ def _add_install_arguments(sub: argparse.ArgumentParser) -> None:
     group = sub.add_argument_group(
         "installing",
         "By default the project is built into a wheel and installed, with its dependencies "
-        "and any --with/-r requirements, by pip into a cached staging directory.",
+        "and any --with/-r requirements, by uv or pip into a cached staging directory.",
     )
     group.add_argument(
         "--with",

@@ -68,8 +68,8 @@ examples:
 
 BUILD_DESCRIPTION = fill(
     "Build the project's wheel with its own build backend, install it and its dependencies "
-    "with pip into a cached staging directory for the target Python, follow the imports from "
-    "the entry point, and write one archive. Settings come from [tool.bundle] in "
+    "with uv or pip into a cached staging directory for the target Python, follow the imports "
+    "from the entry point, and write one archive. Settings come from [tool.bundle] in "
     "pyproject.toml; flags override them (list flags add to them). The archive's path is "
     "printed on stdout, everything else on stderr.",
     width=88,
