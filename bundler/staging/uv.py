@@ -11,6 +11,7 @@ whose wheel tags are the installed wheel's: where that is not one file, there is
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import re
@@ -21,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
@@ -28,6 +31,7 @@ from bundler.distribution import find_distributions
 from bundler.errors import StagingError, TargetError
 from bundler.installers import INSTALLER_ENV, uv_executable
 from bundler.runtime.metadata import normalise_name
+from bundler.staging.keys import file_digest
 from bundler.staging.pip import IndexOptions, PipRequest
 from bundler.staging.tools import ToolSettings, relevant_tail, run_tool
 from bundler.targets import ForeignTarget
@@ -160,18 +164,15 @@ def uv_reason(lines: Sequence[str]) -> str:
     return f"{reason.rstrip('.')}; {hint or fallback}"
 
 
-def _site_packages(prefix: Path) -> Path:
-    found = sorted(prefix.glob("lib/python*/site-packages")) + sorted(
-        prefix.glob("Lib/site-packages")
-    )
-    if not found:
-        raise StagingError(f"uv installed nothing where expected under {prefix}")
-    return found[0]
+def _site_packages(prefix: Path) -> Path | None:
+    """The prefix's site-packages (none when uv had nothing to install)."""
+    found = [*prefix.glob("lib/python*/site-packages"), *prefix.glob("Lib/site-packages")]
+    return sorted(found)[0] if found else None
 
 
 def _adopt(prefix: Path, site: Path) -> None:
     """Move uv's ``prefix`` into ``site`` as ``pip --target`` lays it out, RECORD too."""
-    packages = _site_packages(prefix) if prefix.is_dir() else None
+    packages = _site_packages(prefix)
     site.mkdir(parents=True, exist_ok=True)
     if packages is None:
         return
@@ -221,13 +222,18 @@ def _merge(source: Path, destination: Path) -> None:
 
 def _hashes(prefix: Path, options: list[str], run: UvRun, env: dict[str, str]) -> dict[str, str]:
     """Normalised name -> SHA-256 of the file each installed wheel came from, by uv's lock
-    of exactly those versions; none for a distribution from a local path or URL."""
-    installed = {}
-    for dist in find_distributions([_site_packages(prefix)]):
-        if not (dist.dist_info / "direct_url.json").exists():
+    of exactly those versions; of the local file a distribution was installed from (as
+    pip reports it); none for a local directory, a VCS checkout or a remote URL."""
+    packages = _site_packages(prefix)
+    installed, found = {}, {}
+    for dist in find_distributions([packages] if packages else []):
+        local = _local_file(dist.dist_info / "direct_url.json")
+        if local is not None:
+            found[dist.key] = file_digest(local)
+        elif not (dist.dist_info / "direct_url.json").exists():
             installed[dist.key] = (dist.version, _installed_tags(dist.dist_info))
     if not installed:
-        return {}
+        return found
     scratch = prefix.parent
     pins = scratch / "installed.txt"
     pins.write_text("".join(f"{k}=={v}\n" for k, (v, _) in sorted(installed.items())), "utf-8")
@@ -237,20 +243,29 @@ def _hashes(prefix: Path, options: list[str], run: UvRun, env: dict[str, str]) -
     output = run_tool(
         [*command, str(pins)], settings=run.settings, what="uv locking what it installed", env=env
     )
-    if not output.ok:
-        return {}
     try:
-        packages = tomllib.loads(lock.read_text(encoding="utf-8")).get("packages", [])
+        locked = tomllib.loads(lock.read_text(encoding="utf-8")).get("packages", [])
     except (OSError, ValueError):
-        return {}
-    found = {}
-    for package in packages if isinstance(packages, list) else []:
+        locked = []
+    for package in locked if output.ok and isinstance(locked, list) else []:
         key = normalise_name(str(package.get("name", "")))
         if key in installed and str(package.get("version")) == installed[key][0]:
             digest = _file_hash(package, installed[key][1])
             if digest:
                 found[key] = digest
     return found
+
+
+def _local_file(direct_url: Path) -> Path | None:
+    """The local file (a wheel or an sdist, not a directory) a distribution came from."""
+    try:
+        url = str(json.loads(direct_url.read_text(encoding="utf-8")).get("url", ""))
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not url.startswith("file:"):
+        return None
+    path = Path(url2pathname(unquote(urlparse(url).path)))
+    return path if path.is_file() else None
 
 
 def _installed_tags(dist_info: Path) -> frozenset[str]:

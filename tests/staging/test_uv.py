@@ -173,3 +173,19 @@ def test_build_requirements_go_into_the_environment_with_their_markers(tmp_path:
     site = next(tmp_path.glob("env/[Ll]ib/**/site-packages"))
     assert (site / "needed.py").is_file()
     assert not (site / "unneeded.py").exists()
+
+
+def test_a_local_wheel_has_the_hash_of_its_file_as_pip_reports_it(tmp_path: Path) -> None:
+    house = tmp_path / "wheels"
+    wheel = write_wheel(house, "plain", "1.0", {"plain.py": ""})
+    request = PipRequest(requirements=(str(wheel),), report=tmp_path / "report")
+    hashes = uv_install_into_directory(tmp_path / "site", request, _run(house, tmp_path))
+    assert hashes == {"plain": hashlib.sha256(wheel.read_bytes()).hexdigest()}
+
+
+def test_nothing_to_install_leaves_an_empty_directory(tmp_path: Path) -> None:
+    house = tmp_path / "wheels"
+    write_wheel(house, "plain", "1.0", {"plain.py": ""})
+    request = PipRequest(requirements=("plain; python_version < '3'",), report=tmp_path / "r")
+    assert uv_install_into_directory(tmp_path / "site", request, _run(house, tmp_path)) == {}
+    assert list((tmp_path / "site").iterdir()) == []
