@@ -33,7 +33,8 @@ environment variables:
   BUNDLER_CACHE        the per-user cache of archives and builds (default ~/.cache/bundler)
   BUNDLER_BUILD_CACHE  where builds keep wheels, installs, build environments, bytecode
   BUNDLER_TIMEOUT      seconds one run of pip or of a build hook may take (0: no limit)
-  BUNDLER_INSTALLER    pip or uv: what installs (--installer wins; default uv if importable)
+  BUNDLER_INSTALLER    pip or uv: what installs (--installer wins; default: uv if
+                       importable and pip is not configured (PIP_*, pip.conf), else pip)
   BUNDLER_TRACEBACK    full: an archive's tracebacks show the runtime's frames too
   BUNDLER_PYTHON       the Python that ./app.pyz runs with (default: found on PATH)
   BUNDLER_DEBUG=1      like --debug
@@ -44,7 +45,7 @@ environment variables:
 
 INSTALLER_HELP = (
     "what installs the project and its dependencies: uv (the default where the uv "
-    "distribution is importable) or pip; the staging, archive and SBOM are the same"
+    "distribution is importable and pip is not configured) or pip; the archive is the same"
 )
 
 MAIN_DESCRIPTION = fill(

@@ -3,6 +3,7 @@ uv where it is importable; asking for uv where it is not is one line, exit statu
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,14 +12,18 @@ import pytest
 
 from bundler import installers
 from bundler.errors import ConfigError
-from bundler.installers import INSTALLER_ENV, choose_installer, uv_executable
+from bundler.installers import INSTALLER_ENV, choose_installer, pip_configuration, uv_executable
 
 PYPROJECT = Path("/p/pyproject.toml")
 
 
 @pytest.fixture(autouse=True)
 def no_setting(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No installer chosen, pip configured by nothing (as bundle_env has it)."""
     monkeypatch.delenv(INSTALLER_ENV, raising=False)
+    for name in [name for name in os.environ if name.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     uv_executable.cache_clear()
     yield
     uv_executable.cache_clear()
@@ -91,3 +96,49 @@ def test_uv_executable_is_the_binary_of_the_importable_uv(monkeypatch: pytest.Mo
     uv_executable.cache_clear()
     monkeypatch.setitem(sys.modules, "uv", None)  # import uv fails
     assert uv_executable() is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("PIP_INDEX_URL", "https://mirror.example/simple"), ("PIP_FIND_LINKS", "/wheels")],
+)
+def test_where_pip_is_configured_by_a_variable_the_default_stays_pip(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert pip_configuration() == variable
+    assert choose_installer(None, None, PYPROJECT) == "pip"
+    assert choose_installer("uv", None, PYPROJECT) == "uv"  # asked for: uv's own settings
+
+
+def test_variables_that_change_only_pips_output_leave_uv_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.setenv("PIP_NO_INPUT", "1")
+    assert pip_configuration() is None
+    assert choose_installer(None, None, PYPROJECT) == "uv"
+
+
+def test_where_a_pip_conf_exists_the_default_stays_pip(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # This machine's own files out of sight: a home, XDG directories and /etc of the test's.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg"))
+    monkeypatch.delenv("APPDATA", raising=False)
+    monkeypatch.setattr(installers, "_SYSTEM_PIP_CONF", (tmp_path / "etc" / "pip.conf",))
+    conf = tmp_path / "xdg" / "pip" / "pip.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("[global]\nindex-url = https://mirror.example/simple\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert pip_configuration() is None  # PIP_CONFIG_FILE=/dev/null: pip reads no file
+    monkeypatch.delenv("PIP_CONFIG_FILE")
+    assert pip_configuration() == str(conf)
+    assert choose_installer(None, None, PYPROJECT) == "pip"
+    conf.unlink()
+    assert (pip_configuration(), choose_installer(None, None, PYPROJECT)) == (None, "uv")
+    named = tmp_path / "mine.conf"
+    named.write_text("[global]\nno-index = true\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(named))
+    assert pip_configuration() == str(named)
