@@ -103,8 +103,8 @@ examples:
 
 CACHE_DESCRIPTION = fill(
     "Show, prune or clear every cache bundler keeps: what archives extracted at run time "
-    "(apps), the projects' built wheels (wheels), pip's installs for builds (staging) and "
-    "compiled bytecode (bytecode), with sizes and last use. Only bundler's own entries are "
+    "(apps), the projects' built wheels (wheels), pip's or uv's installs for builds (staging) "
+    "and compiled bytecode (bytecode), with sizes and last use. Only bundler's own entries are "
     "touched, never through a symlink; an entry a running build uses is kept.",
     width=88,
 )
