@@ -179,12 +179,12 @@ def test_a_lock_must_provide_what_the_project_requires(
 
 
 def test_no_cache_builds_and_installs_again_into_the_same_entry(
-    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter
+    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter, installer: str
 ) -> None:
     project = setuptools_project(tmp_path / "proj")
-    cached, _ = _stage(_config(project, links), interpreter)
-    fresh, said = _stage(_config(project, links, use_cache=False), interpreter)
-    assert said == _built_and_installed(interpreter)
+    cached, _ = _stage(_config(project, links, installer=installer), interpreter)
+    fresh, said = _stage(_config(project, links, use_cache=False, installer=installer), interpreter)
+    assert said == _built_and_installed(interpreter, installer=installer)
     assert (fresh.wheel_built, fresh.installed, fresh.site_dir) == (True, True, cached.site_dir)
 
 
@@ -251,6 +251,26 @@ def test_failed_install_leaves_no_staging_entry(
         f"for nosuch; with --no-index pip only looks in {', '.join(links)}: add it there"
     )
     assert [p.suffix for p in (build_cache / "dependencies").iterdir()] == [".lock"]
+
+
+def test_failed_install_by_uv_leaves_no_staging_entry(
+    tmp_path: Path,
+    links: tuple[str, ...],
+    interpreter: Interpreter,
+    build_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StagingError) as caught:
+        _stage(_config(None, links, requirements=("nosuch",), installer="uv"), interpreter)
+    assert str(caught.value) == (
+        "uv could not install 'nosuch' and its dependencies: No solution found when "
+        "resolving dependencies: Because nosuch was not found in the provided package "
+        "locations and you require nosuch, we can conclude that your requirements are "
+        "unsatisfiable; uv's last lines are above; -v shows all of its output"
+    )
+    assert [p.suffix for p in (build_cache / "dependencies").iterdir()] == [".lock"]
+    assert list((build_cache / "tmp").iterdir()) == []  # uv's prefix went with the scratch
 
 
 MISNAMED_WHEEL = """\
