@@ -70,6 +70,16 @@ def private_build_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pa
 
 
 @pytest.fixture(scope="session", autouse=True)
+def pip_installs() -> Iterator[None]:
+    """Builds in this process install with pip, as those of ``run_bundle`` do, whether or not
+    this machine configures pip (which decides the default): the tests that exercise uv
+    say so, with --installer or the installer fixture."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BUNDLER_INSTALLER", "pip")
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def private_runtime_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Archives that tests run extract native code here, not into the user's own cache."""
     yield from _directory_in_env(tmp_path_factory, "BUNDLER_CACHE", "runtime-cache")
