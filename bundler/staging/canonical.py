@@ -1,14 +1,15 @@
 """One layout of a staging directory, whichever installer filled it.
 
 pip and uv install the same files from the same wheels, but each leaves its own traces:
-its name in ``INSTALLER``, ``REQUESTED`` on different distributions, uv's ``uv_cache.json``
-and ``.lock``, launchers of the console scripts written from each installer's own
-template (with this machine's interpreter in their first line), and RECORD rows in its own
-order. An archive is made from the staging directory, so these would make two archives of
-the same wheels differ. Here they go: the launchers (an archive runs entry points itself;
-a wheel's own scripts stay), ``REQUESTED`` and uv's files; ``INSTALLER`` says ``bundler``,
-which installs the distributions into the archive (as the project's own dist-info does);
-RECORD keeps the rows of the files that remain, sorted, with true hashes.
+its name in ``INSTALLER``, ``REQUESTED`` on different distributions, uv's
+``uv_cache.json`` (its ``.lock`` stays in the prefix, ``bundler.staging.uv``), launchers
+of the console scripts written from each installer's own template (with this machine's
+interpreter in their first line), and RECORD rows in its own order. An archive is made
+from the staging directory, so these would make two archives of the same wheels differ.
+Here they go: the launchers (an archive runs entry points itself; a wheel's own scripts
+stay), ``REQUESTED`` and uv's files; ``INSTALLER`` says ``bundler``, which installs the
+distributions into the archive (as the project's own dist-info does); RECORD keeps the
+rows of the files that remain, sorted, with true hashes.
 """
 
 from __future__ import annotations
@@ -35,9 +36,6 @@ _SCRIPTS = ("bin", "Scripts")  # where installers put scripts, beside the packag
 def canonical_layout(site: Path) -> None:
     """Remove the installer's traces from the distributions in ``site`` and rewrite their
     INSTALLER and RECORD as described above."""
-    lock = site / ".lock"  # uv's lock of the directory it installed into
-    if lock.is_file() and not lock.is_symlink():
-        lock.unlink()
     for dist in find_distributions([site]):
         launchers = {form.format(name) for name in dist.scripts for form in _LAUNCHER_FORMS}
         _rewrite(site, dist.dist_info, launchers)
