@@ -284,7 +284,8 @@ def _requests(deps: Dependencies, scratch: Path) -> list[PipRequest]:
     if deps.locked is not None:
         requests = []
         if deps.locked.hashed:
-            lines = _write(scratch, deps.lock_name or "pylock.txt", deps.locked.hashed)
+            # Requirement lines, not a lock: uv reads a file named pylock*.toml as one.
+            lines = _write(scratch, f"{deps.lock_name or 'pylock'}.txt", deps.locked.hashed)
             requests.append(PipRequest(requirement_files=lines, no_deps=True, require_hashes=True))
         if deps.locked.unhashed:
             requests.append(PipRequest(requirements=deps.locked.unhashed, no_deps=True))

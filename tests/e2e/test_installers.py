@@ -20,6 +20,8 @@ from tests.conftest import (
     run_bundle,
     write_project,
 )
+from tests.e2e.test_project_layouts import _pylock
+from tests.helpers.projects import setuptools_app
 from tests.staging.conftest import SETUPTOOLS
 from tests.staging.test_canonical import shipper_wheels
 
@@ -109,3 +111,25 @@ def test_uv_asked_for_but_not_importable_is_one_line_and_writes_nothing(
         status=2,
     )
     assert leftovers(tmp_path / "out") == []
+
+
+def test_a_pylock_installs_the_same_archive_with_its_hashes_in_the_sbom(
+    tmp_path: Path, offline: tuple[str, ...], wheelhouse: Path
+) -> None:
+    project = setuptools_app(tmp_path / "app", imports="tallyho", dependencies=("tallyho",))
+    lock = _pylock(tmp_path / "pylock.toml", wheelhouse, "\"os_name == 'posix'\"")
+    archives = {}
+    for installer in ("pip", "uv"):
+        out = tmp_path / f"{installer}.pyz"
+        result = run_bundle(
+            "build", project, "-o", out, *offline, "-r", lock, "--installer", installer
+        )
+        assert result.returncode == 0, result.stderr
+        archives[installer] = out.read_bytes()
+    assert archives["pip"] == archives["uv"]
+    payload = _payload(tmp_path / "uv.pyz")
+    sbom = json.loads(next(payload.read(n) for n in payload.namelist() if n.endswith(".cdx.json")))
+    hashes = {c["name"]: [h["content"] for h in c.get("hashes", [])] for c in sbom["components"]}
+    for name in ("inkwell", "tallyho"):
+        wheel = next(wheelhouse.glob(f"{name}-*.whl"))
+        assert hashes[name] == [hashlib.sha256(wheel.read_bytes()).hexdigest()]
