@@ -37,10 +37,18 @@ __all__ = [
 _KEY_FORMAT = 4  # 4: one layout whichever installer (canonical); uv's settings count
 
 
+# Variables that say where an installer keeps its own files, not what it installs.
+_WHERE_ONLY = frozenset({"UV_CACHE_DIR"})
+
+
 def hash_key(facts: Mapping[str, Any]) -> str:
     """A key for ``facts`` plus what every key shares: format, bundler version, pip's and
     uv's environment variables (they change what they pick)."""
-    pip_env = {k: v for k, v in sorted(os.environ.items()) if k.startswith(("PIP_", "UV_"))}
+    pip_env = {
+        k: v
+        for k, v in sorted(os.environ.items())
+        if k.startswith(("PIP_", "UV_")) and k not in _WHERE_ONLY
+    }
     shared = {"format": _KEY_FORMAT, "bundler": bundler.__version__, "pip-env": pip_env}
     text = json.dumps({**shared, **facts}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
