@@ -13,6 +13,7 @@ import bundler
 from bundler import helptext
 from bundler.caches.user import AREAS
 from bundler.errors import did_you_mean
+from bundler.installers import INSTALLERS
 
 __all__ = ["DEBUG_ENV", "make_parser"]
 
@@ -223,7 +224,7 @@ def _add_install_arguments(sub: argparse.ArgumentParser) -> None:
     group = sub.add_argument_group(
         "installing",
         "By default the project is built into a wheel and installed, with its dependencies "
-        "and any --with/-r requirements, by pip into a cached staging directory.",
+        "and any --with/-r requirements, by uv or pip into a cached staging directory.",
     )
     group.add_argument(
         "--with",
@@ -284,6 +285,7 @@ def _add_index_arguments(sub: argparse.ArgumentParser) -> None:
         default=None,
         help="do not use the package index: only --find-links (offline builds)",
     )
+    group.add_argument("--installer", choices=INSTALLERS, help=helptext.INSTALLER_HELP)
     _switch(
         group,
         "--no-build-isolation",

@@ -12,6 +12,7 @@ from typing import Any
 
 from bundler.errors import ConfigError, ProjectError, TargetError
 from bundler.inline import read_inline_script
+from bundler.installers import choose_installer
 from bundler.pyproject import ProjectMetadata, normalise_shebang, read_pyproject, string_list
 from bundler.targets import TargetSpec, foreign_targets
 from bundler.timeouts import DEFAULT_TIMEOUT, tool_timeout
@@ -56,6 +57,7 @@ class Overrides:
     find_links: tuple[str, ...] = ()
     no_index: bool | None = None
     build_isolation: bool | None = None
+    installer: str | None = None  # --installer
     use_cache: bool = True
     force: bool = False
     ignore_missing: tuple[str, ...] = ()
@@ -73,10 +75,8 @@ class Overrides:
 
 @dataclass(frozen=True)
 class InstallOptions:
-    """How the staging directory is made: the project's wheel plus what pip installs, from where.
-
-    Paths are absolute; ``find_links`` holds directories, files or URLs, as pip takes them.
-    """
+    """How the staging directory is made: the project's wheel plus what pip (or uv) installs,
+    from where. Paths are absolute; ``find_links`` holds directories, files or URLs."""
 
     requirements: tuple[str, ...] = ()
     requirement_files: tuple[Path, ...] = ()
@@ -85,6 +85,7 @@ class InstallOptions:
     no_index: bool = False
     build_isolation: bool = True
     use_cache: bool = True
+    installer: str = "pip"  # "pip" or "uv": what installs (bundler.installers)
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def _merge(
     cli: Overrides,
     path: Path | None,
 ) -> Config:
-    install = _install_options(project_dir, tool, cli)
+    install = _install_options(project_dir, tool, cli, path)
     output = cli.output
     if output is None and "output" in tool:
         output = _configured_output(project_dir, tool["output"], path)
@@ -306,7 +307,7 @@ def _extraction_settings(
 
 
 def _install_options(
-    project_dir: Path, tool: Mapping[str, Any], cli: Overrides
+    project_dir: Path, tool: Mapping[str, Any], cli: Overrides, path: Path | None
 ) -> InstallOptions | None:
     """Lists from [tool.bundle] (paths relative to the project) come first, then the CLI's."""
     cwd = Path.cwd()
@@ -329,6 +330,7 @@ def _install_options(
             ("--constraint", constraint_files),
             ("--find-links", find_links),
             ("--no-index", cli.no_index),
+            ("--installer", cli.installer),
         )
         return None
     for file in (*requirement_files, *constraint_files):
@@ -347,6 +349,7 @@ def _install_options(
         no_index=_pick(cli.no_index, tool.get("no-index"), False),
         build_isolation=_pick(cli.build_isolation, tool.get("build-isolation"), True),
         use_cache=cli.use_cache,
+        installer=choose_installer(cli.installer, tool.get("installer"), path),
     )
 
 
@@ -376,9 +379,7 @@ def _choice(key: str, cli: str | None, tool: Mapping[str, Any], allowed: tuple[s
 
 
 def _pick(cli: bool | None, tool: Any, default: bool) -> bool:
-    if cli is not None:
-        return cli
-    return bool(tool) if tool is not None else default
+    return cli if cli is not None else (bool(tool) if tool is not None else default)
 
 
 def _configured_output(project_dir: Path, value: str, path: Path | None) -> Path:

@@ -158,6 +158,7 @@ def _staging(result: BuildResult) -> dict[str, Any] | None:
         "installed": staging.installed,
         "dependencies_installed": staging.dependencies_installed,
         "extras": list(staging.extras),
+        "installer": staging.installer,
         "reused": staging.reused,
         "seconds": staging.seconds,
     }

@@ -33,13 +33,20 @@ environment variables:
   BUNDLER_CACHE        the per-user cache of archives and builds (default ~/.cache/bundler)
   BUNDLER_BUILD_CACHE  where builds keep wheels, installs, build environments, bytecode
   BUNDLER_TIMEOUT      seconds one run of pip or of a build hook may take (0: no limit)
+  BUNDLER_INSTALLER    pip or uv: what installs (--installer wins; default: uv if
+                       importable and pip is not configured (PIP_*, pip.conf), else pip)
   BUNDLER_TRACEBACK    full: an archive's tracebacks show the runtime's frames too
   BUNDLER_PYTHON       the Python that ./app.pyz runs with (default: found on PATH)
   BUNDLER_DEBUG=1      like --debug
   CI                   any value: plain progress lines, never rewritten in place
   NO_COLOR             any value: no colour
   SOURCE_DATE_EPOCH    the time stored in the archive and its SBOM (unset: 1980-01-01 00:00)
-  PIP_*                pip's own settings apply to the installs (index, proxies, ...)"""
+  PIP_*, UV_*          pip's or uv's own settings apply to the installs (index, proxies, ...)"""
+
+INSTALLER_HELP = (
+    "what installs the project and its dependencies: uv (the default where the uv "
+    "distribution is importable and pip is not configured) or pip; the archive is the same"
+)
 
 MAIN_DESCRIPTION = fill(
     "Turn a Python project into one self-contained zip application: "
@@ -62,8 +69,8 @@ examples:
 
 BUILD_DESCRIPTION = fill(
     "Build the project's wheel with its own build backend, install it and its dependencies "
-    "with pip into a cached staging directory for the target Python, follow the imports from "
-    "the entry point, and write one archive. Settings come from [tool.bundle] in "
+    "with uv or pip into a cached staging directory for the target Python, follow the imports "
+    "from the entry point, and write one archive. Settings come from [tool.bundle] in "
     "pyproject.toml; flags override them (list flags add to them). The archive's path is "
     "printed on stdout, everything else on stderr.",
     width=88,
@@ -86,7 +93,7 @@ examples:
   find-links = ["wheels"]    no-index = false         build-isolation = true
   install = true             extract = ["pkg.data"]   zip-safe = ["pkg"]
   prune = false              extras = ["cli"]         timeout = 1800
-  bytecode = "imported"      sources = "packed"
+  bytecode = "imported"      sources = "packed"       installer = "uv"
   check-skip = ["pkg.win32"] (stored in the archive: modules bundle check does not import)
   targets = ["3.12", "3.12/manylinux_2_28_aarch64", "cp312-win_amd64"]
 
@@ -96,8 +103,8 @@ examples:
 
 CACHE_DESCRIPTION = fill(
     "Show, prune or clear every cache bundler keeps: what archives extracted at run time "
-    "(apps), the projects' built wheels (wheels), pip's installs for builds (staging) and "
-    "compiled bytecode (bytecode), with sizes and last use. Only bundler's own entries are "
+    "(apps), the projects' built wheels (wheels), pip's or uv's installs for builds (staging) "
+    "and compiled bytecode (bytecode), with sizes and last use. Only bundler's own entries are "
     "touched, never through a symlink; an entry a running build uses is kept.",
     width=88,
 )

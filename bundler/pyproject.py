@@ -32,6 +32,7 @@ TOOL_KEYS: dict[str, type | tuple[type, ...]] = {
     "compile": bool,
     "bytecode": str,
     "sources": str,
+    "installer": str,
     "install": bool,
     "with": list,
     "requirements": list,

@@ -193,14 +193,14 @@ def _targets_line(result: BuildResult) -> str:
 def _staging_line(staging: Staging, distributions: int) -> str:
     where = staging.site_dir.parent
     if staging.reused:
-        return f"reused the cached staging directory (no build, no pip): {where}"
+        return f"reused the cached staging directory (no build, no {staging.installer}): {where}"
     if not staging.installed:
         return (
             f"built {staging.wheel}; its contents are unchanged, so the cached staging "
-            f"directory was reused (no pip): {where}"
+            f"directory was reused (no {staging.installer}): {where}"
         )
     built = f"built {staging.wheel}, " if staging.wheel_built else ""
     return (
-        f"staged {plural(distributions, 'distribution')} ({built}pip install) "
+        f"staged {plural(distributions, 'distribution')} ({built}{staging.installer} install) "
         f"in {staging.seconds:.1f} s"
     )

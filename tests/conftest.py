@@ -52,11 +52,14 @@ def run_bundle(
 
 
 def bundle_env(**overrides: str) -> dict[str, str]:
-    """``clean_env`` in which pip, which ``bundle build`` runs, reads no configuration of
-    this machine (find-links, mirrors, constraints): a test says where its wheels come from.
+    """``clean_env`` in which pip or uv, which ``bundle build`` runs, reads no configuration
+    of this machine (find-links, mirrors, constraints): a test says where its wheels come from.
     """
-    pip_free = {k: v for k, v in clean_env().items() if not k.startswith("PIP_")}
+    pip_free = {k: v for k, v in clean_env().items() if not k.startswith(("PIP_", "UV_"))}
     pip_free.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    # pip installs unless a test asks for uv (tests/e2e/test_installers.py and the tests
+    # parametrized with INSTALLERS): the messages tests expect are pip's.
+    pip_free.update(UV_NO_CONFIG="1", BUNDLER_INSTALLER="pip")
     return {**pip_free, **overrides}
 
 
@@ -64,6 +67,16 @@ def bundle_env(**overrides: str) -> dict[str, str]:
 def private_build_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Builds of this test session keep their wheels and staging directories here."""
     yield from _directory_in_env(tmp_path_factory, "BUNDLER_BUILD_CACHE", "build-cache")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pip_installs() -> Iterator[None]:
+    """Builds in this process install with pip, as those of ``run_bundle`` do, whether or not
+    this machine configures pip (which decides the default): the tests that exercise uv
+    say so, with --installer or the installer fixture."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BUNDLER_INSTALLER", "pip")
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

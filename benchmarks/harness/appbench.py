@@ -94,6 +94,10 @@ def bench_app(
             settings.build_warm,
         )
         log_built(app, "bundler (staging)", builds["bundler"])
+        builds["bundler-pip"] = build_bundler_staging(
+            ctx, app, archives_dir / "app-staging-pip.pyz", settings.build_cold, 0, "pip"
+        )
+        log_built(app, "bundler (staging, pip)", builds["bundler-pip"])
     builds["bundler-no-install"] = build_bundler_no_install(
         ctx, app, venv_python, archives_dir / "app-no-install.pyz", settings.build_cold
     )

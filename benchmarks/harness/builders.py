@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import configparser
 import os
+import resource
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,7 @@ class Built:
     path: Path | None = None
     cold: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
+    cold_cpu: list[float] = field(default_factory=list)  # user+sys of the build's processes
     error: str | None = None
     how: str = ""
 
@@ -53,6 +56,7 @@ class Built:
             "path": str(self.path) if self.path else None,
             "size": self.size,
             "cold_s": self.cold,
+            "cold_cpu_s": self.cold_cpu,
             "warm_s": self.warm,
             "error": self.error,
             "how": self.how,
@@ -127,19 +131,28 @@ def console_entry(venv_python: Path, script: str) -> str:
     raise BenchError(f"no console script {script!r} in {purelib}")
 
 
-def build_bundler_staging(ctx: BuildContext, app: App, out: Path, cold: int, warm: int) -> Built:
-    """bundler's default mode: pip-install the ``--with`` requirements into a staging dir."""
-    built = Built(how="bundle build (staging: build + pip install, offline)")
+def build_bundler_staging(
+    ctx: BuildContext, app: App, out: Path, cold: int, warm: int, installer: str = "uv"
+) -> Built:
+    """bundler's default mode: install the ``--with`` requirements into a staging dir with
+    ``installer`` (uv: bundle's default where it is importable). A cold uv build also
+    starts with uv's own cache empty, as shiv's pip has nothing cached from a wheelhouse."""
+    built = Built(how=f"bundle build (staging: build + {installer} install, offline)")
     cwd = fresh_dir(ctx.work / "empty-cwd")
-    cmd = [*ctx.tools.bundle, "build"]
+    uv_cache = ctx.work / "uv-cache"
+    cmd = [*ctx.tools.bundle, "build", "--installer", installer]
     cmd += [f"--with={r}" for r in app.requirements]
     cmd += ["-c", app.script, "--python", str(ctx.base.python), *ctx.index_args, "-o", str(out)]
     cmd += ["-q"]
     try:
         for _ in range(cold):
-            built.cold.append(timed_run([*cmd, "--no-cache"], env=ctx.env(), cwd=cwd))
+            remove(uv_cache)
+            env = ctx.env(UV_CACHE_DIR=uv_cache)
+            wall, cpu = timed_with_cpu([*cmd, "--no-cache"], env=env, cwd=cwd)
+            built.cold.append(wall)
+            built.cold_cpu.append(cpu)
         for _ in range(warm):
-            built.warm.append(timed_run(cmd, env=ctx.env(), cwd=cwd))
+            built.warm.append(timed_run(cmd, env=ctx.env(UV_CACHE_DIR=uv_cache), cwd=cwd))
         built.path = out
     except BenchError as exc:
         built.error = str(exc)
@@ -184,11 +197,26 @@ def build_shiv(ctx: BuildContext, app: App, out: Path, runs: int) -> Built:
     cmd += [*ctx.index_args, *_sources(app)]
     try:
         for _ in range(runs):
-            built.cold.append(timed_run(cmd, env=ctx.env(), cwd=ctx.work))
+            wall, cpu = timed_with_cpu(cmd, env=ctx.env(), cwd=ctx.work)
+            built.cold.append(wall)
+            built.cold_cpu.append(cpu)
         built.path = out
     except BenchError as exc:
         built.error = str(exc)
     return built
+
+
+def timed_with_cpu(
+    command: Sequence[str | os.PathLike[str]], env: dict[str, str], cwd: Path
+) -> tuple[float, float]:
+    """Wall-clock seconds of ``command``, and CPU seconds (user+sys) of it and its children:
+    steadier than wall time on a shared machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    run(command, env=env, cwd=cwd)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def build_pex(

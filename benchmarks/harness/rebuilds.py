@@ -10,19 +10,17 @@ reused something stale is reported, not timed as fast.
 from __future__ import annotations
 
 import json
-import resource
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.builders import BuildContext
+from harness.builders import BuildContext, timed_with_cpu
 from harness.common import BenchError, fresh_dir, log, remove, run
 
 SCENARIOS = ("cold", "unchanged", "edited", "pin")
-TOOLS = ("bundler", "shiv", "pex")
+TOOLS = ("bundler", "bundler-pip", "shiv", "pex")
 
 # Sphinx 8.1.3 and the 20 distributions it needs, as pip resolves them for 3.11 (21 in all;
 # charset-normalizer and MarkupSafe are native wheels).
@@ -163,7 +161,7 @@ class _State:
         self.project.write()
         command = self.tool.command(self.project.path, self.archive(root))
         try:
-            wall, cpu = _timed(command, ctx.env(**self.tool.env), root)
+            wall, cpu = timed_with_cpu(command, ctx.env(**self.tool.env), root)
         except BenchError as exc:
             self.error = str(exc)
             return
@@ -189,24 +187,24 @@ class _State:
         }
 
 
-def _timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
-    """Wall-clock seconds of ``command``, and CPU seconds of it and its children."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    run(command, env=env, cwd=cwd)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
-
-
 def _tools(ctx: BuildContext, root: Path, wheelhouse: Path) -> list[_Tool]:
     index = ["--no-index", "--find-links", str(wheelhouse)]
     bundle_cache = root / "bundler-build-cache"
     pex_root = root / "pex-root"
+    # bundler with each installer: uv (the default where importable; its own cache is
+    # emptied for a cold build too) and pip, each with a build cache of its own.
+    uv_cache, pip_bundle_cache = root / "uv-cache", root / "bundler-pip-build-cache"
+    uv_env = {"BUNDLER_BUILD_CACHE": str(bundle_cache), "UV_CACHE_DIR": str(uv_cache)}
+    pip_env = {"BUNDLER_BUILD_CACHE": str(pip_bundle_cache)}
 
     def bundler(project: Path, out: Path) -> list[str]:
         return [*ctx.tools.bundle, "build", str(project), "-o", str(out), *index, "-q"]
+
+    def bundler_uv(project: Path, out: Path) -> list[str]:
+        return [*bundler(project, out), "--installer", "uv"]
+
+    def bundler_pip(project: Path, out: Path) -> list[str]:
+        return [*bundler(project, out), "--installer", "pip"]
 
     def shiv(project: Path, out: Path) -> list[str]:
         python = ["--python", "/usr/bin/env python3"]
@@ -217,7 +215,8 @@ def _tools(ctx: BuildContext, root: Path, wheelhouse: Path) -> list[_Tool]:
                 "-f", str(wheelhouse)]  # fmt: skip
 
     return [
-        _Tool("bundler", bundler, (bundle_cache,), {"BUNDLER_BUILD_CACHE": str(bundle_cache)}),
+        _Tool("bundler", bundler_uv, (bundle_cache, uv_cache), uv_env),
+        _Tool("bundler-pip", bundler_pip, (pip_bundle_cache,), pip_env),
         _Tool("shiv", shiv, ()),
         _Tool("pex", pex, (pex_root,), {"PEX_ROOT": str(pex_root)}),
     ]

@@ -157,10 +157,11 @@ def _build_table(apps: dict[str, Any]) -> str:
     header = [
         "app",
         "venv + pip install",
-        "bundler cold",
+        "bundler cold (uv) [CPU]",
+        "bundler cold (pip) [CPU]",
+        "shiv [CPU]",
         "bundler warm",
         "bundler --no-install",
-        "shiv",
         "pex cold",
         "pex warm",
     ]
@@ -172,21 +173,27 @@ def _build_table(apps: dict[str, Any]) -> str:
             [
                 name,
                 _s(app.get("venv_install_s")),
-                _s(_median(staging.get("cold_s"))),
+                *(_with_cpu(builds.get(n, {})) for n in ("bundler", "bundler-pip", "shiv")),
                 _s(_median(staging.get("warm_s"))),
                 _s(_median(builds.get("bundler-no-install", {}).get("cold_s"))),
-                _s(_median(builds.get("shiv", {}).get("cold_s"))),
                 _s(_median(builds.get("pex", {}).get("cold_s"))),
                 _s(_median(builds.get("pex", {}).get("warm_s"))),
             ]
         )
     return (
         "## Build time (s, median), offline from the same wheelhouse\n\n"
-        "bundler cold = `--no-cache` (pip install into a new staging dir); warm = the "
+        "bundler cold = `--no-cache` (uv, with its own cache emptied too, or pip, installing "
+        "into a new staging dir); [CPU] = user+sys seconds of the build's processes; warm = the "
         "cached staging dir reused; `--no-install` resolves the app's existing venv (add "
         "the venv column for a like-for-like total). pex cold = empty PEX_ROOT.\n\n"
         + _table(header, rows)
     )
+
+
+def _with_cpu(built: dict[str, Any]) -> str:
+    """Median wall seconds of the cold builds, and their median CPU seconds in brackets."""
+    cpu = built.get("cold_cpu_s")
+    return _s(_median(built.get("cold_s"))) + (f" [{_s(_median(cpu))}]" if cpu else "")
 
 
 def _synthetic(synth: dict[str, Any]) -> str:
@@ -317,7 +324,7 @@ def _rebuilds(section: dict[str, Any]) -> str:
     tools: dict[str, Any] = section.get("tools", {})
     if not tools:
         return ""
-    names = [name for name in ("bundler", "shiv", "pex") if name in tools]
+    names = [name for name in ("bundler", "bundler-pip", "shiv", "pex") if name in tools]
     rows = {
         "cold": "cold (empty caches)",
         "unchanged": "unchanged",

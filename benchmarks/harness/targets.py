@@ -23,7 +23,21 @@ def render(results: dict[str, Any]) -> str:
         _numpy(apps.get("numpy", {})),
         _wide(results.get("wide", {})),
         _per_app(apps, "cached rebuild / shiv build", _build_ratio("warm_s"), 1.0),
-        _per_app(apps, "cold build / shiv build", _build_ratio("cold_s"), 1.0),
+        _per_app(apps, "cold build / shiv build (uv)", _build_ratio("cold_s"), 1.0),
+        # The same with pip, and both in CPU seconds (steadier on a shared machine).
+        _per_app(apps, "cold build / shiv build (pip)", _build_ratio("cold_s", "bundler-pip"), 1.0),
+        _per_app(
+            apps,
+            "cold build CPU / shiv's (uv)",
+            _build_ratio("cold_cpu_s", "bundler", "cold_cpu_s"),
+            1.0,
+        ),
+        _per_app(
+            apps,
+            "cold build CPU / shiv's (pip)",
+            _build_ratio("cold_cpu_s", "bundler-pip", "cold_cpu_s"),
+            1.0,
+        ),
         _memory(results.get("memory", {})),
     ]
     lines = [
@@ -89,11 +103,13 @@ def _size_ratio(app: dict[str, Any]) -> float | None:
     return ours / shiv if ours and shiv else None
 
 
-def _build_ratio(key: str) -> Callable[[dict[str, Any]], float | None]:
+def _build_ratio(
+    key: str, variant: str = "bundler", shiv_key: str = "cold_s"
+) -> Callable[[dict[str, Any]], float | None]:
     def ratio(app: dict[str, Any]) -> float | None:
         builds = app.get("builds", {})
-        ours = builds.get("bundler", {}).get(key) or []
-        shiv = builds.get("shiv", {}).get("cold_s") or []
+        ours = builds.get(variant, {}).get(key) or []
+        shiv = builds.get("shiv", {}).get(shiv_key) or []
         if not ours or not shiv:
             return None
         return float(statistics.median(ours) / statistics.median(shiv))

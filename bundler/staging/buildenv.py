@@ -25,6 +25,7 @@ from bundler.staging.keys import hash_key, index_identity
 from bundler.staging.pip import IndexOptions, install_into_environment
 from bundler.staging.reasons import backend_reason
 from bundler.staging.tools import ToolSettings, relevant_tail, run_tool
+from bundler.staging.uv import UvRun, uv_install_into_environment
 
 __all__ = ["BuildEnvironments", "TargetVenv"]
 
@@ -98,12 +99,16 @@ class BuildEnvironments:
                 details=relevant_tail(output.lines),
             )
         venv = TargetVenv.at(path)
-        if requires:
+        what = "the project's build requirements"
+        if requires and self.index.installer == "uv":
+            run = UvRun(venv.python_executable, self.index, self.settings, what)
+            uv_install_into_environment(requires, run)
+        elif requires:
             install_into_environment(
                 venv.python_executable,
                 requires,
                 index=self.index,
                 settings=self.settings,
-                what="the project's build requirements",
+                what=what,
             )
         return venv

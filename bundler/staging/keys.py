@@ -34,13 +34,21 @@ __all__ = [
 ]
 
 # Bump when the layout of an entry or the meaning of a key changes.
-_KEY_FORMAT = 3  # 3: dependency entries keep the hashes of pip's files
+_KEY_FORMAT = 4  # 4: one layout whichever installer (canonical); uv's settings count
+
+
+# Variables that say where an installer keeps its own files, not what it installs.
+_WHERE_ONLY = frozenset({"UV_CACHE_DIR"})
 
 
 def hash_key(facts: Mapping[str, Any]) -> str:
-    """A key for ``facts`` plus what every key shares: format, bundler version, pip's
-    environment variables (they change what pip picks)."""
-    pip_env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("PIP_")}
+    """A key for ``facts`` plus what every key shares: format, bundler version, pip's and
+    uv's environment variables (they change what they pick)."""
+    pip_env = {
+        k: v
+        for k, v in sorted(os.environ.items())
+        if k.startswith(("PIP_", "UV_")) and k not in _WHERE_ONLY
+    }
     shared = {"format": _KEY_FORMAT, "bundler": bundler.__version__, "pip-env": pip_env}
     text = json.dumps({**shared, **facts}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -61,7 +69,8 @@ def interpreter_identity(interpreter: Interpreter) -> dict[str, Any]:
 
 
 def index_identity(index: IndexOptions) -> dict[str, Any]:
-    return {"no-index": index.no_index, "find-links": [_link_identity(x) for x in index.find_links]}
+    links = [_link_identity(link) for link in index.find_links]
+    return {"no-index": index.no_index, "find-links": links, "installer": index.installer}
 
 
 def _link_identity(link: str) -> Any:

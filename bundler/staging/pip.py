@@ -50,10 +50,14 @@ _QUIET_INSTALL = (
 # pip for a target that is not here: --python-version and --platform set the wheel tags
 # and Requires-Python it checks, but it evaluates the environment markers of
 # dependencies ("tomli; python_version < '3.11'") for the interpreter running it. This
-# runs pip with the target's markers (argv[1], JSON) as that default, as pex does.
+# runs pip with the target's markers (argv[1], JSON) as that default, as pex does; pip is
+# imported from the directory argv[2] when it is not empty (an archive's copy of pip).
 _FOREIGN_PIP = r"""
 import json, runpy, sys
 wanted = json.loads(sys.argv.pop(1))
+where = sys.argv.pop(1)
+if where:
+    sys.path.insert(0, where)
 from pip._vendor.packaging import markers
 own = markers.default_environment
 markers.default_environment = lambda: {**own(), **wanted}
@@ -64,10 +68,12 @@ runpy.run_module("pip", run_name="__main__", alter_sys=True)
 
 @dataclass(frozen=True)
 class IndexOptions:
-    """Where pip looks for distributions: extra ``--find-links`` and whether to skip the index."""
+    """Where pip (or uv) looks for distributions: extra ``--find-links``, whether to skip the
+    index; and which of the two installs."""
 
     find_links: tuple[str, ...] = ()
     no_index: bool = False
+    installer: str = "pip"  # the program that installs from there: "pip" or "uv"
 
     def arguments(self) -> list[str]:
         """These options as pip arguments."""
@@ -87,6 +93,17 @@ class PipRequest:
     no_deps: bool = False  # exactly these distributions (a lock, or the project on top)
     require_hashes: bool = False  # every distribution's hash must match its pin
     report: Path | None = None  # pip's --report: what it installed, from which file
+
+    def arguments(self) -> list[str]:
+        """What to install and how strictly, as arguments of ``pip install`` (and of
+        ``uv pip install``, which spells them the same)."""
+        args = ["--no-deps"] if self.no_deps else []
+        args += ["--require-hashes"] if self.require_hashes else []
+        for path in self.constraint_files:
+            args += ["--constraint", str(path)]
+        for path in self.requirement_files:
+            args += ["--requirement", str(path)]
+        return args + (["--", *self.requirements] if self.requirements else [])
 
 
 def install_into_directory(
@@ -110,15 +127,8 @@ def install_into_directory(
     command = [*pip, "install", *_QUIET_INSTALL, "--target", str(target)]
     command += foreign.pip_options() if foreign is not None else []
     command += index.arguments()
-    command += ["--no-deps"] if request.no_deps else []
-    command += ["--require-hashes"] if request.require_hashes else []
     command += ["--report", str(request.report)] if request.report else []
-    for path in request.constraint_files:
-        command += ["--constraint", str(path)]
-    for path in request.requirement_files:
-        command += ["--requirement", str(path)]
-    command += ["--", *request.requirements] if request.requirements else []
-    _run_pip(what, command, settings, index, foreign)
+    _run_pip(what, [*command, *request.arguments()], settings, index, foreign)
 
 
 def installed_hashes(report: Path) -> dict[str, str]:
@@ -191,8 +201,13 @@ def _pip_program() -> list[str]:
 
 
 def _foreign_pip(foreign: ForeignTarget) -> list[str]:
+    """pip under the wrapper that gives it the target's markers: this process's pip, found
+    as ``_pip_program`` finds it (inside an archive: the directory of its copy of pip)."""
     _check_pip()
-    return [sys.executable, "-c", _FOREIGN_PIP, json.dumps(foreign.markers(), sort_keys=True)]
+    program = _pip_program()
+    where = "" if program[0] == "-m" else os.path.dirname(os.path.dirname(program[0]))
+    markers = json.dumps(foreign.markers(), sort_keys=True)
+    return [sys.executable, "-c", _FOREIGN_PIP, markers, where]
 
 
 def _check_pip() -> None:

@@ -1,5 +1,6 @@
-"""The staging stage: the project's wheel and what it needs, installed by pip for the target
-interpreter into cached directories that imports resolve against.
+"""The staging stage: the project's wheel and what it needs, installed by pip or uv (the
+installer, ``--installer``) for the target interpreter into cached directories that imports
+resolve against, laid out the same whichever installed them (``canonical``).
 
 Cache areas, each entry keyed by everything that decides its contents:
 
@@ -8,9 +9,9 @@ Cache areas, each entry keyed by everything that decides its contents:
     <cache>/build-envs/<key>/    a build environment (``buildenv``): build requirements
     <cache>/dependencies/<key>/  ``site/``: the dependency set (``requirements``), installed
                                  by pip: requirement strings, files' contents, local paths'
-                                 contents, index options, interpreter
+                                 contents, index options, installer, interpreter
     <cache>/projects/<key>/      ``site/``: the project's wheel alone, ``--no-deps``: the
-                                 wheel's contents and the interpreter
+                                 wheel's contents, the installer and the interpreter
     <cache>/tmp/                 the scratch directory of each running build
 
 The dependencies are keyed by what the project requires, not by its wheel, so editing a
@@ -36,6 +37,7 @@ from bundler.config import Config, InstallOptions
 from bundler.environment import Interpreter, supported_tags
 from bundler.project import ProjectTree
 from bundler.staging.backend import Backend, BuiltWheel, project_wheel
+from bundler.staging.canonical import canonical_layout
 from bundler.staging.installed import check_locked, tidy_installed
 from bundler.staging.keys import hash_key, index_identity, interpreter_identity, path_identity
 from bundler.staging.pip import (
@@ -47,6 +49,7 @@ from bundler.staging.pip import (
 from bundler.staging.requirements import Dependencies, Target, plan_dependencies, read_wheel_info
 from bundler.staging.scratch import scratch_directory
 from bundler.staging.tools import ToolSettings
+from bundler.staging.uv import UvRun, uv_install_into_directory
 
 __all__ = ["Staging", "stage"]
 
@@ -67,9 +70,10 @@ class Staging:
     seconds: float
     dependencies_installed: bool = False  # pip installed the dependency set
     extras: tuple[str, ...] = ()  # the project's extras that were installed
-    # Normalised name -> SHA-256 of the file pip installed it from (for the SBOM).
+    # Normalised name -> SHA-256 of the file pip or uv installed it from (for the SBOM).
     hashes: Mapping[str, str] = field(default_factory=dict)
     more_site_dirs: tuple[Path, ...] = ()  # the dependencies', after the project's own
+    installer: str = "pip"  # what installed (or would have): "pip" or "uv"
 
     @property
     def site_dirs(self) -> tuple[Path, ...]:
@@ -124,9 +128,8 @@ def stage(
         raise ValueError("stage() needs install options; the build was asked for --no-install")
     if config.has_project and tree is None:
         raise ValueError("stage() needs the project's tree to build its wheel")
-    started = time.monotonic()
-    cache = build_cache_root()
-    index = IndexOptions(options.find_links, options.no_index)
+    started, cache = time.monotonic(), build_cache_root()
+    index = IndexOptions(options.find_links, options.no_index, options.installer)
     with scratch_directory(cache / "tmp") as scratch, contextlib.ExitStack() as stack:
         settings = ToolSettings(verbose, config.timeout, scratch)
         context = _Context(config, options, interpreter, index, settings, cache, progress, status)
@@ -152,6 +155,7 @@ def stage(
             dependencies_installed=bool(dependencies and not dependencies.reused),
             extras=deps.extras,
             hashes=_hashes(dependencies),
+            installer=options.installer,
         )
 
 
@@ -207,10 +211,12 @@ def _target(interpreter: Interpreter) -> Target:
     )
 
 
-def _for(interpreter: Interpreter) -> str:
-    """Whom pip installs for, in messages: ``Python 3.12.1``, ``target cp39-win_amd64``."""
-    foreign = interpreter.foreign
-    return f"target {foreign.name}" if foreign else f"Python {interpreter.version_text}"
+def _by(context: _Context) -> str:
+    """Who installs for whom, in messages: ``pip for Python 3.12.1``, ``uv for target
+    cp39-win_amd64``."""
+    foreign = context.interpreter.foreign
+    whom = f"target {foreign.name}" if foreign else f"Python {context.interpreter.version_text}"
+    return f"{context.index.installer} for {whom}"
 
 
 @contextlib.contextmanager
@@ -230,20 +236,16 @@ def _dependencies(context: _Context, deps: Dependencies) -> Iterator[BuildCacheE
     context.progress(f"dependencies key {key[:16]}")
 
     def install(directory: Path) -> dict[str, Any]:
-        context.status(f"installing {deps.described} with pip for {_for(context.interpreter)}")
+        context.status(f"installing {deps.described} with {_by(context)}")
         hashes: dict[str, str] = {}
         scratch = context.settings.temp_dir or directory
         for number, request in enumerate(_requests(deps, scratch)):
             report = scratch / f"pip-report-{number}.json"
-            _pip(
-                context,
-                directory / "site",
-                dataclasses.replace(request, report=report),
-                deps.described,
-            )
-            hashes.update(installed_hashes(report))
+            request = dataclasses.replace(request, report=report)
+            hashes.update(_install(context, directory / "site", request, deps.described))
             report.unlink(missing_ok=True)
         local = tidy_installed(directory / "site")
+        canonical_layout(directory / "site")
         inputs = {str(path): context.identity(path) for path in local}
         return {"local-inputs": inputs, "requirements": list(deps.requirements), "hashes": hashes}
 
@@ -258,14 +260,19 @@ def _dependencies(context: _Context, deps: Dependencies) -> Iterator[BuildCacheE
 @contextlib.contextmanager
 def _project_layer(context: _Context, wheel: BuiltWheel) -> Iterator[BuildCacheEntry]:
     """The project's wheel installed alone (``--no-deps``) into a directory of its own."""
-    facts = {"wheel": wheel.digest, "interpreter": interpreter_identity(context.interpreter)}
+    facts = {
+        "wheel": wheel.digest,
+        "installer": context.index.installer,
+        "interpreter": interpreter_identity(context.interpreter),
+    }
     key = hash_key(facts)
 
     def install(directory: Path) -> dict[str, Any]:
-        context.status(f"installing the project with pip for {_for(context.interpreter)}")
+        context.status(f"installing the project with {_by(context)}")
         request = PipRequest(requirements=(str(wheel.path),), no_deps=True)
-        _pip(context, directory / "site", request, "the project's wheel")
+        _install(context, directory / "site", request, "the project's wheel")
         tidy_installed(directory / "site")
+        canonical_layout(directory / "site")
         return {"wheel": wheel.path.name}
 
     with _cached(context, "projects", key, install, lambda _: True) as entry:
@@ -277,7 +284,8 @@ def _requests(deps: Dependencies, scratch: Path) -> list[PipRequest]:
     if deps.locked is not None:
         requests = []
         if deps.locked.hashed:
-            lines = _write(scratch, deps.lock_name or "pylock.txt", deps.locked.hashed)
+            # Requirement lines, not a lock: uv reads a file named pylock*.toml as one.
+            lines = _write(scratch, f"{deps.lock_name or 'pylock'}.txt", deps.locked.hashed)
             requests.append(PipRequest(requirement_files=lines, no_deps=True, require_hashes=True))
         if deps.locked.unhashed:
             requests.append(PipRequest(requirements=deps.locked.unhashed, no_deps=True))
@@ -302,16 +310,23 @@ def _write(scratch: Path, name: str, lines: tuple[str, ...]) -> tuple[Path, ...]
     return (path,)
 
 
-def _pip(context: _Context, site: Path, request: PipRequest, what: str) -> None:
+def _install(context: _Context, site: Path, request: PipRequest, what: str) -> dict[str, str]:
+    """Install ``request`` into ``site`` with the chosen installer; the SHA-256 of the files
+    it installed from, when the request asks for a report."""
+    python, foreign = context.interpreter.executable, context.interpreter.foreign
+    if context.index.installer == "uv":
+        run = UvRun(python, context.index, context.settings, what, foreign)
+        return uv_install_into_directory(site, request, run)
     install_into_directory(
         site,
         request,
-        python=context.interpreter.executable,
+        python=python,
         index=context.index,
         settings=context.settings,
         what=what,
-        foreign=context.interpreter.foreign,
+        foreign=foreign,
     )
+    return installed_hashes(request.report) if request.report else {}
 
 
 @contextlib.contextmanager

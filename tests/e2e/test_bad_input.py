@@ -163,8 +163,8 @@ def test_unknown_tool_bundle_key_is_named(tmp_path: Path, out_dir: Path) -> None
         f"{project}/pyproject.toml: unknown key 'entrypoint' in [tool.bundle] (did you mean "
         "entry?) (known keys: build-isolation, bytecode, check-skip, compile, constraints, entry, "
         "exclude, extract, extras, find-links, ignore-missing, include, inherit-path, install, "
-        "no-index, output, prune, python, requirements, script, shebang, sources, strict, "
-        "targets, timeout, with, zip-safe)",
+        "installer, no-index, output, prune, python, requirements, script, shebang, sources, "
+        "strict, targets, timeout, with, zip-safe)",
     )
 
 

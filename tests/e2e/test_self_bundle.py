@@ -113,3 +113,18 @@ def test_bundle_pyz_built_by_the_release_steps_bundles_a_sample_offline(
     assert ran.returncode == 0, ran.stderr
     plain = re.sub(r"\x1b\[[0-9;]*m", "", ran.stdout)  # its table's colours
     assert re.search(r"^words\s+3$", plain, re.MULTILINE), plain
+
+    # A target staged without its interpreter: pip runs under the wrapper that sets the
+    # target's markers, importing the archive's extracted pip (not the interpreter's: it
+    # has none).
+    foreign = tmp_path / "wordstats-win.pyz"
+    target = ("--platform", "win_amd64")
+    built = subprocess.run(
+        [str(clean_python), str(pyz), "build", str(sample), "-o", str(foreign), *target, *offline],
+        capture_output=True,
+        text=True,
+        env=bundle_env(BUNDLER_BUILD_CACHE=str(tmp_path / "sample-cache")),
+        timeout=900,
+    )
+    assert built.returncode == 0, built.stderr
+    assert "-win_amd64" in built.stderr

@@ -130,12 +130,18 @@ def test_one_archive_runs_on_several_installed_pythons(
     assert [m for m in stored if m.endswith("platinfo/__init__.py")] == ["platinfo/__init__.py"]
 
 
+@pytest.mark.parametrize("installer", ["pip", "uv"])
 def test_platforms_staged_without_their_interpreter(
-    tmp_path: Path, project: Path, wheels: Path, offline: tuple[str, ...], run_app: Runner
+    tmp_path: Path,
+    project: Path,
+    wheels: Path,
+    offline: tuple[str, ...],
+    run_app: Runner,
+    installer: str,
 ) -> None:
     out = tmp_path / "platforms.pyz"
     platforms = [arg for tag in PLATFORMS for arg in ("--platform", tag)]
-    links = (*offline, "--find-links", str(wheels))
+    links = (*offline, "--find-links", str(wheels), "--installer", installer)
     files = ("--sources", "files")  # the payload zip then lists what is stored
     _build(project, "-o", out, "--target-python", THIS, *platforms, *files, links=links)
     assert run_app(out, python=Path(sys.executable)).stdout == f"linux-x86_64 - - {THIS}\n"
@@ -191,6 +197,22 @@ def test_an_unknown_platform_tag_is_one_line(tmp_path: Path, project: Path) -> N
         status=2,
     )
     assert not out.parent.exists()
+
+
+def test_a_target_uv_cannot_name_is_one_line_pointing_at_pip(
+    tmp_path: Path, project: Path, wheels: Path, offline: tuple[str, ...]
+) -> None:
+    out = tmp_path / "out" / "musl.pyz"
+    links = (*offline, "--find-links", str(wheels))
+    args = ("--platform", "musllinux_1_2_x86_64", "--installer", "uv", "-q")
+    result = run_bundle("build", project, "-o", out, *args, *links)
+    assert_user_error(
+        result,
+        f"uv cannot install for target {CP}-musllinux_1_2_x86_64: it has no --python-platform "
+        "for exactly musllinux_1_2_x86_64; build with --installer pip (or BUNDLER_INSTALLER=pip)",
+        status=2,
+    )
+    assert leftovers(tmp_path / "out") == []
 
 
 def test_a_target_with_no_wheel_names_the_distribution_and_the_target(

@@ -20,13 +20,18 @@ build-backend = "setuptools.build_meta"
 
 @pytest.fixture
 def pip_free(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pip, run in this process's environment, reads the same ``PIP_*`` settings as in
-    ``bundle_env``: none of this machine's configuration, find-links or constraints."""
-    for name in [name for name in os.environ if name.startswith("PIP_")]:
+    """pip and uv, run in this process's environment, read the same ``PIP_*`` and ``UV_*``
+    settings as in ``bundle_env`` (and pip installs unless a test says otherwise): none of
+    this machine's configuration, find-links or constraints."""
+    for name in [name for name in os.environ if _installers_setting(name)]:
         monkeypatch.delenv(name)
     for name, value in bundle_env().items():
-        if name.startswith("PIP_"):
+        if _installers_setting(name):
             monkeypatch.setenv(name, value)
+
+
+def _installers_setting(name: str) -> bool:
+    return name.startswith(("PIP_", "UV_")) or name == "BUNDLER_INSTALLER"
 
 
 @pytest.fixture

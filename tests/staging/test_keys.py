@@ -124,3 +124,20 @@ def test_a_find_links_directory_that_cannot_be_listed_is_one_line(
     assert str(caught.value) == (
         f"cannot read the find-links directory {tmp_path}: Permission denied; check its permissions"
     )
+
+
+# ---------------------------------------------------------------- what every key shares
+
+
+def test_keys_follow_the_installer_and_its_settings_not_where_uv_caches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [name for name in keys.os.environ if name.startswith(("PIP_", "UV_"))]:
+        monkeypatch.delenv(name)
+    by_pip = keys.hash_key({"index": keys.index_identity(IndexOptions(installer="pip"))})
+    by_uv = keys.hash_key({"index": keys.index_identity(IndexOptions(installer="uv"))})
+    assert by_pip != by_uv
+    monkeypatch.setenv("UV_CACHE_DIR", "/elsewhere")
+    assert keys.hash_key({"index": keys.index_identity(IndexOptions(installer="uv"))}) == by_uv
+    monkeypatch.setenv("UV_INDEX_URL", "https://mirror.example/simple")
+    assert keys.hash_key({"index": keys.index_identity(IndexOptions(installer="uv"))}) != by_uv

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import subprocess
 import sys
 import types
 from collections.abc import Sequence
@@ -505,3 +506,41 @@ def test_no_wheel_for_a_foreign_target_names_it(tmp_path: Path) -> None:
         "cp39-macosx_11_0_arm64 (the wheels found, 2.0, are tagged "
         "cp39-cp39-manylinux1_x86_64); add one where pip looks, or drop that target"
     )
+
+
+def test_from_inside_an_archive_a_foreign_target_imports_the_archives_pip(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import pip as real_pip
+
+    monkeypatch.setitem(sys.modules, PACKAGE_NAME, types.ModuleType(PACKAGE_NAME))
+    command = pip._foreign_pip(ForeignTarget((3, 9), "win_amd64"))
+    assert command[:2] == [sys.executable, "-c"]
+    assert command[-1] == str(Path(real_pip.__file__).parent.parent)
+    # The wrapper really imports pip from there, before any other on the path: a directory
+    # whose "pip" says where it is stands in for the archive's copy.
+    fake = tmp_path / "extracted"
+    (fake / "pip" / "_vendor" / "packaging").mkdir(parents=True)
+    (fake / "pip" / "__init__.py").write_text("")
+    (fake / "pip" / "_vendor" / "__init__.py").write_text("")
+    (fake / "pip" / "_vendor" / "packaging" / "__init__.py").write_text("")
+    (fake / "pip" / "_vendor" / "packaging" / "markers.py").write_text(
+        "def default_environment():\n    return {}\n"
+    )
+    (fake / "pip" / "__main__.py").write_text(
+        "import sys\nfrom pip._vendor.packaging import markers\n"
+        "print(__file__, markers.default_environment()['sys_platform'], sys.argv[1:])\n"
+    )
+    result = subprocess.run(
+        [*command[:-1], str(fake), "install", "x"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [
+        str(fake / "pip" / "__main__.py"),
+        "win32",
+        "['install',",
+        "'x']",
+    ]
+
+
+def test_outside_an_archive_a_foreign_target_imports_this_pythons_pip() -> None:
+    assert pip._foreign_pip(ForeignTarget((3, 9), "win_amd64"))[-1] == ""

@@ -28,6 +28,12 @@ def interpreter() -> Interpreter:
     return query_interpreter(None)
 
 
+@pytest.fixture(params=["pip", "uv"])
+def installer(request: pytest.FixtureRequest) -> str:
+    """The tests that take it run with each installer: the same semantics, the same layout."""
+    return str(request.param)
+
+
 @pytest.fixture
 def links(backend_wheels: Path, wheelhouse: Path) -> tuple[str, ...]:
     """The wheelhouses pip may look in (and nothing else: --no-index)."""
@@ -39,14 +45,16 @@ def _config(project: Path | None, links: tuple[str, ...], **overrides: Any) -> C
     return load_config(project, cli)
 
 
-def _built_and_installed(interpreter: Interpreter, dependencies: bool = False) -> list[str]:
-    """What a user is told when both the build backend and pip run."""
+def _built_and_installed(
+    interpreter: Interpreter, dependencies: bool = False, installer: str = "pip"
+) -> list[str]:
+    """What a user is told when both the build backend and the installer run."""
     version = interpreter.version_text
-    deps = [f"installing the project's dependencies with pip for Python {version}"]
+    deps = [f"installing the project's dependencies with {installer} for Python {version}"]
     return [
         "building the wheel of proj",
         *(deps if dependencies else []),
-        f"installing the project with pip for Python {version}",
+        f"installing the project with {installer} for Python {version}",
     ]
 
 
@@ -70,11 +78,16 @@ def _with_dependencies(root: Path, *dependencies: str, extra: str = "") -> Path:
 
 
 def test_first_stage_builds_and_installs_and_the_next_reuses_everything(
-    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter, build_cache: Path
+    tmp_path: Path,
+    links: tuple[str, ...],
+    interpreter: Interpreter,
+    build_cache: Path,
+    installer: str,
 ) -> None:
-    config = _config(setuptools_project(tmp_path / "proj"), links)
+    config = _config(setuptools_project(tmp_path / "proj"), links, installer=installer)
     first, said = _stage(config, interpreter)
-    assert said == _built_and_installed(interpreter)
+    assert said == _built_and_installed(interpreter, installer=installer)
+    assert first.installer == installer
     assert (first.project, first.wheel, first.wheel_built, first.installed) == (
         "demo",
         WHEEL,
@@ -93,12 +106,12 @@ def test_first_stage_builds_and_installs_and_the_next_reuses_everything(
 
 
 def test_source_edit_reinstalls_the_project_alone(
-    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter
+    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter, installer: str
 ) -> None:
     project = _with_dependencies(tmp_path / "proj", "tallyho")
-    config = _config(project, links)
+    config = _config(project, links, installer=installer)
     before, said = _stage(config, interpreter)
-    assert said == _built_and_installed(interpreter, dependencies=True)
+    assert said == _built_and_installed(interpreter, dependencies=True, installer=installer)
     assert before.dependencies_installed is True
     assert sorted(os.listdir(before.site_dirs[1])) == [
         "inkwell",
@@ -108,7 +121,7 @@ def test_source_edit_reinstalls_the_project_alone(
     ]
     (project / "demo" / "__init__.py").write_text("VALUE = 2\n")
     after, said = _stage(config, interpreter)
-    assert said == _built_and_installed(interpreter)  # not the dependencies
+    assert said == _built_and_installed(interpreter, installer=installer)  # not the dependencies
     assert (after.wheel_built, after.installed, after.dependencies_installed) == (True, True, False)
     assert after.site_dir != before.site_dir
     assert after.site_dirs[1] == before.site_dirs[1]
@@ -128,13 +141,15 @@ def test_a_new_requirement_reinstalls_the_dependencies(
 
 
 def test_extras_install_what_they_add_and_an_unknown_one_is_named(
-    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter
+    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter, installer: str
 ) -> None:
     extra = '[project.optional-dependencies]\ncount = ["tallyho"]\n'
     project = _with_dependencies(tmp_path / "proj", "inkwell", extra=extra)
-    plain, _ = _stage(_config(project, links), interpreter)
+    plain, _ = _stage(_config(project, links, installer=installer), interpreter)
     assert "tallyho" not in os.listdir(plain.site_dirs[1])
-    counted, _ = _stage(_config(project, links, extras=("count",)), interpreter)
+    counted, _ = _stage(
+        _config(project, links, extras=("count",), installer=installer), interpreter
+    )
     assert counted.extras == ("count",)
     assert "tallyho" in os.listdir(counted.site_dirs[1])
     with pytest.raises(ConfigError) as caught:
@@ -143,14 +158,18 @@ def test_extras_install_what_they_add_and_an_unknown_one_is_named(
 
 
 def test_a_lock_must_provide_what_the_project_requires(
-    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter, wheelhouse: Path
+    tmp_path: Path,
+    links: tuple[str, ...],
+    interpreter: Interpreter,
+    wheelhouse: Path,
+    installer: str,
 ) -> None:
     project = _with_dependencies(tmp_path / "proj", "tallyho>=0.9")
     wheel = next(wheelhouse.glob("inkwell-*.whl"))
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     lock = tmp_path / "requirements.lock"
     lock.write_text(f"inkwell==1.4.0 --hash=sha256:{digest}\n")
-    config = _config(project, links, requirement_files=(lock,))
+    config = _config(project, links, requirement_files=(lock,), installer=installer)
     with pytest.raises(LockError) as caught:
         _stage(config, interpreter)
     assert str(caught.value) == (
@@ -160,12 +179,12 @@ def test_a_lock_must_provide_what_the_project_requires(
 
 
 def test_no_cache_builds_and_installs_again_into_the_same_entry(
-    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter
+    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter, installer: str
 ) -> None:
     project = setuptools_project(tmp_path / "proj")
-    cached, _ = _stage(_config(project, links), interpreter)
-    fresh, said = _stage(_config(project, links, use_cache=False), interpreter)
-    assert said == _built_and_installed(interpreter)
+    cached, _ = _stage(_config(project, links, installer=installer), interpreter)
+    fresh, said = _stage(_config(project, links, use_cache=False, installer=installer), interpreter)
+    assert said == _built_and_installed(interpreter, installer=installer)
     assert (fresh.wheel_built, fresh.installed, fresh.site_dir) == (True, True, cached.site_dir)
 
 
@@ -174,17 +193,20 @@ def test_staging_key_follows_requirements_and_constraint_file_contents(
     links: tuple[str, ...],
     interpreter: Interpreter,
     monkeypatch: pytest.MonkeyPatch,
+    installer: str,
 ) -> None:
-    """Without a project: pip installs what --with names, under constraints.txt."""
+    """Without a project: pip or uv installs what --with names, under constraints.txt."""
     monkeypatch.chdir(tmp_path)
     pins = tmp_path / "constraints.txt"
     pins.write_text("inkwell>=1.0\n")
-    constrained = {"constraint_files": (Path("constraints.txt"),)}
+    constrained = {"constraint_files": (Path("constraints.txt"),), "installer": installer}
     inkwell = _config(None, links, requirements=("inkwell",), **constrained)
     version = interpreter.version_text
 
     first, said = _stage(inkwell, interpreter)
-    assert said == [f"installing 'inkwell' and its dependencies with pip for Python {version}"]
+    assert said == [
+        f"installing 'inkwell' and its dependencies with {installer} for Python {version}"
+    ]
     assert (first.project, first.wheel, first.wheel_built, first.installed) == (
         None,
         None,
@@ -202,7 +224,8 @@ def test_staging_key_follows_requirements_and_constraint_file_contents(
     both = _config(None, links, requirements=("inkwell", "tallyho"), **constrained)
     more, said = _stage(both, interpreter)
     assert said == [
-        f"installing 'inkwell', 'tallyho' and their dependencies with pip for Python {version}"
+        f"installing 'inkwell', 'tallyho' and their dependencies with {installer} for Python "
+        f"{version}"
     ]
     assert more.site_dir not in (first.site_dir, repinned.site_dir)
     assert sorted(os.listdir(more.site_dir)) == [
@@ -228,6 +251,26 @@ def test_failed_install_leaves_no_staging_entry(
         f"for nosuch; with --no-index pip only looks in {', '.join(links)}: add it there"
     )
     assert [p.suffix for p in (build_cache / "dependencies").iterdir()] == [".lock"]
+
+
+def test_failed_install_by_uv_leaves_no_staging_entry(
+    tmp_path: Path,
+    links: tuple[str, ...],
+    interpreter: Interpreter,
+    build_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(StagingError) as caught:
+        _stage(_config(None, links, requirements=("nosuch",), installer="uv"), interpreter)
+    assert str(caught.value) == (
+        "uv could not install 'nosuch' and its dependencies: No solution found when "
+        "resolving dependencies: Because nosuch was not found in the provided package "
+        "locations and you require nosuch, we can conclude that your requirements are "
+        "unsatisfiable; uv's last lines are above; -v shows all of its output"
+    )
+    assert [p.suffix for p in (build_cache / "dependencies").iterdir()] == [".lock"]
+    assert list((build_cache / "tmp").iterdir()) == []  # uv's prefix went with the scratch
 
 
 MISNAMED_WHEEL = """\
@@ -272,3 +315,25 @@ def test_staging_is_reused_only_when_neither_backend_nor_pip_ran(
 ) -> None:
     staging = Staging(Path("/s/site"), "demo", WHEEL, wheel_built, installed, seconds=0.0)
     assert staging.reused is reused
+
+
+def test_each_installer_has_its_own_entries_holding_the_same_files_and_hashes(
+    tmp_path: Path, links: tuple[str, ...], interpreter: Interpreter
+) -> None:
+    project = _with_dependencies(tmp_path / "proj", "tallyho")
+    by_pip, _ = _stage(_config(project, links, installer="pip"), interpreter)
+    by_uv, said = _stage(_config(project, links, installer="uv"), interpreter)
+    assert said[1:] == _built_and_installed(interpreter, dependencies=True, installer="uv")[1:]
+    for pip_site, uv_site in zip(by_pip.site_dirs, by_uv.site_dirs):
+        assert pip_site != uv_site
+        assert _files(pip_site) == _files(uv_site)
+    assert sorted(by_pip.hashes) == ["inkwell", "tallyho"]
+    assert by_uv.hashes == by_pip.hashes
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(site).as_posix(): path.read_bytes()
+        for path in sorted(site.rglob("*"))
+        if path.is_file()
+    }
