@@ -65,18 +65,21 @@ from bundler.runtime import (
     PACKS_MEMBER,
     PAYLOAD_MEMBER,
     RUNTIME_MEMBER,
+    RUNTIME_OPTIMIZE,
 )
 
 __all__ = ["ArchiveResult", "write_archive"]
 
 # The runtime package that is copied into every archive.
 _RUNTIME_DIR = Path(runtime.__file__).parent
-# Runtime modules that zipimport loads (the rest come from RUNTIME_MEMBER): the first
-# stage, and what a multiprocessing child imports before the first stage has run.
-_ZIPIMPORTED = ("__init__", "child")
+# Runtime modules that zipimport loads: what a multiprocessing child imports before the
+# first stage has run. Every other goes into RUNTIME_MEMBER, the package and the first
+# stage too (the stub runs those from it).
+_ZIPIMPORTED = ("__init__", "first", "child")
+_ZIPIMPORTED_ONLY = ("child",)
 # Only an archive of several targets imports it (bootstrap._target_index).
 _TARGETS_MODULE = "targets.py"
-_STORED_RUNTIME = (RUNTIME_MEMBER, f"{PACKAGE_NAME}/__init__.pyc", MAIN_MEMBER + "c")
+_STORED_RUNTIME = (RUNTIME_MEMBER, MAIN_MEMBER + "c")
 
 # zlib's default level: level 9 saves about 1% on typical payloads but takes several times
 # longer on large shared libraries (numpy.libs), and decompression speed is the same.
@@ -287,16 +290,19 @@ def _runtime_members(several: bool = False) -> Iterator[tuple[str, bytes]]:
         source = path.read_bytes()
         member = f"{PACKAGE_NAME}/{path.name}"
         yield member, source
+        pyc = _pyc(source, member)
         if path.stem in _ZIPIMPORTED:
-            yield member + "c", _pyc(source, member)
-        else:
-            compiled[path.stem] = zlib.compress(_pyc(source, member), 9)
+            yield member + "c", pyc
+        if path.stem not in _ZIPIMPORTED_ONLY:
+            compiled[path.stem] = zlib.compress(pyc, 9)
     table = (importlib.util.MAGIC_NUMBER, compiled)
     yield RUNTIME_MEMBER, marshal.dumps(table, MARSHAL_VERSION)
 
 
 def _pyc(source: bytes, member: str) -> bytes:
-    pyc = compile_pyc(source, member, [])
+    # Without docstrings (nothing reads the runtime's) nor asserts (mypy's narrowing only):
+    # 15% less bytecode to read at every start.
+    pyc = compile_pyc(source, member, [], optimize=RUNTIME_OPTIMIZE)
     if pyc is None:  # pragma: no cover - the runtime compiles on every supported Python
         raise BundleError(f"the runtime's {member} does not compile on this Python")
     return pyc
