@@ -113,6 +113,7 @@ def test_runtime_imports_nothing_outside_itself_and_the_standard_library() -> No
 
 def test_runtime_layers_import_only_layers_below() -> None:
     layers = [
+        {"bundler.runtime.pycache"},
         {"bundler.runtime.first"},  # what __main__.py runs first; it runs the package
         {"bundler.runtime"},
         {"bundler.runtime.trust", "bundler.runtime.platforms", "bundler.runtime.packs"},
@@ -124,6 +125,7 @@ def test_runtime_layers_import_only_layers_below() -> None:
             "bundler.runtime.extract",
             "bundler.runtime.patches",
         },
+        {"bundler.runtime.special"},
         {"bundler.runtime.importer"},
         {"bundler.runtime.bootstrap"},
         {"bundler.runtime.child"},

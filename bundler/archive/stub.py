@@ -61,7 +61,7 @@ def _first_stage(loader, name):
     # stage, checked against the CRCs in the zip's directory (zipimport checks none): its
     # bytecode from that member, or on another Python its source.
     from marshal import loads
-    from zlib import crc32, decompress
+    from zlib import crc32
 
     files = getattr(loader, "_files", None)
     files = files if files is not None else loader._get_files()  # Python 3.13
@@ -78,7 +78,7 @@ def _first_stage(loader, name):
     table = loads(read("{RUNTIME_MEMBER}"))
     path = join(loader.archive, name, "first.py")
     if table[0] == _external.MAGIC_NUMBER:
-        code = loads(memoryview(decompress(table[1]["first"]))[16:])
+        code = loads(memoryview(table[1]["first"])[16:])
         _imp._fix_co_filename(code, path)
     else:
         source = read(join(name, "first.py"))

@@ -21,34 +21,50 @@ import sys
 # modules and the builder import from here: one definition.
 from . import first as _first
 
-CACHE_ENV = _first.CACHE_ENV
 INDEX_MEMBER = _first.INDEX_MEMBER
 RUNTIME_MEMBER = _first.RUNTIME_MEMBER
+RUNTIME_REST_MEMBER = _first.RUNTIME_REST_MEMBER
+START_MODULES = _first.START_MODULES
 RUNTIME_OPTIMIZE = _first.RUNTIME_OPTIMIZE
 ArchiveDamaged = _first.ArchiveDamaged
 BootError = _first.BootError
-app_dir_name = _first.app_dir_name
-bytecode_subdir = _first.bytecode_subdir
-cache_roots = _first.cache_roots
 install_runtime_finder = _first.install_runtime_finder
-is_owned = _first.is_owned
-is_private_dir = _first.is_private_dir
-is_private_file = _first.is_private_file
-load_pyc = _first.load_pyc
-private_path = _first.private_path
-pyc_bytes = _first.pyc_bytes
-read_cached_pyc = _first.read_cached_pyc
-read_trusted = _first.read_trusted
-
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at every start
-    from typing import Final, TypedDict
+    from typing import Any, Final, TypedDict
+
+    # Where the cache lives and trusted reads (pycache), also importable from here.
+    from .pycache import CACHE_ENV as CACHE_ENV
+    from .pycache import app_dir_name as app_dir_name
+    from .pycache import bytecode_subdir as bytecode_subdir
+    from .pycache import cache_roots as cache_roots
+    from .pycache import is_owned as is_owned
+    from .pycache import is_private_dir as is_private_dir
+    from .pycache import is_private_file as is_private_file
+    from .pycache import load_pyc as load_pyc
+    from .pycache import private_path as private_path
+    from .pycache import pyc_bytes as pyc_bytes
+    from .pycache import read_cached_pyc as read_cached_pyc
+    from .pycache import read_trusted as read_trusted
+else:
+
+    def __getattr__(name: str) -> "Any":
+        # pycache's names, imported from here by cache, trust, extract and the builder:
+        # loaded when first asked for, not at every start.
+        if name.startswith("__") or name == "pycache":  # the submodule: not loaded yet
+            raise AttributeError(name)
+        from .pycache import __dict__ as names
+
+        try:
+            return names[name]
+        except KeyError:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
 
 # -- the archive format ----------------------------------------------------------------
 
 # Bump when the shape of the index, its chunks or its records changes.
-FORMAT_VERSION: "Final" = 7
+FORMAT_VERSION: "Final" = 8
 PACKAGE_NAME: "Final" = "_bundler_runtime"
 MAIN_MEMBER: "Final" = "__main__.py"
 MANIFEST_MEMBER: "Final" = ".bundle/manifest.json"

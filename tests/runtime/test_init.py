@@ -16,6 +16,7 @@ from bundler.runtime import (
     first,
     module_record,
     native_record,
+    pycache,
     unit_record,
 )
 from bundler.runtime.metadata import normalise_name
@@ -56,9 +57,16 @@ def test_normalise_name_folds_case_and_separator_runs(name: str, normalised: str
     assert normalise_name(name) == normalised
 
 
-def test_what_the_first_stage_defines_is_the_same_object_here() -> None:
-    """Names the other modules and the builder import from the package are the first
-    stage's own: one definition of the cache's place, the trust checks and the errors."""
-    names = ["INDEX_MEMBER", "RUNTIME_MEMBER", "CACHE_ENV", "BootError", "ArchiveDamaged"]
-    names += ["cache_roots", "app_dir_name", "read_trusted", "load_pyc", "pyc_bytes"]
+def test_what_the_first_stage_and_pycache_define_is_the_same_object_here() -> None:
+    """Names the other modules and the builder import from the package are those of the
+    first stage and of pycache: one definition of the cache's place, the trust checks
+    and the errors."""
+    names = ["INDEX_MEMBER", "RUNTIME_MEMBER", "BootError", "ArchiveDamaged"]
     assert all(getattr(bundler.runtime, name) is getattr(first, name) for name in names)
+    names = ["CACHE_ENV", "cache_roots", "app_dir_name", "read_trusted", "load_pyc"]
+    assert all(getattr(bundler.runtime, name) is getattr(pycache, name) for name in names)
+
+
+def test_a_name_neither_defines_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nothing_of_that_name'"):
+        bundler.runtime.nothing_of_that_name  # type: ignore[attr-defined]  # noqa: B018
