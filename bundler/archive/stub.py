@@ -106,7 +106,7 @@ try:
     _home = join(__loader__.archive, _name)
     _runtime = _module(_name, join(_home, "__init__.py"), [_home])
     _code, _table = _first_stage(__loader__, _name)
-    _first = _module(_name + ".first", join(_home, "first.py"), False)
+    _first = _module(_name + ".first", join(_home, "first.py"))
     exec(_code, _first.__dict__)
     _first.start(__loader__, _runtime, _table)
     from {PACKAGE_NAME}.bootstrap import run

@@ -101,6 +101,9 @@ class RuntimeFinder:
 
     def __init__(self, zip_loader: "Any", table: "Table | None" = None) -> None:
         self.archive: str = zip_loader.archive
+        # Read by this absolute path: the app may change directory before it imports a
+        # runtime module (zipimport would look for the path it was given, there).
+        self._file = os.path.abspath(self.archive)
         self._zip = zip_loader
         self._package = __name__.rpartition(".")[0]
         self._verified: set[str] = set()  # cache directories checked private
@@ -150,13 +153,36 @@ class RuntimeFinder:
 
     def get_data(self, path: str) -> bytes:
         """Members of the outer zip (the index), checked against their CRC, unlike zipimport."""
-        data: bytes = self._zip.get_data(path)
         files = getattr(self._zip, "_files", None)  # Python 3.13: _get_files()
         member = path[len(self.archive) + 1 :]
+        # (path, compression, compressed size, size, local header's offset, time, date, crc)
         entry = (files if files is not None else self._zip._get_files()).get(member)
-        if entry is None or zlib.crc32(data) != entry[7]:
+        data = self._read(entry) if entry is not None else None
+        if data is None or len(data) != entry[3] or zlib.crc32(data) != entry[7]:
             raise damaged(self.archive, member)
         return data
+
+    def _read(self, entry: "tuple[Any, ...]") -> "bytes | None":
+        # The member's bytes (its zip directory entry), inflated if deflated; None if the
+        # file is not what that directory says.
+        fd = os.open(self._file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            os.lseek(fd, entry[4], os.SEEK_SET)
+            header = os.read(fd, 30)
+            if len(header) != 30 or header[:4] != b"PK\x03\x04":
+                return None
+            skip = int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:], "little")
+            os.lseek(fd, entry[4] + 30 + skip, os.SEEK_SET)
+            raw = os.read(fd, entry[2])
+        finally:
+            os.close(fd)
+        if entry[1] == 0:
+            return raw
+        try:
+            inflater = zlib.decompressobj(-15)
+            return inflater.decompress(raw, entry[3])  # no more than its recorded size
+        except zlib.error:
+            return None
 
     def store_with(self, write: "Callable[[str, bytes], None]") -> None:
         """Store what is pending, and what later imports compile, with ``write``."""

@@ -23,6 +23,7 @@ from . import (
     MODULE_PACKAGE,
     MODULE_SOURCE,
     NAMESPACE,
+    PACKAGE_NAME,
     PATCHES,
 )
 from .reader import Archive
@@ -245,15 +246,22 @@ class ArchiveImporter(ArchiveLoader):
 class ArchivePathFinder:
     """Path entry finder for directories inside the archive (used by ``pkgutil``)."""
 
-    def __init__(self, importer: "ArchiveImporter", package: str, fallback: "Any" = None) -> None:
+    def __init__(
+        self, importer: "ArchiveImporter", package: str, fallback: "Any" = None, outer: str = ""
+    ) -> None:
         self.importer = importer
         self.package = package
         self.fallback = fallback
+        # The root's: the archive, whose own zip holds the stub and the runtime (zipimport
+        # serves those; made when one is first asked for, not for each stdlib import).
+        self.outer = outer
 
     def find_spec(self, fullname: str, target: "ModuleType | None" = None) -> "ModuleSpec | None":
         # Only the archive's own modules: the stdlib patches belong to the meta path.
         own = fullname in self.importer.archive.modules
         spec = self.importer.find_spec(fullname) if own else None
+        if self.fallback is None and self.outer and fullname.partition(".")[0] in _OUTER:
+            self.fallback = _zip_importer(self.outer)
         if spec is not None or self.fallback is None:
             return spec
         if hasattr(self.fallback, "find_spec"):
@@ -284,7 +292,7 @@ def install_importer(path: str, index: "Index") -> "ArchiveImporter":
             raise ImportError("not inside this archive")
         if not member:
             # The root also holds the runtime itself, which zipimport serves.
-            return ArchivePathFinder(importer, "", _zip_importer(path))
+            return ArchivePathFinder(importer, "", outer=path)
         package = member.replace("/", ".")
         if package not in archive.modules:
             raise ImportError("not a package directory of this archive")
@@ -305,6 +313,10 @@ def _unmarshal(data: bytes, path: str) -> "CodeType":
     code: CodeType = marshal.loads(memoryview(data)[16:])
     _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
     return code
+
+
+# The modules of the outer zip: the stub and the runtime.
+_OUTER = ("__main__", PACKAGE_NAME)
 
 
 def _zip_importer(path: str) -> "Any":

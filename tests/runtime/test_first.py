@@ -96,8 +96,8 @@ def _with_runtime_member(built: BuiltArchive, output: Path, data: bytes) -> Path
 def _foreign_runtime(built: BuiltArchive, output: Path) -> Path:
     """A copy whose runtime bytecode was compiled by another Python."""
     with zipfile.ZipFile(built.path) as source:
-        _magic, compiled = marshal.loads(source.read(RUNTIME_MEMBER))
-    return _with_runtime_member(built, output, marshal.dumps((FOREIGN_MAGIC, compiled)))
+        _magic, start, rest = marshal.loads(source.read(RUNTIME_MEMBER))
+    return _with_runtime_member(built, output, marshal.dumps((FOREIGN_MAGIC, start, rest)))
 
 
 def _plant_runtime_pyc(directory: Path, name: str, source: str) -> None:

@@ -285,6 +285,16 @@ def test_path_finder_asks_its_fallback_for_other_modules(importer: ArchiveImport
     assert asked == ["other"]
 
 
+def test_root_path_finder_asks_zipimport_only_for_the_stub_and_the_runtime(
+    importer: ArchiveImporter,
+) -> None:
+    finder = ArchivePathFinder(importer, "", outer=importer.archive.path)
+    assert (finder.find_spec("linecache"), finder.fallback) == (None, None)
+    spec = finder.find_spec("_bundler_runtime")
+    assert spec is not None and spec.origin == _path(importer, "_bundler_runtime/__init__.pyc")
+    assert finder.fallback is not None
+
+
 def test_path_finder_accepts_a_fallback_with_find_loader_only(importer: ArchiveImporter) -> None:
     """zipimport's zipimporter on Python 3.9 has find_loader, not find_spec."""
     loader = importlib.machinery.SourceFileLoader("other", "/nowhere/other.py")
