@@ -124,6 +124,7 @@ def test_runtime_layers_import_only_layers_below() -> None:
             "bundler.runtime.metadata",
             "bundler.runtime.extract",
             "bundler.runtime.patches",
+            "bundler.runtime.tracebacks",
         },
         {"bundler.runtime.special"},
         {"bundler.runtime.importer"},

@@ -13,7 +13,7 @@ import _imp
 import os
 import sys
 
-from . import MODULE_PACKAGE, SOURCE, bytecode_subdir, module_record, read_cached_pyc
+from . import MODULE_PACKAGE, PACKAGE_NAME, SOURCE, bytecode_subdir, module_record, read_cached_pyc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -137,3 +137,26 @@ def child_environment(importer: "Any") -> "dict[str, str]":
         CHILD_PREFIX_ENV: importer.host_prefix,
         "PYTHONPATH": directory,
     }
+
+
+def keep_runtime_bytecode(finder: "Any", importer: "Any", runtime_hash: str) -> None:
+    """On a Python other than the build's, keep the runtime modules that the first stage
+    (``finder``) compiles in the per-user cache, for the next start (under the hash that
+    the first stage looks them up with: the first target's). The cache is opened for the
+    first module to keep: a start that compiles none does not load it."""
+    stores: list[Any] = []
+    waiting: list[tuple[str, bytes]] = []
+
+    def write(name: str, pyc: bytes) -> None:
+        waiting.append((name, pyc))
+        if not stores:
+            if len(waiting) > 1:
+                return  # importing cache compiled it (or trust): kept once the store is made
+            from .cache import BytecodeStore
+
+            stores.append(BytecodeStore(importer.cache(), importer.index["name"], runtime_hash))
+        while waiting:
+            done, data = waiting.pop(0)
+            stores[0].store_pyc(f"{PACKAGE_NAME}/{done}", data)
+
+    finder.store_with(write)
