@@ -11,7 +11,7 @@ the runtime's first stage with one CRC-checked read and calls ``bootstrap.run``.
 from __future__ import annotations
 
 import bundler
-from bundler.runtime import PACKAGE_NAME, RUNTIME_MEMBER, RUNTIME_OPTIMIZE
+from bundler.runtime import INDEX_MEMBER, PACKAGE_NAME, RUNTIME_MEMBER, RUNTIME_OPTIMIZE
 
 __all__ = ["MAIN_STUB"]
 
@@ -59,7 +59,9 @@ def _started_by_header(main):
 def _first_stage(loader, name):
     # The runtime member (the bytecode of the runtime's modules) and the code of the first
     # stage, checked against the CRCs in the zip's directory (zipimport checks none): its
-    # bytecode from that member, or on another Python its source.
+    # bytecode from that member; on another Python the bytecode kept per user, read by
+    # pycache (compiled here: it cannot come from the cache it reads), else its source
+    # compiled, which the first stage keeps for the next start (the source is returned).
     from marshal import loads
     from zlib import crc32
 
@@ -75,15 +77,23 @@ def _first_stage(loader, name):
             )
         return data
 
+    def compiled(module):
+        path = join(loader.archive, name, module + ".py")
+        return compile(read(join(name, module + ".py")), path, "exec", dont_inherit=True,
+                       optimize={RUNTIME_OPTIMIZE})
+
     table = loads(read("{RUNTIME_MEMBER}"))
-    path = join(loader.archive, name, "first.py")
     if table[0] == _external.MAGIC_NUMBER:
-        code = loads(memoryview(table[1]["first"])[16:])
-        _imp._fix_co_filename(code, path)
-    else:
-        source = read(join(name, "first.py"))
-        code = compile(source, path, "exec", dont_inherit=True, optimize={RUNTIME_OPTIMIZE})
-    return code, table
+        return loads(memoryview(table[1]["first"])[16:]), table, None
+    cache = _module(name + ".pycache", join(loader.archive, name, "pycache.py"))
+    exec(compiled("pycache"), cache.__dict__)
+    if not sys.dont_write_bytecode:
+        index = loads(read("{INDEX_MEMBER}"))
+        kept = join(cache.bytecode_subdir(index["name"], index["hash"]), name, "first.pyc")
+        code = cache.read_cached_pyc(kept, set())
+        if code is not None:
+            return code, table, None
+    return compiled("first"), table, read(join(name, "first.py"))
 
 
 def _module(name, origin, locations=None):
@@ -105,10 +115,11 @@ _name = "{PACKAGE_NAME}"
 try:
     _home = join(__loader__.archive, _name)
     _runtime = _module(_name, join(_home, "__init__.py"), [_home])
-    _code, _table = _first_stage(__loader__, _name)
+    _code, _table, _source = _first_stage(__loader__, _name)
+    _imp._fix_co_filename(_code, join(_home, "first.py"))
     _first = _module(_name + ".first", join(_home, "first.py"))
     exec(_code, _first.__dict__)
-    _first.start(__loader__, _runtime, _table)
+    _first.start(__loader__, _runtime, _table, (_source, _code) if _source else None)
     from {PACKAGE_NAME}.bootstrap import run
 except Exception as exc:  # the runtime could not start: its bytes are not what was built
     _why = str(exc)

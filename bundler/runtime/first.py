@@ -64,16 +64,29 @@ def damaged(archive: str, member: str) -> ArchiveDamaged:
 # -- serving the runtime's modules -------------------------------------------------------------
 
 
-def start(zip_loader: "Any", package: "ModuleType", table: "Table") -> None:
+def start(
+    zip_loader: "Any",
+    package: "ModuleType",
+    table: "Table",
+    compiled: "tuple[bytes, CodeType] | None" = None,
+) -> None:
     """What ``__main__.py`` calls once it has run this module: serve the runtime's modules
     from ``table`` (the runtime member it read and checked) and run the package's
-    ``__init__`` into ``package``. An error is the archive's: the stub reports it."""
+    ``__init__`` into ``package``. ``compiled``: the source and code of this module, when
+    the stub compiled it (another Python), kept in the cache with the others. An error is
+    the archive's: the stub reports it."""
     finder = RuntimeFinder(zip_loader, table)
     sys.meta_path.insert(0, finder)
-    for module in (package, sys.modules[__name__]):  # made by the stub, without a loader
-        spec: Any = module.__spec__
-        spec.loader = finder
-        module.__loader__ = finder  # type: ignore[assignment]
+    made = [package, sys.modules[__name__], sys.modules.get(f"{finder.package}.{CACHE_READER}")]
+    for module in made:  # made by the stub, without a loader
+        if module is not None:
+            spec: Any = module.__spec__
+            spec.loader = finder
+            module.__loader__ = finder  # type: ignore[assignment]
+    if compiled is not None and finder.compiles:
+        from .pycache import pyc_bytes
+
+        finder.pending.append(("first.pyc", pyc_bytes(*compiled)))
     finder.exec_module(package)
 
 
@@ -105,10 +118,10 @@ class RuntimeFinder:
         # runtime module (zipimport would look for the path it was given, there).
         self._file = os.path.abspath(self.archive)
         self._zip = zip_loader
-        self._package = __name__.rpartition(".")[0]
+        self.package = __name__.rpartition(".")[0]
         self._verified: set[str] = set()  # cache directories checked private
         magic, start, rest = table or marshal.loads(self.get_data(self._path(RUNTIME_MEMBER)))
-        self._names = frozenset(f"{self._package}.{module}" for module in (*start, *rest))
+        self._names = frozenset(f"{self.package}.{module}" for module in (*start, *rest))
         usable = magic == _bootstrap_external.MAGIC_NUMBER
         self._start: dict[str, bytes] = start if usable else {}
         self._rest: dict[str, bytes] | None = None if usable else {}  # read when needed
@@ -130,9 +143,9 @@ class RuntimeFinder:
         return None
 
     def exec_module(self, module: "ModuleType") -> None:
-        is_package = module.__name__ == self._package
+        is_package = module.__name__ == self.package
         name = "__init__" if is_package else module.__name__.rpartition(".")[2]
-        path = self._path(self._package, name + ".py")
+        path = self._path(self.package, name + ".py")
         pyc = self._start.get(name)
         if pyc is None and self._rest is None:
             self._rest = marshal.loads(self.get_data(self._path(RUNTIME_REST_MEMBER)))
@@ -148,7 +161,7 @@ class RuntimeFinder:
         exec(code, module.__dict__)
 
     def get_source(self, fullname: str) -> "str | None":
-        parts = fullname.split(".") + (["__init__"] if fullname == self._package else [])
+        parts = fullname.split(".") + (["__init__"] if fullname == self.package else [])
         return _bootstrap_external.decode_source(self.get_data(self._path(*parts) + ".py"))
 
     def get_data(self, path: str) -> bytes:
@@ -200,7 +213,7 @@ class RuntimeFinder:
             if self._app is None:
                 index = marshal.loads(self.get_data(self._path(INDEX_MEMBER)))
                 self._app = (index["name"], index["hash"])
-            relative = os.path.join(bytecode_subdir(*self._app), self._package, filename)
+            relative = os.path.join(bytecode_subdir(*self._app), self.package, filename)
             code = read_cached_pyc(relative, self._verified)
             if code is not None:
                 return code

@@ -273,3 +273,22 @@ def test_start_on_another_python_compiles_the_package_once_and_keeps_it(
     _plant_runtime_pyc(runtime_cache, "__init__", "MARK = 'cached'")  # stands for it
     package, finder = _started(archive, monkeypatch)
     assert (package.MARK, finder.pending) == ("cached", [])
+
+
+def test_start_keeps_the_first_stage_the_stub_compiled_with_the_others(
+    demo_archive: BuiltArchive, runtime_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = _foreign_runtime(demo_archive, tmp_path / "foreign.pyz")
+    stage = _first_stage(archive, monkeypatch)
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    source = (RUNTIME_DIR / "first.py").read_bytes()
+    code = compile(source, "first.py", "exec")
+    package = importlib.util.module_from_spec(
+        importlib.machinery.ModuleSpec(PACKAGE_NAME, None, is_package=True)
+    )
+    with zipfile.ZipFile(archive) as opened:
+        table = marshal.loads(opened.read(RUNTIME_MEMBER))
+    stage.start(stage.__loader__, package, table, (source, code))
+    pending = dict(sys.meta_path[0].pending)
+    assert sorted(pending) == ["__init__.pyc", "first.pyc"]
+    assert pending["first.pyc"][8:16] == importlib.util.source_hash(source)
