@@ -28,22 +28,10 @@ from bundler.runtime.pycache import (
 from tests.runtime.conftest import FOREIGN_MAGIC, BuiltArchive
 
 RUNTIME_DIR = Path(__file__).resolve().parents[2] / "bundler" / "runtime"
-HASH = "0123456789abcdef" * 4
-
-needs_root = pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to chown"
-)
 
 
 def _code_of(source: str) -> types.CodeType:
     return compile(source, "<test>", "exec")
-
-
-def _run(code: types.CodeType | None) -> dict[str, object]:
-    assert code is not None
-    namespace: dict[str, object] = {}
-    exec(code, namespace)
-    return namespace
 
 
 # -- the first stage ---------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from bundler.runtime.pycache import (
 )
 from tests.runtime.conftest import FOREIGN_MAGIC
 
-RUNTIME_DIR = Path(__file__).resolve().parents[2] / "bundler" / "runtime"
 HASH = "0123456789abcdef" * 4
 
 needs_root = pytest.mark.skipif(

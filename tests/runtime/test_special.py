@@ -59,14 +59,19 @@ def test_foreign_bytecode_is_compiled_from_source_and_stored(
     ]
 
 
+def _replace_stored(built: BuiltArchive, foreign: Path, returns: str) -> None:
+    """Store the bytecode of demo.cli, then replace it with a main() that returns
+    ``returns``: what the next importer runs tells whether it used the cache."""
+    _foreign_importer(built).get_code("demo.cli")
+    source = f"def main():\n    return {returns!r}\n".encode()
+    stored = foreign / "demo" / "cli.pyc"
+    stored.write_bytes(pyc_bytes(source, compile(source, "elsewhere.py", "exec")))
+
+
 def test_second_importer_loads_the_stored_bytecode(
     demo_archive: BuiltArchive, foreign: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _foreign_importer(demo_archive).get_code("demo.cli")
-    # Replace what was stored, to see that the next importer runs it, not the source.
-    source = b"def main():\n    return 'cached'\n"
-    stored = foreign / "demo" / "cli.pyc"
-    stored.write_bytes(pyc_bytes(source, compile(source, "elsewhere.py", "exec")))
+    _replace_stored(demo_archive, foreign, "cached")
     second = _foreign_importer(demo_archive)
     reads = _record_reads(second, monkeypatch)
     assert _main_and_file(_execute(second, "demo.cli")) == ("cached", _path(second, "demo/cli.py"))
@@ -84,10 +89,7 @@ def test_foreign_bytecode_is_not_stored_when_python_writes_none(
 def test_bytecode_in_a_cache_others_may_write_is_not_run_but_compiled_again(
     demo_archive: BuiltArchive, foreign: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _foreign_importer(demo_archive).get_code("demo.cli")
-    source = b"def main():\n    return 'planted'\n"
-    stored = foreign / "demo" / "cli.pyc"
-    stored.write_bytes(pyc_bytes(source, compile(source, "elsewhere.py", "exec")))
+    _replace_stored(demo_archive, foreign, "planted")
     os.chmod(foreign / "demo", 0o777)  # another user could have put it there
     second = _foreign_importer(demo_archive)
     reads = _record_reads(second, monkeypatch)
