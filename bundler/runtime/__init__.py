@@ -48,18 +48,31 @@ if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at 
     from .pycache import read_cached_pyc as read_cached_pyc
     from .pycache import read_trusted as read_trusted
 else:
+    _PYCACHE_NAMES = frozenset(
+        [
+            "CACHE_ENV",
+            "app_dir_name",
+            "bytecode_subdir",
+            "cache_roots",
+            "is_owned",
+            "is_private_dir",
+            "is_private_file",
+            "load_pyc",
+            "private_path",
+            "pyc_bytes",
+            "read_cached_pyc",
+            "read_trusted",
+        ]
+    )
 
     def __getattr__(name: str) -> "Any":
         # pycache's names, imported from here by cache, trust, extract and the builder:
         # loaded when first asked for, not at every start.
-        if name.startswith("__") or name == "pycache":  # the submodule: not loaded yet
-            raise AttributeError(name)
+        if name not in _PYCACHE_NAMES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         from .pycache import __dict__ as names
 
-        try:
-            return names[name]
-        except KeyError:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+        return names[name]
 
 # -- the archive format ----------------------------------------------------------------
 
