@@ -113,6 +113,8 @@ def test_runtime_imports_nothing_outside_itself_and_the_standard_library() -> No
 
 def test_runtime_layers_import_only_layers_below() -> None:
     layers = [
+        {"bundler.runtime.pycache"},
+        {"bundler.runtime.first"},  # what __main__.py runs first; it runs the package
         {"bundler.runtime"},
         {"bundler.runtime.trust", "bundler.runtime.platforms", "bundler.runtime.packs"},
         {"bundler.runtime.cache", "bundler.runtime.reader", "bundler.runtime.targets"},
@@ -122,7 +124,9 @@ def test_runtime_layers_import_only_layers_below() -> None:
             "bundler.runtime.metadata",
             "bundler.runtime.extract",
             "bundler.runtime.patches",
+            "bundler.runtime.tracebacks",
         },
+        {"bundler.runtime.special"},
         {"bundler.runtime.importer"},
         {"bundler.runtime.bootstrap"},
         {"bundler.runtime.child"},

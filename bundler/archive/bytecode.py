@@ -45,10 +45,13 @@ class BytecodeCache:
         return pyc
 
 
-def compile_pyc(source: bytes, member: str, warnings: list[str]) -> bytes | None:
-    """Unchecked hash-based bytecode (PEP 552): reproducible, valid while the file is."""
+def compile_pyc(
+    source: bytes, member: str, warnings: list[str], *, optimize: int = 0
+) -> bytes | None:
+    """Unchecked hash-based bytecode (PEP 552): reproducible, valid while the file is.
+    ``optimize`` as ``compile``'s: the app's code keeps its docstrings and asserts (0)."""
     try:
-        code = compile(source, member, "exec", dont_inherit=True, optimize=0)
+        code = compile(source, member, "exec", dont_inherit=True, optimize=optimize)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None)
         where = f"{member}:{line}" if line else member

@@ -11,7 +11,7 @@ the runtime's first stage with one CRC-checked read and calls ``bootstrap.run``.
 from __future__ import annotations
 
 import bundler
-from bundler.runtime import PACKAGE_NAME
+from bundler.runtime import INDEX_MEMBER, PACKAGE_NAME, RUNTIME_MEMBER, RUNTIME_OPTIMIZE
 
 __all__ = ["MAIN_STUB"]
 
@@ -27,6 +27,7 @@ from os.path import basename, join
 
 import _frozen_importlib as _bootstrap
 import _frozen_importlib_external as _external
+import _imp
 
 
 def _started_by_header(main):
@@ -56,8 +57,11 @@ def _started_by_header(main):
 
 
 def _first_stage(loader, name):
-    # The runtime's first stage, checked against the CRC in the zip's directory before it
-    # runs (zipimport checks none): its bytecode, or on another Python its source.
+    # The runtime member (the bytecode of the runtime's modules) and the code of the first
+    # stage, checked against the CRCs in the zip's directory (zipimport checks none): its
+    # bytecode from that member; on another Python the bytecode kept per user, read by
+    # pycache (compiled here: it cannot come from the cache it reads), else its source
+    # compiled, which the first stage keeps for the next start (the source is returned).
     from marshal import loads
     from zlib import crc32
 
@@ -73,27 +77,49 @@ def _first_stage(loader, name):
             )
         return data
 
-    pyc = read(join(name, "__init__.pyc"))
-    if pyc[:4] == _external.MAGIC_NUMBER:
-        return loads(memoryview(pyc)[16:])
-    source = read(join(name, "__init__.py"))
-    return compile(source, join(loader.archive, name, "__init__.py"), "exec", dont_inherit=True)
+    def compiled(module):
+        path = join(loader.archive, name, module + ".py")
+        return compile(read(join(name, module + ".py")), path, "exec", dont_inherit=True,
+                       optimize={RUNTIME_OPTIMIZE})
+
+    table = loads(read("{RUNTIME_MEMBER}"))
+    if table[0] == _external.MAGIC_NUMBER:
+        return loads(memoryview(table[1]["first"])[16:]), table, None
+    cache = _module(name + ".pycache", join(loader.archive, name, "pycache.py"))
+    exec(compiled("pycache"), cache.__dict__)
+    if not sys.dont_write_bytecode:
+        index = loads(read("{INDEX_MEMBER}"))
+        kept = join(cache.bytecode_subdir(index["name"], index["hash"]), name, "first.pyc")
+        code = cache.read_cached_pyc(kept, set())
+        if code is not None:
+            return code, table, None
+    return compiled("first"), table, read(join(name, "first.py"))
+
+
+def _module(name, origin, locations=None):
+    # A module of the runtime before its loader exists (the first stage sets it).
+    spec = _bootstrap.ModuleSpec(name, None, origin=origin)
+    spec.has_location = True
+    spec.submodule_search_locations = locations
+    module = sys.modules[name] = _bootstrap.module_from_spec(spec)
+    return module
 
 
 if "__file__" not in globals():
     _started_by_header(globals())
 
-# Load the runtime's first stage with one read: "import {PACKAGE_NAME}" would let zipimport
-# compile it twice on a Python other than the build's.
+# Load the runtime's first stage with one read, and let it run the package's __init__:
+# "import {PACKAGE_NAME}" would let zipimport compile it twice on a Python other than the
+# build's, and read each module with a lookup of its own.
 _name = "{PACKAGE_NAME}"
 try:
-    _spec = _bootstrap.ModuleSpec(_name, __loader__, is_package=True)
-    _spec.origin = join(__loader__.archive, _name, "__init__.py")
-    _spec.has_location = True
-    _spec.submodule_search_locations = [join(__loader__.archive, _name)]
-    _runtime = sys.modules[_name] = _bootstrap.module_from_spec(_spec)
-    exec(_first_stage(__loader__, _name), _runtime.__dict__)
-    _runtime.install_runtime_finder()
+    _home = join(__loader__.archive, _name)
+    _runtime = _module(_name, join(_home, "__init__.py"), [_home])
+    _code, _table, _source = _first_stage(__loader__, _name)
+    _imp._fix_co_filename(_code, join(_home, "first.py"))
+    _first = _module(_name + ".first", join(_home, "first.py"))
+    exec(_code, _first.__dict__)
+    _first.start(__loader__, _runtime, _table, (_source, _code) if _source else None)
     from {PACKAGE_NAME}.bootstrap import run
 except Exception as exc:  # the runtime could not start: its bytes are not what was built
     _why = str(exc)

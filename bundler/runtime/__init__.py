@@ -3,39 +3,83 @@
 It imports only the standard library and nothing from the rest of ``bundler``: the builder
 copies these files into the archive, where they run on Python 3.9 to 3.13. The modules are
 layered, each importing only those below it (README, "How it works"): this module, the
-contract (format, member names, index records, errors, where the per-user cache lives)
-and the first stage; then trust, cache, reader; resources, metadata, extract, patches;
+contract (format, member names, index records, errors); below it only ``first``, the first
+stage (where the per-user cache lives, trusted reads of cached bytecode, the finder of the
+runtime's modules); then trust, cache, reader; resources, metadata, extract, patches;
 importer; bootstrap; child. The builder imports this module too: the constants and record
 layouts below are the one definition of the archive format that both sides use.
 
-First stage: the archive's ``__main__.py`` checks this module's CRC and runs it, then
-``install_runtime_finder`` serves the others from one member holding their bytecode
-(``RUNTIME_MEMBER``, CRC-checked too): one read instead of one zipimport lookup each. On a
-Python other than the build's they are compiled once and kept in the per-user cache.
+At start the archive's ``__main__.py`` runs ``first`` (checked against its CRC), which
+runs this module and serves the others from one member holding their bytecode
+(``RUNTIME_MEMBER``, checked too); on a Python other than the build's they are compiled
+once and kept in the per-user cache.
 """
 
-import _frozen_importlib as _bootstrap
-import _frozen_importlib_external as _bootstrap_external
-import _imp
-import marshal
-import os
-import stat
 import sys
-import zlib  # already imported by zipimport to inflate this module
+
+# What the first stage defines (it runs before this module), under the names the other
+# modules and the builder import from here: one definition.
+from . import first as _first
+
+INDEX_MEMBER = _first.INDEX_MEMBER
+RUNTIME_MEMBER = _first.RUNTIME_MEMBER
+RUNTIME_REST_MEMBER = _first.RUNTIME_REST_MEMBER
+START_MODULES = _first.START_MODULES
+RUNTIME_OPTIMIZE = _first.RUNTIME_OPTIMIZE
+ArchiveDamaged = _first.ArchiveDamaged
+BootError = _first.BootError
+install_runtime_finder = _first.install_runtime_finder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the runtime never imports typing: it costs milliseconds at every start
-    from collections.abc import Callable
-    from types import CodeType, ModuleType
     from typing import Any, Final, TypedDict
+
+    # Where the cache lives and trusted reads (pycache), also importable from here.
+    from .pycache import CACHE_ENV as CACHE_ENV
+    from .pycache import app_dir_name as app_dir_name
+    from .pycache import bytecode_subdir as bytecode_subdir
+    from .pycache import cache_roots as cache_roots
+    from .pycache import is_owned as is_owned
+    from .pycache import is_private_dir as is_private_dir
+    from .pycache import is_private_file as is_private_file
+    from .pycache import load_pyc as load_pyc
+    from .pycache import private_path as private_path
+    from .pycache import pyc_bytes as pyc_bytes
+    from .pycache import read_cached_pyc as read_cached_pyc
+    from .pycache import read_trusted as read_trusted
+else:
+    _PYCACHE_NAMES = frozenset(
+        [
+            "CACHE_ENV",
+            "app_dir_name",
+            "bytecode_subdir",
+            "cache_roots",
+            "is_owned",
+            "is_private_dir",
+            "is_private_file",
+            "load_pyc",
+            "private_path",
+            "pyc_bytes",
+            "read_cached_pyc",
+            "read_trusted",
+        ]
+    )
+
+    def __getattr__(name: str) -> "Any":
+        # pycache's names, imported from here by cache, trust, extract and the builder:
+        # loaded when first asked for, not at every start.
+        if name not in _PYCACHE_NAMES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from .pycache import __dict__ as names
+
+        return names[name]
 
 # -- the archive format ----------------------------------------------------------------
 
 # Bump when the shape of the index, its chunks or its records changes.
-FORMAT_VERSION: "Final" = 7
+FORMAT_VERSION: "Final" = 8
 PACKAGE_NAME: "Final" = "_bundler_runtime"
 MAIN_MEMBER: "Final" = "__main__.py"
-INDEX_MEMBER: "Final" = ".bundle/index"
 MANIFEST_MEMBER: "Final" = ".bundle/manifest.json"
 PAYLOAD_MEMBER: "Final" = ".bundle/payload.zip"
 CHUNKS_MEMBER: "Final" = ".bundle/chunks"
@@ -142,259 +186,3 @@ PATCHES: "Final" = {
     "subprocess": "patch_subprocess",
     **({"importlib._common": "patch_py39_resources"} if sys.version_info < (3, 10) else {}),
 }
-
-
-class BootError(Exception):
-    """A problem with the archive or the host that the user must be told about in one line."""
-
-
-class ArchiveDamaged(BootError, OSError):
-    """The archive's bytes do not match its index: truncated, corrupted or modified."""
-
-
-# -- where the per-user cache lives ----------------------------------------------------
-# Set it to use another cache directory (created if missing; it must be private).
-CACHE_ENV: "Final" = "BUNDLER_CACHE"
-
-
-def cache_roots() -> "list[str]":
-    """Candidate cache roots, best first: $BUNDLER_CACHE alone if set, else the platform's
-    user cache directory, then a per-user directory in the temporary directory."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return [os.path.abspath(explicit)]
-    roots = []
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA")
-        if base:
-            roots.append(os.path.join(base, "bundler", "Cache"))
-    elif sys.platform == "darwin":
-        roots.append(os.path.join(os.path.expanduser("~"), "Library", "Caches", "bundler"))
-    else:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        home_cache = os.path.join(os.path.expanduser("~"), ".cache")
-        roots.append(os.path.join(xdg if xdg and os.path.isabs(xdg) else home_cache, "bundler"))
-    temp = os.environ.get("TMPDIR") or os.environ.get("TEMP") or "/tmp"
-    user = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
-    roots.append(os.path.join(temp, f"bundler-cache-{user}"))
-    return roots
-
-
-def app_dir_name(name: str, content_hash: str) -> str:
-    """The directory, under ``<root>/apps``, of one build of one app."""
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "app"
-    return f"{safe}-{content_hash[:16]}"
-
-
-def bytecode_subdir(name: str, content_hash: str) -> str:
-    """Where bytecode for this Python is kept, relative to a cache root."""
-    tag = sys.implementation.cache_tag
-    return os.path.join("apps", app_dir_name(name, content_hash), "bytecode", tag)
-
-
-def is_owned(info: "os.stat_result") -> bool:
-    """Whether the file or directory ``info`` describes belongs to this user."""
-    return not hasattr(os, "getuid") or info.st_uid == os.getuid()
-
-
-def is_private_dir(info: "os.stat_result") -> bool:
-    """A real directory (``lstat`` result), ours, that nobody else may write to."""
-    return stat.S_ISDIR(info.st_mode) and is_owned(info) and not info.st_mode & 0o022
-
-
-def is_private_file(info: "os.stat_result") -> bool:
-    """A regular file (``lstat``/``fstat`` result), ours, that nobody else may write to."""
-    return stat.S_ISREG(info.st_mode) and is_owned(info) and not info.st_mode & 0o022
-
-
-def private_path(base: str, parts: "list[str]", verified: "set[str]") -> "str | None":
-    """``base/parts...`` if ``base`` and each directory below it on the way is private
-    (``lstat``, top-down), else None. A directory that passed can change by our hand only:
-    ``verified`` remembers it for the rest of the process."""
-    path = base
-    for part in ("", *parts):
-        path = os.path.join(path, part) if part else path
-        if path not in verified:
-            try:
-                if not is_private_dir(os.lstat(path)):
-                    return None
-            except (OSError, ValueError):
-                return None
-            verified.add(path)
-    return path
-
-
-# -- bytecode ----------------------------------------------------------------------------
-
-_CODE_TYPE = type(module_record.__code__)  # types.CodeType, without importing types
-
-
-def pyc_bytes(source: bytes, code: "CodeType") -> bytes:
-    """A hash-based, unchecked pyc (PEP 552) for this Python: what the cache stores."""
-    key = _bootstrap_external._RAW_MAGIC_NUMBER  # type: ignore[attr-defined]
-    header = _bootstrap_external.MAGIC_NUMBER + b"\x01\x00\x00\x00" + _imp.source_hash(key, source)
-    return header + marshal.dumps(code)
-
-
-def load_pyc(data: bytes) -> "CodeType | None":
-    """The code in a cached pyc written for this Python; None if it is not one."""
-    if data[:4] != _bootstrap_external.MAGIC_NUMBER:
-        return None
-    try:
-        code = marshal.loads(memoryview(data)[16:])
-    except (EOFError, ValueError, TypeError):
-        return None  # unreadable: the caller compiles again and overwrites it
-    return code if type(code) is _CODE_TYPE else None
-
-
-def read_trusted(path: str) -> "bytes | None":
-    """The bytes of ``path`` if it is a private file of ours (``is_private_file``), reached
-    without following a symlink at its last component; None otherwise."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    # O_NONBLOCK: a FIFO put there must be refused at once, not waited on.
-    flags |= getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags)
-    except (OSError, ValueError):
-        return None
-    try:
-        if not is_private_file(os.fstat(fd)):
-            return None
-        with open(fd, "rb", closefd=False) as stream:
-            return stream.read()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def read_cached_pyc(relative: str, verified: "set[str]") -> "CodeType | None":
-    """Bytecode at ``relative`` under the first cache root that is ours and private; None
-    if absent or not trusted: every directory from the root down and the file must be
-    ours and writable by nobody else (only bytecode we wrote ourselves is executed)."""
-    for root in cache_roots():
-        if private_path(root, [], verified) is None:
-            continue
-        *parts, name = relative.split(os.sep)
-        directory = private_path(root, parts, verified)
-        data = read_trusted(os.path.join(directory, name)) if directory else None
-        return load_pyc(data) if data is not None else None
-    return None
-
-
-# -- the first stage ---------------------------------------------------------------------
-
-# The bytecode of the runtime's modules for the build's Python, in one member: one read at
-# start instead of one zipimport lookup per module.
-RUNTIME_MEMBER: "Final" = ".bundle/runtime"
-
-
-def install_runtime_finder() -> None:
-    """Serve the runtime's other modules: from the runtime member on the build's Python,
-    else from bytecode cached per user (compiling the sources from the archive once).
-
-    A damaged member is ArchiveDamaged (the stub reports it); any other problem leaves
-    zipimport in charge, so that the runtime starts even where the cache cannot be used.
-    """
-    loader = globals()["__loader__"]  # the zipimporter of the archive
-    try:
-        finder = RuntimeFinder(loader)
-    except ArchiveDamaged:
-        raise
-    except Exception:
-        return
-    sys.meta_path.insert(0, finder)
-
-
-class RuntimeFinder:
-    """Finder and loader of ``_bundler_runtime.*`` (but this module).
-
-    On another Python, compiled bytecode waits in ``pending`` until ``bootstrap`` (which
-    may use the cache module) hands over a way to store it in the app's cache directory
-    (``store_with``); from then on each module compiled is stored at once.
-    """
-
-    def __init__(self, zip_loader: "Any") -> None:
-        self.archive: str = zip_loader.archive
-        self._zip = zip_loader
-        self._verified: set[str] = set()  # cache directories checked private
-        magic, compiled = marshal.loads(self.get_data(self._path(RUNTIME_MEMBER)))
-        self._names = frozenset(f"{__name__}.{module}" for module in compiled)
-        usable = magic == _bootstrap_external.MAGIC_NUMBER
-        self._compiled: dict[str, bytes] = compiled if usable else {}
-        self._app: tuple[str, str] | None = None  # (name, content hash), from the index
-        self.pending: list[tuple[str, bytes]] = []  # (file name, pyc) not yet stored
-        self._write: Callable[[str, bytes], None] | None = None
-        # Whether this start compiles runtime modules and wants them kept for the next.
-        self.compiles = not usable and not sys.dont_write_bytecode
-
-    def find_spec(self, fullname: str, path: object = None, target: object = None) -> "Any":
-        if fullname not in self._names:
-            return None
-        origin = self._path(*fullname.split(".")) + ".py"
-        spec = _bootstrap.ModuleSpec(fullname, self, origin=origin)  # type: ignore[arg-type]
-        spec.has_location = True
-        return spec
-
-    def create_module(self, spec: object) -> None:
-        return None
-
-    def exec_module(self, module: "ModuleType") -> None:
-        name = module.__name__.rpartition(".")[2]
-        path = self._path(PACKAGE_NAME, name + ".py")
-        pyc = self._compiled.get(name)  # deflated one by one: inflate what is imported
-        code = load_pyc(zlib.decompress(pyc)) if pyc else self._cached_or_compiled(name, path)
-        if code is None:
-            raise ImportError(f"no usable code for {module.__name__}", name=module.__name__)
-        _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
-        exec(code, module.__dict__)
-
-    def get_source(self, fullname: str) -> "str | None":
-        path = self._path(*fullname.split(".")) + ".py"
-        return _bootstrap_external.decode_source(self.get_data(path))
-
-    def get_data(self, path: str) -> bytes:
-        """Members of the outer zip (the index), checked against their CRC, unlike zipimport."""
-        data: bytes = self._zip.get_data(path)
-        files = getattr(self._zip, "_files", None)  # Python 3.13: _get_files()
-        entry = (files if files is not None else self._zip._get_files()).get(
-            path[len(self.archive) + 1 :]
-        )
-        if entry is None or zlib.crc32(data) != entry[7]:
-            member = path[len(self.archive) + 1 :].replace(os.sep, "/")
-            raise ArchiveDamaged(
-                f"{self.archive} is corrupt ({member} does not match its checksum); "
-                "rebuild or re-download it"
-            )
-        return data
-
-    def store_with(self, write: "Callable[[str, bytes], None]") -> None:
-        """Store what is pending, and what later imports compile, with ``write``."""
-        self._write = write
-        pending, self.pending = self.pending, []
-        for filename, pyc in pending:
-            write(filename, pyc)
-
-    def _cached_or_compiled(self, name: str, path: str) -> "CodeType | None":
-        filename = name + ".pyc"
-        if not sys.dont_write_bytecode:
-            if self._app is None:
-                index = marshal.loads(self.get_data(self._path(INDEX_MEMBER)))
-                self._app = (index["name"], index["hash"])
-            relative = os.path.join(bytecode_subdir(*self._app), PACKAGE_NAME, filename)
-            code = read_cached_pyc(relative, self._verified)
-            if code is not None:
-                return code
-        source = self.get_data(path)
-        code = compile(source, path, "exec", dont_inherit=True)
-        if not sys.dont_write_bytecode:
-            pyc = pyc_bytes(source, code)
-            if self._write is not None:
-                self._write(filename, pyc)
-            else:
-                self.pending.append((filename, pyc))
-        return code
-
-    def _path(self, *parts: str) -> str:
-        # zipimport knows the archive by the path it was given, relative or not.
-        return os.path.join(self.archive, *parts)

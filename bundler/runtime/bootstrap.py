@@ -4,7 +4,7 @@ import marshal
 import os
 import sys
 
-from . import FORMAT_VERSION, INDEX_MEMBER, MAIN_MEMBER, PACKAGE_NAME, PREFIX_UNIT, BootError
+from . import FORMAT_VERSION, INDEX_MEMBER, PREFIX_UNIT, BootError
 from .importer import ArchiveImporter, install_importer
 
 TYPE_CHECKING = False
@@ -45,7 +45,12 @@ def _prepare(archive: str, isolate: bool) -> "Index":
         if index["targets"]:
             index = _target_index(archive, index)
         check_python(index)
-        _store_runtime_bytecode(install(archive, index, isolate), runtime_hash)
+        importer = install(archive, index, isolate)
+        finder: Any = next((f for f in sys.meta_path if hasattr(f, "store_with")), None)
+        if finder is not None and finder.compiles:  # another Python: keep what it compiled
+            from .special import keep_runtime_bytecode
+
+            keep_runtime_bytecode(finder, importer, runtime_hash)
     except BootError:
         raise
     except Exception as exc:
@@ -93,19 +98,6 @@ def _target_index(archive: str, index: "Index") -> "Index":
         )
     member = chosen[-1]
     return index if member == INDEX_MEMBER else read_index(archive, member)
-
-
-def _store_runtime_bytecode(importer: "ArchiveImporter", runtime_hash: str) -> None:
-    """On a Python other than the build's, keep the runtime modules that the first stage
-    compiles in the per-user cache, for the next start (under the hash that the first
-    stage looks them up with: the first target's)."""
-    finder: Any = next((f for f in sys.meta_path if hasattr(f, "store_with")), None)
-    if finder is None or not finder.compiles:
-        return
-    from .cache import BytecodeStore
-
-    store = BytecodeStore(importer.cache(), importer.index["name"], runtime_hash)
-    finder.store_with(lambda name, pyc: store.store_pyc(f"{PACKAGE_NAME}/{name}", pyc))
 
 
 def check_python(index: "Index") -> None:
@@ -162,21 +154,12 @@ def run_entry_point(index: "Index") -> "Any":
     except ImportError as exc:
         # A library may wrap our error in its own (numpy re-raises with advice): the
         # message the user needs is still ours, the one line about the cache or the ABI.
-        cause = _boot_error_in_chain(exc)
+        from .tracebacks import boot_error_in_chain
+
+        cause = boot_error_in_chain(exc)
         if cause is None:
             raise
         raise cause from None
-
-
-def _boot_error_in_chain(exc: "BaseException") -> "BootError | None":
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, BootError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
 
 
 def version_matches(specifier: str, version: "tuple[int, ...]") -> bool:
@@ -255,72 +238,17 @@ TRACEBACK_ENV = "BUNDLER_TRACEBACK"
 
 
 def _show_app_frames_only(archive: str) -> None:
-    """Print uncaught exceptions like a virtualenv's console script would.
-
-    The default hook of Python 3.9-3.12 reads source lines from disk, so lines of
-    archived modules would be missing; ``traceback`` goes through linecache, which asks
-    our loader. The frames before the app's first (runpy, the stub, this runtime) are left
-    out, and so are the runtime's frames between the app's (reading a resource on its
-    behalf, say); every frame of the app is kept. BUNDLER_TRACEBACK=full keeps them all.
-    """
+    """Print uncaught exceptions like a virtualenv's console script would (tracebacks.py:
+    source lines through linecache, which asks our loader; the runtime's frames and those
+    before the app's first left out). BUNDLER_TRACEBACK=full keeps them all."""
     if sys.excepthook is not sys.__excepthook__:
         return
-    full = os.environ.get(TRACEBACK_ENV) == "full"
-    # Runtime bytecode loaded by zipimport keeps the relative name it was compiled with.
-    ours = (
-        os.path.join(archive, MAIN_MEMBER),
-        os.path.join(archive, PACKAGE_NAME),
-        PACKAGE_NAME,
-        MAIN_MEMBER,
-    )
 
     def excepthook(
         kind: "type[BaseException]", value: "BaseException", tb: "TracebackType | None"
     ) -> None:
-        import traceback
+        from .tracebacks import print_app_exception
 
-        if not full:
-            tb = _app_frames(tb, ours)
-            for linked in _chained(value):
-                linked.__traceback__ = _app_frames(linked.__traceback__, ours)
-        traceback.print_exception(kind, value, tb)
+        print_app_exception(archive, kind, value, tb, os.environ.get(TRACEBACK_ENV) == "full")
 
     sys.excepthook = excepthook
-
-
-def _app_frames(tb: "TracebackType | None", ours: "tuple[str, ...]") -> "TracebackType | None":
-    """``tb`` without the frames of the runtime, nor those that led to the app's first."""
-    frames = []
-    while tb is not None:
-        frames.append(tb)
-        tb = tb.tb_next
-    names = [entry.tb_frame.f_code.co_filename for entry in frames]
-    start = next((i for i, name in enumerate(names) if not _is_boot(name, ours)), len(frames))
-    kept = [
-        entry for entry in frames[start:] if not entry.tb_frame.f_code.co_filename.startswith(ours)
-    ]
-    rebuilt = None
-    for entry in reversed(kept):
-        rebuilt = type(entry)(rebuilt, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
-    return rebuilt
-
-
-def _is_boot(filename: str, ours: "tuple[str, ...]") -> bool:
-    """A frame that comes before the app's: the stub, the runtime, runpy, importlib, or
-    the /bin/sh header's ``-c`` loader (``<string>``)."""
-    return (
-        filename.startswith(ours)
-        or filename.startswith("<frozen")
-        or filename == "<string>"
-        or filename.endswith(("runpy.py", "importlib/__init__.py"))
-    )
-
-
-def _chained(value: "BaseException") -> "list[BaseException]":
-    """The exceptions chained to ``value`` (causes and contexts), each once."""
-    found: list[BaseException] = []
-    current = value.__cause__ or value.__context__
-    while current is not None and current is not value and current not in found:
-        found.append(current)
-        current = current.__cause__ or current.__context__
-    return found

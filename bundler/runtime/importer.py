@@ -3,8 +3,10 @@
 ``ArchiveImporter`` sits first on ``sys.meta_path`` and follows the loader protocol exactly
 (``find_spec``, ``exec_module``, ``get_code``, ``get_source``, ``get_resource_reader``,
 ``is_package``), so every tool that introspects loaders keeps working. Reading is
-``reader.Archive``'s job; extraction, resources, metadata and the stdlib patches live in
-modules of their own, imported the first time an app needs them.
+``reader.Archive``'s job; what a pure-Python app does not need at start lives in modules
+of their own, imported the first time an app needs it: extracted modules, namespace
+packages, bytecode for another Python and children's environment (special.py),
+resources, metadata and the stdlib patches.
 """
 
 import _frozen_importlib as _bootstrap
@@ -21,10 +23,8 @@ from . import (
     MODULE_PACKAGE,
     MODULE_SOURCE,
     NAMESPACE,
+    PACKAGE_NAME,
     PATCHES,
-    SOURCE,
-    module_record,
-    read_trusted,
 )
 from .reader import Archive
 
@@ -50,7 +50,9 @@ class ArchiveLoader:
         self.index = index
         self._cache = cache
         self._use_bytecode = index["magic"] == _bootstrap_external.MAGIC_NUMBER
-        self._bytecode: BytecodeStore | None = None
+        # special.compiled_code's: cache directories found private, and the store.
+        self.verified: set[str] = set()
+        self.bytecode_store: BytecodeStore | None = None
         # Records replaced in this process: an extension that fell back to its twin.
         self._replaced: dict[str, ModuleRecord] = {}
         self._resource_readers: dict[str, ArchiveResourceReader] = {}
@@ -83,18 +85,9 @@ class ArchiveLoader:
 
     def _compile_cached(self, member: str, path: str) -> "CodeType":
         """Compile for this Python (not the build's), keeping the result for next time."""
-        if self._bytecode is None:
-            from .cache import BytecodeStore
+        from .special import compiled_code
 
-            self._bytecode = BytecodeStore(self.cache(), self.index["name"], self.index["hash"])
-        code = self._bytecode.load(member)
-        if code is not None:
-            _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
-            return code
-        source = self.archive.read(member)
-        code = compile(source, path, "exec", dont_inherit=True)
-        self._bytecode.store(member, source, code)
-        return code
+        return compiled_code(self, member, path)
 
     def get_source(self, fullname: str) -> "str | None":
         source = self._entry(fullname)[MODULE_SOURCE]
@@ -161,10 +154,10 @@ class ArchiveImporter(ArchiveLoader):
         super().__init__(path, index, cache)
         # Modules imported from the per-user cache (native code, zip-unsafe packages).
         self._extracted = index["extract"]["modules"]
-        self._extractor: Extractor | None = None
+        self.extractor: Extractor | None = None  # special.extracted_spec's
         self._patch_context: PatchContext | None = None
         # Before data files beside the environment may move it: a child's own prefix.
-        self._host_prefix = sys.prefix
+        self.host_prefix = sys.prefix
 
     def find_spec(
         self,
@@ -182,7 +175,7 @@ class ArchiveImporter(ArchiveLoader):
         if fullname in self._extracted and fullname not in self._replaced:
             return self._extracted_spec(fullname, record)
         if record[MODULE_KIND] == NAMESPACE:
-            return self._namespace_spec(fullname)
+            return self.namespace_spec(fullname)
         if record[MODULE_KIND] == EXTENSION:
             return None  # the builder lists every extension in "extract": not reached
         spec = _bootstrap.ModuleSpec(
@@ -197,35 +190,20 @@ class ArchiveImporter(ArchiveLoader):
         return spec
 
     def _extracted_spec(self, fullname: str, record: "ModuleRecord") -> "ModuleSpec | None":
-        from .extract import ExtractionError, Extractor
+        from .special import extracted_spec
 
-        if self._extractor is None:
-            self._extractor = Extractor(self.archive, self.index["extract"], self._app_dir)
-        try:
-            return self._extractor.find_spec(fullname, record)
-        except ExtractionError:
-            # A compiled module that cannot be loaded here: its pure-Python twin (mypyc
-            # ships both) serves instead, as it would in a virtualenv of this Python.
-            twin = self._extractor.fallback(fullname)
-            if twin is None:
-                raise
-            copied = self._extractor.twin_spec(fullname, record, twin[0])
-            if copied is not None:
-                return copied  # its package runs from extracted files: so must the twin
-            source, bytecode = twin
-            self._replaced[fullname] = module_record(
-                source, bytecode, record[MODULE_PACKAGE], SOURCE
-            )
-            return self.find_spec(fullname)
+        return extracted_spec(self, fullname, record)
 
-    def _namespace_spec(self, fullname: str, parent_path: object = None) -> "ModuleSpec":
-        """A namespace package, shaped as PathFinder shapes one (``_NamespacePath``)."""
-        location = [self.archive.path_of(_package_dir(fullname))]
-        loader = NamespaceLoader(fullname, location, self._namespace_spec)
-        loader.resource_reader = self.get_resource_reader
-        spec = _bootstrap.ModuleSpec(fullname, loader, is_package=True)
-        spec.submodule_search_locations = loader._path
-        return spec
+    def replace_record(self, fullname: str, record: "ModuleRecord") -> None:
+        """Import ``fullname`` from now on as ``record`` says (an extension's twin)."""
+        self._replaced[fullname] = record
+
+    def namespace_spec(self, fullname: str, parent_path: object = None) -> "ModuleSpec":
+        """A namespace package of the archive (``_NamespacePath`` asks again, with its
+        parent's path, when that changes)."""
+        from .special import namespace_spec
+
+        return namespace_spec(self, fullname)
 
     def invalidate_caches(self) -> None:
         """Nothing to invalidate: an archive does not change while it runs."""
@@ -241,7 +219,8 @@ class ArchiveImporter(ArchiveLoader):
         for name, record in sorted(self.archive.modules_in(_package_dir(package)).items()):
             yield name.rpartition(".")[2], record[MODULE_PACKAGE]
 
-    def _app_dir(self) -> str:
+    def app_dir(self) -> str:
+        """The app's private directory in the per-user cache (made when first asked for)."""
         return self.cache().app_dir(self.index["name"], self.index["hash"])
 
     def _files_of(self, spec: "ModuleSpec") -> "Any":
@@ -259,66 +238,30 @@ class ArchiveImporter(ArchiveLoader):
         return self._patch_context
 
     def _child_environment(self) -> "dict[str, str]":
-        """What makes a child of this interpreter import from the archive: the directory
-        of its sitecustomize (patches.SITECUSTOMIZE, in the app's private cache directory)
-        first on PYTHONPATH. Nothing when the cache cannot hold it: the child runs as it
-        would without."""
-        from .cache import CacheError, ensure_private_dir, write_atomic
-        from .patches import CHILD_ARCHIVE_ENV, CHILD_PREFIX_ENV, SITECUSTOMIZE
+        from .special import child_environment
 
-        try:
-            child = os.path.join(self._app_dir(), "child")
-            directory = ensure_private_dir(child, parents=False)  # ours, no link
-            path = os.path.join(directory, "sitecustomize.py")
-            if read_trusted(path) != SITECUSTOMIZE.encode():
-                write_atomic(path, SITECUSTOMIZE.encode())
-        except (CacheError, OSError):
-            return {}
-        return {
-            CHILD_ARCHIVE_ENV: self.archive.path,
-            CHILD_PREFIX_ENV: self._host_prefix,
-            "PYTHONPATH": directory,
-        }
-
-
-# Public as NamespaceLoader since 3.11; _NamespaceLoader before.
-_NamespaceLoaderBase: "Any" = (
-    getattr(_bootstrap_external, "NamespaceLoader", None) or _bootstrap_external._NamespaceLoader
-)
-
-
-class NamespaceLoader(_NamespaceLoaderBase):  # type: ignore[misc]
-    """importlib's own namespace loader, able to read package data from the archive.
-
-    Named like its base, so that code which checks the loader's type sees what a
-    virtualenv gives it.
-    """
-
-    resource_reader: "Any"  # the archive importer's get_resource_reader
-
-    def exec_module(self, module: "ModuleType") -> None:
-        module.__file__ = None  # what PathFinder's namespace packages get, too
-
-    def get_resource_reader(self, fullname: str) -> "ArchiveResourceReader | None":
-        reader: ArchiveResourceReader | None = self.resource_reader(fullname)
-        return reader
-
-
-NamespaceLoader.__name__ = NamespaceLoader.__qualname__ = _NamespaceLoaderBase.__name__
+        return child_environment(self)
 
 
 class ArchivePathFinder:
     """Path entry finder for directories inside the archive (used by ``pkgutil``)."""
 
-    def __init__(self, importer: "ArchiveImporter", package: str, fallback: "Any" = None) -> None:
+    def __init__(
+        self, importer: "ArchiveImporter", package: str, fallback: "Any" = None, outer: str = ""
+    ) -> None:
         self.importer = importer
         self.package = package
         self.fallback = fallback
+        # The root's: the archive, whose own zip holds the stub and the runtime (zipimport
+        # serves those; made when one is first asked for, not for each stdlib import).
+        self.outer = outer
 
     def find_spec(self, fullname: str, target: "ModuleType | None" = None) -> "ModuleSpec | None":
         # Only the archive's own modules: the stdlib patches belong to the meta path.
         own = fullname in self.importer.archive.modules
         spec = self.importer.find_spec(fullname) if own else None
+        if self.fallback is None and self.outer and fullname.partition(".")[0] in _OUTER:
+            self.fallback = _zip_importer(self.outer)
         if spec is not None or self.fallback is None:
             return spec
         if hasattr(self.fallback, "find_spec"):
@@ -349,7 +292,7 @@ def install_importer(path: str, index: "Index") -> "ArchiveImporter":
             raise ImportError("not inside this archive")
         if not member:
             # The root also holds the runtime itself, which zipimport serves.
-            return ArchivePathFinder(importer, "", _zip_importer(path))
+            return ArchivePathFinder(importer, "", outer=path)
         package = member.replace("/", ".")
         if package not in archive.modules:
             raise ImportError("not a package directory of this archive")
@@ -370,6 +313,10 @@ def _unmarshal(data: bytes, path: str) -> "CodeType":
     code: CodeType = marshal.loads(memoryview(data)[16:])
     _imp._fix_co_filename(code, path)  # type: ignore[attr-defined]
     return code
+
+
+# The modules of the outer zip: the stub and the runtime.
+_OUTER = ("__main__", PACKAGE_NAME)
 
 
 def _zip_importer(path: str) -> "Any":

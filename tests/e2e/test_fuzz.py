@@ -88,7 +88,7 @@ def regions(data: bytes, path: Path) -> dict[str, list[tuple[int, int]]]:
 def _region_of(member: str) -> str | None:
     if member.startswith("__main__.py"):
         return "__main__"
-    if member in (".bundle/runtime", "_bundler_runtime/__init__.pyc"):
+    if member in (".bundle/runtime", ".bundle/runtime-rest", "_bundler_runtime/__init__.pyc"):
         return "runtime"
     return {
         ".bundle/index": "index",

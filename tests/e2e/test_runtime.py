@@ -33,6 +33,15 @@ def main():
         raise KeyboardInterrupt
     if command == "exit":
         sys.exit(int(sys.argv[2]))
+    if command == "runtime":  # the runtime's modules a start has loaded
+        print(" ".join(sorted(m for m in sys.modules if m.startswith("_bundler_runtime"))))
+    if command == "chdir":  # a runtime module loaded after the app changed directory
+        import os
+
+        os.chdir(sys.argv[2])
+        from importlib.metadata import version
+
+        print(version("demo"))
     print("ok")
     return None
 """
@@ -60,6 +69,42 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_bundle("build", root, "-o", root / "demo.pyz", "-q", "--no-install")
     assert result.returncode == 0, result.stderr
     return root / "demo.pyz"
+
+
+# What a start of a pure-Python app runs of the runtime (first.START_MODULES), and nothing
+# else: the rest is loaded when a feature first needs it.
+STARTED = "_bundler_runtime _bundler_runtime.bootstrap _bundler_runtime.first "
+STARTED += "_bundler_runtime.importer _bundler_runtime.reader"
+
+
+def test_a_start_loads_only_the_start_modules_of_the_runtime(demo: Path, run_app: Runner) -> None:
+    assert run_app(demo, "runtime").stdout == f"{STARTED}\nok\n"
+
+
+def test_another_python_compiles_the_runtime_once_then_only_what_reads_the_cache(
+    demo: Path, run_app: Runner, tmp_path: Path
+) -> None:
+    other = next((find_python(m) for m in ("3.13", "3.12", "3.10") if find_python(m)), None)
+    if other is None or python_version(other)[:4] == python_version(Path(sys.executable))[:4]:
+        pytest.skip("no Python other than the build's")
+    env = {"BUNDLER_CACHE": str(tmp_path / "cache"), "PYTHONDONTWRITEBYTECODE": ""}
+    first = run_app(demo, "runtime", python=other, env=env)
+    cached = {p.stem for p in (tmp_path / "cache").rglob("_bundler_runtime/*.pyc")}
+    assert {"first", "__init__", "bootstrap", "importer", "reader", "special"} <= cached
+    assert "pycache" not in cached  # compiled at each start: it reads the cache
+    second = run_app(demo, "runtime", python=other, env=env)
+    # The second start reads the app's bytecode from the cache too (special, pycache),
+    # and neither compiles nor stores anything: cache, trust and the packs stay unloaded.
+    started = sorted([*STARTED.split(), "_bundler_runtime.pycache", "_bundler_runtime.special"])
+    assert first.stdout.endswith("ok\n")
+    assert second.stdout == " ".join(started) + "\nok\n"
+
+
+def test_runtime_modules_load_after_the_app_changes_directory(
+    demo: Path, run_app: Runner, tmp_path: Path
+) -> None:
+    result = run_app(Path(demo.name), "chdir", str(tmp_path), cwd=demo.parent)
+    assert (result.returncode, result.stdout) == (0, "1.0\nok\n"), result.stderr
 
 
 def test_host_site_packages_are_hidden(demo: Path, run_app: Runner, deps_python: Path) -> None:

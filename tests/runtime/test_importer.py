@@ -21,13 +21,12 @@ from typing import Any
 import pytest
 
 from bundler.archive.bytecode import bytecode_member
-from bundler.runtime import app_dir_name, pyc_bytes
-from bundler.runtime.cache import UserCache
-from bundler.runtime.importer import ArchiveImporter, ArchivePathFinder, NamespaceLoader
+from bundler.runtime.importer import ArchiveImporter, ArchivePathFinder
 from bundler.runtime.metadata import ArchiveDistribution
 from bundler.runtime.resources import ArchivePath, ArchiveResourceReader
+from bundler.runtime.special import NamespaceLoader
 from tests.helpers.pythons import clean_env
-from tests.runtime.conftest import DEMO_FILES, FOREIGN_MAGIC, BuiltArchive
+from tests.runtime.conftest import DEMO_FILES, BuiltArchive
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,6 +47,11 @@ def _execute(importer: ArchiveImporter, name: str) -> types.ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _main_and_file(module: types.ModuleType) -> tuple[str, str]:
+    """What ``main()`` returns, and the file its code says it comes from."""
+    return module.main(), module.main.__code__.co_filename
 
 
 def _record_reads(importer: ArchiveImporter, monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -93,14 +97,6 @@ def test_spec_of_a_namespace_package(importer: ArchiveImporter) -> None:
         None,
         [_path(importer, "nsroot")],
     )
-
-
-def test_namespace_loader_is_named_like_importlibs() -> None:
-    base = getattr(importlib.machinery, "NamespaceLoader", None)
-    if base is None:  # Python 3.10 and older
-        base = importlib._bootstrap_external._NamespaceLoader  # type: ignore[attr-defined]
-    assert issubclass(NamespaceLoader, base)
-    assert (NamespaceLoader.__name__, NamespaceLoader.__qualname__) == (base.__name__,) * 2
 
 
 def test_namespace_package_executes_without_a_file(importer: ArchiveImporter) -> None:
@@ -289,6 +285,16 @@ def test_path_finder_asks_its_fallback_for_other_modules(importer: ArchiveImport
     assert asked == ["other"]
 
 
+def test_root_path_finder_asks_zipimport_only_for_the_stub_and_the_runtime(
+    importer: ArchiveImporter,
+) -> None:
+    finder = ArchivePathFinder(importer, "", outer=importer.archive.path)
+    assert (finder.find_spec("linecache"), finder.fallback) == (None, None)
+    spec = finder.find_spec("_bundler_runtime")
+    assert spec is not None and spec.origin == _path(importer, "_bundler_runtime/__init__.pyc")
+    assert finder.fallback is not None
+
+
 def test_path_finder_accepts_a_fallback_with_find_loader_only(importer: ArchiveImporter) -> None:
     """zipimport's zipimporter on Python 3.9 has find_loader, not find_spec."""
     loader = importlib.machinery.SourceFileLoader("other", "/nowhere/other.py")
@@ -302,65 +308,6 @@ def test_path_finder_accepts_a_fallback_with_find_loader_only(importer: ArchiveI
     assert spec is not None
     assert (spec.name, spec.loader) == ("other", loader)
     assert finder.find_spec("absent") is None
-
-
-# -- bytecode for another Python -------------------------------------------------------------------
-
-
-@pytest.fixture
-def foreign(demo_archive: BuiltArchive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private cache for the importers of an index built by another Python; returns the
-    directory where this Python's bytecode of the demo app goes."""
-    monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
-    app = app_dir_name("demo", demo_archive.index["hash"])
-    return tmp_path / "cache" / "apps" / app / "bytecode" / sys.implementation.cache_tag
-
-
-def _main_and_file(module: types.ModuleType) -> tuple[str, str]:
-    """What ``main()`` returns, and the file its code says it comes from."""
-    return module.main(), module.main.__code__.co_filename
-
-
-def _foreign_importer(built: BuiltArchive) -> ArchiveImporter:
-    return ArchiveImporter(str(built.path), {**built.index, "magic": FOREIGN_MAGIC}, UserCache())
-
-
-def test_foreign_bytecode_is_compiled_from_source_and_stored(
-    demo_archive: BuiltArchive, foreign: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    importer = _foreign_importer(demo_archive)
-    reads = _record_reads(importer, monkeypatch)
-    assert _main_and_file(_execute(importer, "demo.cli")) == (
-        "hello",
-        _path(importer, "demo/cli.py"),
-    )
-    assert reads == ["demo/cli.py"]
-    assert sorted(p.relative_to(foreign).as_posix() for p in foreign.rglob("*.pyc")) == [
-        "demo/cli.pyc"
-    ]
-
-
-def test_second_importer_loads_the_stored_bytecode(
-    demo_archive: BuiltArchive, foreign: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _foreign_importer(demo_archive).get_code("demo.cli")
-    # Replace what was stored, to see that the next importer runs it, not the source.
-    source = b"def main():\n    return 'cached'\n"
-    stored = foreign / "demo" / "cli.pyc"
-    stored.write_bytes(pyc_bytes(source, compile(source, "elsewhere.py", "exec")))
-    second = _foreign_importer(demo_archive)
-    reads = _record_reads(second, monkeypatch)
-    assert _main_and_file(_execute(second, "demo.cli")) == ("cached", _path(second, "demo/cli.py"))
-    assert reads == []
-
-
-def test_foreign_bytecode_is_not_stored_when_python_writes_none(
-    demo_archive: BuiltArchive, foreign: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
-    assert _execute(_foreign_importer(demo_archive), "demo.cli").main() == "hello"
-    assert not (tmp_path / "cache").exists()
 
 
 # -- install_importer, in a process of its own --------------------------------------------------
