@@ -1,24 +1,31 @@
 """Large payload members as streams: read in blocks, inflated with the same bound, and
-checked, so that memory does not grow with the member (resources, extraction).
+checked, so that memory does not grow with the member (resources, extraction); and
+members written out as files, the large ones in parallel, then made durable together.
 
 Not imported at start: only when the app opens a resource or a unit is extracted.
 """
 
 import io
+import os
 import zlib
 
-from . import DEFLATED, FILE_SIZE, ArchiveDamaged
+from . import DEFLATED, FILE_SIZE, PACKED, ArchiveDamaged, BootError
+from .cache import AtomicFile
 from .reader import STREAM_THRESHOLD
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from typing import Any, BinaryIO
 
     from . import FileRecord
     from .reader import Archive, _ArchiveFile
 
 _BLOCK = 1 << 20  # what a large member is read and inflated in
+# Members are written by a second thread too when there is at least this much to write:
+# inflating is the cost of a first start with native code (numpy: ~40 MB), and zlib
+# releases the GIL while it inflates, computes a CRC or the file is written.
+_PARALLEL_BYTES = 4 << 20
 
 
 def open_member(archive: "Archive", member: str) -> "BinaryIO":
@@ -98,3 +105,79 @@ def _size(record: "FileRecord", path: str) -> int:
         return size
     except (TypeError, IndexError, KeyError):
         raise ArchiveDamaged(f"{path} is corrupt (index); rebuild or re-download it") from None
+
+
+def write_members(archive: "Archive", jobs: "Sequence[tuple[str, str, int]]") -> None:
+    """Write each ``(member, path, mode)`` to ``path`` (atomically: a temporary file
+    renamed into place), not yet durable (``make_durable``). With much to write, a
+    second thread takes about half of the large members (not the packed sources, whose
+    packs are kept inflated for the next member: packs.py)."""
+    records = [archive.files[member] for member, _path, _mode in jobs]
+    large = [
+        (record[FILE_SIZE], job)
+        for record, job in zip(records, jobs)
+        if record[FILE_SIZE] >= _BLOCK and record[3] != PACKED
+    ]
+    if len(large) < 2 or sum(size for size, _job in large) < _PARALLEL_BYTES:
+        for job in jobs:
+            _write_member(archive, *job)
+        return
+    import _thread  # only for a large first extraction: never at start
+
+    # The largest first, each to the lighter of the two threads; the main thread also
+    # writes every small member, in the order given.
+    loads = [sum(record[FILE_SIZE] for record in records) - sum(s for s, _j in large), 0]
+    helper: set[tuple[str, str, int]] = set()
+    for size, job in sorted(large, key=lambda pair: -pair[0]):
+        lighter = 0 if loads[0] <= loads[1] else 1
+        loads[lighter] += size
+        if lighter:
+            helper.add(job)
+    done = _thread.allocate_lock()
+    done.acquire()
+    failure: list[BaseException] = []
+
+    def help_write() -> None:
+        try:
+            for job in jobs:
+                if job in helper:
+                    _write_member(archive, *job)
+        except BaseException as exc:  # re-raised by the thread that started this one
+            failure.append(exc)
+        finally:
+            done.release()
+
+    _thread.start_new_thread(help_write, ())
+    try:
+        for job in jobs:
+            if job not in helper:
+                _write_member(archive, *job)
+    finally:
+        done.acquire()  # never leave the helper writing after an error here
+    if failure:
+        raise failure[0]
+
+
+def make_durable(paths: "Sequence[str]") -> None:
+    """``fsync`` every file of ``paths``, in one pass after they were all written: what
+    the completion marker written next stands for survives a power loss. (The marker
+    itself needs no sync: a marker lost only means extracting again.)"""
+    access = os.O_RDWR if os.name == "nt" else os.O_RDONLY  # Windows syncs writable handles
+    flags = access | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for path in paths:
+        fd = os.open(path, flags)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_member(archive: "Archive", member: str, path: str, mode: int) -> None:
+    try:
+        with AtomicFile(path, mode, sync=False) as stream:
+            for block in member_blocks(archive, member):
+                stream.write(block)
+    except OSError as exc:
+        if exc.filename or isinstance(exc, BootError):
+            raise
+        raise OSError(exc.errno, exc.strerror, path) from None  # a full disk: where

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -34,3 +38,65 @@ def test_large_member_that_does_not_match_is_refused_before_any_byte(
     archive.files._data[ZEROS] = (offset, compressed, size, method, crc ^ 1)  # type: ignore[attr-defined]
     with pytest.raises(ArchiveDamaged):
         stream.open_member(archive, ZEROS)
+
+
+# -- writing members out ------------------------------------------------------------------
+
+WRITTEN = [ZEROS, "demo/data/nested/blob.bin", "demo/data/words.txt", "demo/cli.py"]
+
+
+def _jobs(tmp_path: Path) -> list[tuple[str, str, int]]:
+    return [(member, str(tmp_path / member.replace("/", "_")), 0o600) for member in WRITTEN]
+
+
+def test_large_members_are_written_by_a_second_thread(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(stream, "_BLOCK", 64)  # "large": 64 bytes and more
+    monkeypatch.setattr(stream, "_PARALLEL_BYTES", 0)
+    writers: dict[str, int] = {}
+    real = stream._write_member
+
+    def write_member(archive: Archive, member: str, path: str, mode: int) -> None:
+        writers[member] = threading.get_ident()
+        real(archive, member, path, mode)
+
+    monkeypatch.setattr(stream, "_write_member", write_member)
+    stream.write_members(archive, _jobs(tmp_path))
+    for member, path, _mode in _jobs(tmp_path):
+        assert Path(path).read_bytes() == DEMO_FILES[member]
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    main = threading.get_ident()
+    # The two large ones on two threads; the small ones on the calling thread.
+    assert {writers[ZEROS], writers["demo/data/nested/blob.bin"]} == {main, *writers.values()}
+    assert len(set(writers.values())) == 2
+    assert writers["demo/cli.py"] == writers["demo/data/words.txt"] == main
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_a_damaged_member_raises_and_leaves_no_file_of_it(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, parallel: bool
+) -> None:
+    if parallel:
+        monkeypatch.setattr(stream, "_BLOCK", 64)
+        monkeypatch.setattr(stream, "_PARALLEL_BYTES", 0)
+    offset, compressed, size, method, crc = archive.files[ZEROS]
+    archive.files._data[ZEROS] = (offset, compressed, size, method, crc ^ 1)  # type: ignore[attr-defined]
+    with pytest.raises(ArchiveDamaged):
+        stream.write_members(archive, _jobs(tmp_path))
+    assert not (tmp_path / ZEROS.replace("/", "_")).exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_make_durable_syncs_each_file_once(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    jobs = _jobs(tmp_path)
+    stream.write_members(archive, jobs)
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        os, "fsync", lambda fd: (synced.append(os.fstat(fd).st_ino), real_fsync(fd))
+    )
+    stream.make_durable([path for _member, path, _mode in jobs])
+    assert synced == [os.stat(path).st_ino for _member, path, _mode in jobs]
