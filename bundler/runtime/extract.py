@@ -260,11 +260,16 @@ def _verified(
         site = private_tree(app, ("site",), dirs, fix=False)
         paths = []
         sources: set[str] = set()
+        directories: dict[str, str] = {}  # checked once for all the files in each
         for member in members:
-            *parts, name = _parts(site, member)
-            directory = private_tree(site, parts, dirs, fix=False)
-            paths.append(os.path.join(directory, name))
-            info = os.lstat(paths[-1])
+            path = safe_member_path(site, member)
+            parent, _slash, name = member.rpartition("/")
+            directory = directories.get(parent)
+            if directory is None:
+                parts = parent.split("/") if parent else []
+                directory = directories[parent] = private_tree(site, parts, dirs, fix=False)
+            paths.append(path)
+            info = os.lstat(path)
             file = archive.files[member]
             expected = (file[FILE_SIZE], file[FILE_CRC], *stamp(info))
             if not is_private_file(info) or recorded.get(member) != expected:
