@@ -16,7 +16,10 @@ from pathlib import Path
 
 from bundler.plan.native import ElfLinks, elf_links
 
-__all__ = ["Linker"]
+__all__ = ["Linked", "Linker"]
+
+# What Linker.plan finds: the libraries each extension module loads, and those none loads.
+Linked = tuple[dict[str, tuple[str, ...]], tuple[str, ...]]
 
 _ORIGINS = ("$ORIGIN", "${ORIGIN}")
 
@@ -65,9 +68,7 @@ class Linker:
         seen.discard(member)
         return tuple(sorted(seen))
 
-    def plan(
-        self, extensions: Iterable[str], libraries: Iterable[str]
-    ) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]] | None:
+    def plan(self, extensions: Iterable[str], libraries: Iterable[str]) -> Linked | None:
         """For the extension modules of one distribution: the libraries each loads, and
         those of ``libraries`` (its library folders) that none of them loads, which may
         still be loaded by name at run time (``dlopen``); None when any of the files

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bundler.environment import Distribution, Environment
-from bundler.plan.linking import Linker
+from bundler.plan.linking import Linked, Linker
 from bundler.plan.native import LIBRARY_DIRS, library_folder
 from bundler.plan.payload import Payload, file_size, python_directories
 from bundler.runtime import EXTENSION
@@ -81,6 +81,9 @@ class Facts:
         # them out; they import from the archive, or are units of their own.
         self.python_dirs = python_directories(payload.files, suffixes)
         self.bare: set[str] = set()  # extension directories with no other file to extract
+        self._libraries: dict[
+            tuple[str, str | None], tuple[dict[str, tuple[str, ...]], Linked | None]
+        ] = {}
         self.extensions = frozenset(
             e.member for e in payload.modules if e.load == EXTENSION and e.member is not None
         )
@@ -93,6 +96,32 @@ class Facts:
                 if m.split("/")[0].endswith(".libs") or any(f in m for f in folders)
             ),
         )
+
+    def libraries(
+        self, top: str, dist: Distribution | None, member: str
+    ) -> tuple[dict[str, tuple[str, ...]], Linked | None]:
+        """The library folders the code of ``top`` (in ``dist``) may load, with their
+        files, and what ``Linker.plan`` says of the distribution's extension modules
+        (``member`` among them); computed once for each."""
+        key = (top, dist.key if dist is not None else None)
+        if key not in self._libraries:
+            folders = {f"{top}/{name}/" for name in LIBRARY_DIRS}
+            if dist is not None:
+                for path in self.payload.files:
+                    first = path.split("/")[0]
+                    if first.endswith(".libs") and "/" in path and self.owner(path) is dist:
+                        folders.add(first + "/")
+            files = self.payload.files
+            contents = {f: tuple(m for m in files if m.startswith(f)) for f in folders}
+            libraries = [m for members in contents.values() for m in members]
+            extensions = sorted({m for m in self.extensions if self.owner(m) is dist} | {member})
+            linked = self.linker.plan(extensions, libraries) if libraries else None
+            self._libraries[key] = (contents, linked)
+        contents, linked = self._libraries[key]
+        if linked is not None and member not in linked[0]:  # not an extension module
+            closure = self.linker.closure(member)
+            linked = None if closure is None else ({**linked[0], member: closure}, linked[1])
+        return contents, linked
 
     def owner(self, member: str) -> Distribution | None:
         source = self.payload.files.get(member)
@@ -164,16 +193,7 @@ def library_units(
     that none of them loads (they may be loaded by name): one unit per folder. Where the
     files cannot be read as ELF, every library folder the code may load, whole."""
     top = member.split("/")[0].split(".")[0]
-    folders = {f"{top}/{name}/" for name in LIBRARY_DIRS}
-    if dist is not None:
-        for path in facts.payload.files:
-            first = path.split("/")[0]
-            if first.endswith(".libs") and "/" in path and facts.owner(path) is dist:
-                folders.add(first + "/")
-    contents = {f: tuple(m for m in facts.payload.files if m.startswith(f)) for f in folders}
-    libraries = [m for members in contents.values() for m in members]
-    extensions = sorted({m for m in facts.extensions if facts.owner(m) is dist} | {member})
-    linked = facts.linker.plan(extensions, libraries) if libraries else None
+    contents, linked = facts.libraries(top, dist, member)
     needs: list[str] = []
     if linked is not None:
         loads, unreached = linked
