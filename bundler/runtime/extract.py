@@ -15,9 +15,10 @@ imported (never at start):
 Inside the app's cache directory (``UserCache.app_dir``, keyed by the content hash)::
 
     site/           members at their payload paths, so relative RPATHs keep working
-    site.done/KEY   written after every file of unit KEY is in place (and fsynced): for
-                    each file, the size and CRC of its member and the stamp of the file
-                    written (trust.stamp: size, inode, modification and change times)
+    site.done/KEY   written after every file of unit KEY is in place: the boot it was
+                    written in (trust.boot_id; None: the files were fsynced first) and
+                    for each file, the size and CRC of its member and the stamp of the
+                    file written (trust.stamp: size, inode, modification and change times)
     site.lock       held while extracting, so concurrent first starts do the work once
 
 Before a unit is used, in each process, every file of it is checked against its marker:
@@ -27,6 +28,8 @@ symlink, another user's file, an open directory) is removed and extracted again,
 the lock, which is also when what a killed process left behind is swept. Correctness
 never depends on the lock: every file is written under a temporary name and renamed into
 place, and a unit is used only once its marker matches, so no process loads half a file.
+A marker of another boot is trusted once the bytes of its files match the archive: a
+power loss may have left them unwritten.
 """
 
 import _frozen_importlib as _bootstrap
@@ -165,8 +168,8 @@ class Extractor:
     def ensure(self, key: str) -> None:
         """Make every file of unit ``key`` (and of the units it needs) a real file, as
         the archive has it: checked, and extracted (again) unless it passes. The units
-        that must be written are written together, under the lock: every file, then one
-        pass that makes them durable, then their markers."""
+        that must be written are written together, under the lock: every file, then
+        their markers (trust.boot_id says when the files need no fsync first)."""
         if key in self._ready:
             return
         app = self._app_dir()
@@ -299,9 +302,9 @@ def _write(
     *,
     sweeping: bool,
 ) -> "dict[str, tuple[int, ...]]":
-    """Extract the members of ``units``, each once, and make them durable; returns what
-    the markers record for each member. ``sweeping`` (the lock is held) removes the
-    temporary files that killed extractions left."""
+    """Extract the members of ``units``, each once (fsynced where no boot id tells a
+    power loss); returns what the markers record for each member. ``sweeping`` (the
+    lock is held) removes the temporary files that killed extractions left."""
     site = private_tree(app, ("site",), dirs, fix=True)
     jobs: dict[str, tuple[str, str, int]] = {}
     swept: set[str] = set()

@@ -1,6 +1,6 @@
 """Large payload members as streams: read in blocks, inflated with the same bound, and
 checked, so that memory does not grow with the member (resources, extraction); and
-members written out as files, the large ones in parallel, then made durable together.
+members written out as files, then made durable together.
 
 Not imported at start: only when the app opens a resource or a unit is extracted.
 """
@@ -9,7 +9,7 @@ import io
 import os
 import zlib
 
-from . import DEFLATED, FILE_SIZE, PACKED, ArchiveDamaged, BootError
+from . import DEFLATED, FILE_SIZE, ArchiveDamaged, BootError
 from .cache import AtomicFile
 from .reader import STREAM_THRESHOLD
 
@@ -21,16 +21,7 @@ if TYPE_CHECKING:
     from . import FileRecord
     from .reader import Archive, _ArchiveFile
 
-# What a large member is read and inflated in. Not larger: a block is a fresh allocation
-# that a second thread's malloc arena takes from the kernel each time (numpy's first
-# start: 12,200 page faults with 1 MiB blocks, 8,700 with these, 7,600 with 64 KiB), nor
-# smaller: the inflater copies its unconsumed input at each call (+3% instructions at
-# 64 KiB).
-_BLOCK = 1 << 18
-# Members are written by a second thread too when there is at least this much to write:
-# inflating is the cost of a first start with native code (numpy: ~40 MB), and zlib
-# releases the GIL while it inflates, computes a CRC or the file is written.
-_PARALLEL_BYTES = 4 << 20
+_BLOCK = 1 << 20  # what a large member is read and inflated in
 
 
 def open_member(archive: "Archive", member: str) -> "BinaryIO":
@@ -114,53 +105,16 @@ def _size(record: "FileRecord", path: str) -> int:
 
 def write_members(archive: "Archive", jobs: "Sequence[tuple[str, str, int]]") -> None:
     """Write each ``(member, path, mode)`` to ``path`` (atomically: a temporary file
-    renamed into place), not yet durable (``make_durable``). With much to write, a
-    second thread takes about half of the large members (not the packed sources, whose
-    packs are kept inflated for the next member: packs.py)."""
-    records = [archive.files[member] for member, _path, _mode in jobs]
-    large = [
-        (record[FILE_SIZE], job)
-        for record, job in zip(records, jobs)
-        if record[FILE_SIZE] >= _BLOCK and record[3] != PACKED
-    ]
-    if len(large) < 2 or sum(size for size, _job in large) < _PARALLEL_BYTES:
-        for job in jobs:
-            _write_member(archive, *job)
-        return
-    import _thread  # only for a large first extraction: never at start
-
-    # The largest first, each to the lighter of the two threads; the main thread also
-    # writes every small member, in the order given.
-    loads = [sum(record[FILE_SIZE] for record in records) - sum(s for s, _j in large), 0]
-    helper: set[tuple[str, str, int]] = set()
-    for size, job in sorted(large, key=lambda pair: -pair[0]):
-        lighter = 0 if loads[0] <= loads[1] else 1
-        loads[lighter] += size
-        if lighter:
-            helper.add(job)
-    done = _thread.allocate_lock()
-    done.acquire()
-    failure: list[BaseException] = []
-
-    def help_write() -> None:
+    renamed into place), not yet durable (``make_durable``)."""
+    for member, path, mode in jobs:
         try:
-            for job in jobs:
-                if job in helper:
-                    _write_member(archive, *job)
-        except BaseException as exc:  # re-raised by the thread that started this one
-            failure.append(exc)
-        finally:
-            done.release()
-
-    _thread.start_new_thread(help_write, ())
-    try:
-        for job in jobs:
-            if job not in helper:
-                _write_member(archive, *job)
-    finally:
-        done.acquire()  # never leave the helper writing after an error here
-    if failure:
-        raise failure[0]
+            with AtomicFile(path, mode, sync=False) as stream:
+                for block in member_blocks(archive, member):
+                    stream.write(block)
+        except OSError as exc:
+            if exc.filename or isinstance(exc, BootError):
+                raise
+            raise OSError(exc.errno, exc.strerror, path) from None  # a full disk: where
 
 
 def make_durable(paths: "Sequence[str]") -> None:
@@ -175,14 +129,3 @@ def make_durable(paths: "Sequence[str]") -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _write_member(archive: "Archive", member: str, path: str, mode: int) -> None:
-    try:
-        with AtomicFile(path, mode, sync=False) as stream:
-            for block in member_blocks(archive, member):
-                stream.write(block)
-    except OSError as exc:
-        if exc.filename or isinstance(exc, BootError):
-            raise
-        raise OSError(exc.errno, exc.strerror, path) from None  # a full disk: where

@@ -384,7 +384,7 @@ def test_within_one_boot_the_stamp_alone_vouches_for_a_file(
     assert (site / "pkg" / "lib.so").read_bytes() == bytes(len(SMALL["pkg/lib.so"]))
 
 
-BIG_UNIT = {f"pkg/lib{n}.so": os.urandom(1 << 20) for n in range(6)}  # written by 2 threads
+BIG_UNIT = {f"pkg/lib{n}.so": os.urandom(1 << 20) for n in range(6)}
 
 
 class _Stall(FakeArchive):
@@ -421,8 +421,8 @@ def _extract_until_killed(cache_root: Path, signal: Path, where: str) -> None:
 def test_extraction_killed_midway_is_never_trusted_and_redone(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
 ) -> None:
-    """kill -9 while the files are being written (some renamed into place, others still
-    temporary, a second thread writing), or once all are written but no marker is."""
+    """kill -9 while the files are being written (some renamed into place, one still
+    temporary), or once all are written but no marker is."""
     signal = tmp_path / "signal"
     context = multiprocessing.get_context("fork")
     child = context.Process(target=_extract_until_killed, args=(tmp_path / "cache", signal, where))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import stat
-import threading
 from pathlib import Path
 
 import pytest
@@ -49,37 +48,18 @@ def _jobs(tmp_path: Path) -> list[tuple[str, str, int]]:
     return [(member, str(tmp_path / member.replace("/", "_")), 0o600) for member in WRITTEN]
 
 
-def test_large_members_are_written_by_a_second_thread(
-    archive: Archive, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(stream, "_BLOCK", 64)  # "large": 64 bytes and more
-    monkeypatch.setattr(stream, "_PARALLEL_BYTES", 0)
-    writers: dict[str, int] = {}
-    real = stream._write_member
-
-    def write_member(archive: Archive, member: str, path: str, mode: int) -> None:
-        writers[member] = threading.get_ident()
-        real(archive, member, path, mode)
-
-    monkeypatch.setattr(stream, "_write_member", write_member)
+def test_members_are_written_whole_with_their_mode(archive: Archive, tmp_path: Path) -> None:
     stream.write_members(archive, _jobs(tmp_path))
     for member, path, _mode in _jobs(tmp_path):
         assert Path(path).read_bytes() == DEMO_FILES[member]
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    main = threading.get_ident()
-    # The two large ones on two threads; the small ones on the calling thread.
-    assert {writers[ZEROS], writers["demo/data/nested/blob.bin"]} == {main, *writers.values()}
-    assert len(set(writers.values())) == 2
-    assert writers["demo/cli.py"] == writers["demo/data/words.txt"] == main
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-@pytest.mark.parametrize("parallel", [True, False])
 def test_a_damaged_member_raises_and_leaves_no_file_of_it(
-    archive: Archive, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, parallel: bool
+    archive: Archive, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    if parallel:
-        monkeypatch.setattr(stream, "_BLOCK", 64)
-        monkeypatch.setattr(stream, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(stream, "STREAM_THRESHOLD", 1000)  # streamed: found at its end
     offset, compressed, size, method, crc = archive.files[ZEROS]
     archive.files._data[ZEROS] = (offset, compressed, size, method, crc ^ 1)  # type: ignore[attr-defined]
     with pytest.raises(ArchiveDamaged):
