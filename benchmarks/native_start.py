@@ -9,7 +9,9 @@ compiled at install, which is its steady state. ``PYTHONDONTWRITEBYTECODE`` is r
 from the environment of every run, so neither side pays for recompiling.
 
 Needs hyperfine, and PyPI the first time (the numpy wheel is kept in the work directory).
-Prints a table of medians, the ratios to the virtualenv, and what the first start wrote.
+Prints a table of medians, the ratios to the virtualenv, and what the first start wrote:
+bytes, files, the units it extracted (site.done) and, where strace is installed, how many
+fsync calls one first start makes.
 """
 
 from __future__ import annotations
@@ -120,7 +122,9 @@ def measure(work: Path, runs: int) -> str:
         prepare=f"rm -rf {cache}",
     )
     extracted = _tree_size(cache)
-    files = sum(1 for p in cache.rglob("*") if p.is_file())
+    files = sum(1 for p in cache.rglob("*") if p.is_file() and p.parent.name != "site.done")
+    units = sorted(p.name.replace("+", "/") for p in cache.glob("apps/*/site.done/*"))
+    fsyncs = _fsyncs(f"{clean}/bin/python {archive}", env, cache)
     second = _hyperfine(work, "archive, second start", f"{clean}/bin/python {archive}", runs, env)
     baseline = _hyperfine(work, "virtualenv", f"{app_venv}/bin/numapp", runs, env)
 
@@ -144,8 +148,9 @@ def measure(work: Path, runs: int) -> str:
     lines += [
         "",
         f"archive: {archive.stat().st_size / 2**20:.1f} MiB; first start extracts "
-        f"{extracted / 2**20:.1f} MiB in {files} files "
-        f"(numpy's extension modules and numpy.libs)",
+        f"{extracted / 2**20:.1f} MiB in {files} files, {len(units)} units; "
+        f"fsync calls: {fsyncs if fsyncs is not None else 'not counted (no strace)'}",
+        *(f"  {unit}" for unit in units),
     ]
     return "\n".join(lines)
 
@@ -201,6 +206,22 @@ def _venv(target: Path, *, with_pip: bool) -> Path:
     if not (target / "bin" / "python").exists():
         venv.EnvBuilder(with_pip=with_pip).create(target)
     return target
+
+
+def _fsyncs(command: str, env: dict[str, str], cache: Path) -> int | None:
+    """The fsync/fdatasync calls of one first start (strace -f -c), or None."""
+    if shutil.which("strace") is None:
+        return None
+    shutil.rmtree(cache, ignore_errors=True)
+    counted = subprocess.run(
+        ["strace", "-f", "-c", "-e", "trace=fsync,fdatasync", *command.split()],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    calls = [line.split() for line in counted.stderr.splitlines()]
+    return sum(int(row[3]) for row in calls if row and row[-1] in ("fsync", "fdatasync"))
 
 
 def _tree_size(root: Path) -> int:

@@ -21,23 +21,24 @@ Units, keyed by payload path:
 
 from __future__ import annotations
 
-import dataclasses
-import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bundler.environment import Distribution, Environment
+from bundler.environment import Environment
 from bundler.plan.datafiles import is_system_data
-from bundler.plan.native import LIBRARY_DIRS, NativeCode, is_library_folder, native_code
-from bundler.plan.payload import (
-    Payload,
-    PayloadModule,
-    file_size,
-    package_inits,
-    python_directories,
+from bundler.plan.native import NativeCode, library_folder, native_code
+from bundler.plan.nativeunits import (
+    Draft,
+    ExtractReason,
+    ExtractUnit,
+    Facts,
+    add_native_unit,
+    library_units,
+    link_mypyc_groups,
+    owner_key,
 )
+from bundler.plan.payload import Payload, PayloadModule, package_inits
 from bundler.plan.unsafe import Overrides, UnsafePackage, find_unsafe_packages, within
 from bundler.resolve import Graph
 from bundler.runtime import EXTENSION, PREFIX_UNIT, native_record, unit_record
@@ -47,33 +48,6 @@ if TYPE_CHECKING:
     from bundler.runtime import Extraction
 
 __all__ = ["ExtractReason", "ExtractUnit", "ExtractionPlan", "plan_extraction"]
-
-
-@dataclass(frozen=True)
-class ExtractUnit:
-    """Files that are extracted together, the first time a module needs any of them."""
-
-    key: str
-    members: tuple[str, ...]
-    needs: tuple[str, ...]
-    distribution: str | None
-    size: int
-
-
-@dataclass(frozen=True)
-class ExtractReason:
-    """One line of the build report: a package that is extracted, and why."""
-
-    name: str
-    reason: str
-    size: int
-    # Nothing imports it literally: extracted only if the app imports it by name.
-    dynamic: bool = False
-    at_start: bool = False  # data files of the environment, made sys.prefix at start
-
-    def describe(self) -> str:
-        """``numpy 2.4.6 (native code: ...; 41.3 MiB)``."""
-        return f"{self.name} ({self.reason}; {_size(self.size)})"
 
 
 @dataclass(frozen=True)
@@ -151,8 +125,8 @@ def plan_extraction(
 ) -> ExtractionPlan:
     """The units to extract at run time: native code always, zip-unsafe packages as found
     by the analysis, minus ``overrides.zip_safe``, plus ``overrides.extract``."""
-    facts = _Facts(payload, env)
-    draft = _Draft()
+    facts = Facts(payload, env)
+    draft = Draft()
     given = overrides or Overrides()
     unsafe, warnings = find_unsafe_packages(graph, payload, facts.modules, given)
     for package in unsafe:
@@ -168,13 +142,13 @@ def plan_extraction(
         dist = facts.owner(entry.member)
         native_by_dist.setdefault(dist.key if dist else None, []).append(entry.member)
         if entry.name not in draft.modules:
-            draft.modules[entry.name] = _add_native_unit(draft, facts, entry.member, dist)
+            draft.modules[entry.name] = add_native_unit(draft, facts, entry.member, dist)
     native = {
         key: native_code(facts.distribution(key), map(facts.suffix, members))
         for key, members in native_by_dist.items()
         if key is not None
     }
-    _link_mypyc_groups(draft)
+    link_mypyc_groups(draft)
     _report_native(draft, native_by_dist, native)
     _add_prefix_data(draft, facts)
     return ExtractionPlan(
@@ -188,51 +162,7 @@ def plan_extraction(
     )
 
 
-@dataclass
-class _Draft:
-    """The plan while it is being made."""
-
-    units: dict[str, ExtractUnit] = field(default_factory=dict)
-    modules: dict[str, str] = field(default_factory=dict)  # module -> unit key
-    whole: set[str] = field(default_factory=set)  # keys of packages extracted whole
-    reasons: list[ExtractReason] = field(default_factory=list)
-
-    def total_size(self, key: str) -> int:
-        unit = self.units[key]
-        return unit.size + sum(self.units[n].size for n in unit.needs)
-
-
-class _Facts:
-    """What the planner looks up in the payload and the environment."""
-
-    def __init__(self, payload: Payload, env: Environment) -> None:
-        self.payload = payload
-        self.env = env
-        self.modules = {entry.name: entry for entry in payload.modules}
-        suffixes = env.interpreter.extension_suffixes
-        # Directories with Python code below (modules, extensions): a native unit leaves
-        # them out; they import from the archive, or are units of their own.
-        self.python_dirs = python_directories(payload.files, suffixes)
-
-    def owner(self, member: str) -> Distribution | None:
-        source = self.payload.files.get(member)
-        return self.env.owner_of(source) if isinstance(source, Path) else None
-
-    def distribution(self, key: str) -> Distribution:
-        return next(d for d in self.env.distributions if d.key == key)
-
-    def size(self, members: Iterable[str]) -> int:
-        return sum(file_size(self.payload.files[member]) for member in members)
-
-    def suffix(self, member: str) -> str:
-        name = member.rsplit("/", 1)[-1]
-        return next(
-            (s for s in self.env.interpreter.extension_suffixes if name.endswith(s)),
-            name[name.find(".") :],
-        )
-
-
-def _add_package(draft: _Draft, facts: _Facts, package: UnsafePackage) -> None:
+def _add_package(draft: Draft, facts: Facts, package: UnsafePackage) -> None:
     """A zip-unsafe package (or module): one unit with all of its files."""
     entry = facts.modules[package.name]
     if entry.is_package:
@@ -243,17 +173,18 @@ def _add_package(draft: _Draft, facts: _Facts, package: UnsafePackage) -> None:
     else:
         return
     dist = facts.owner(members[0]) if members else None
-    native = any(is_native(member) for member in members)
-    top = package.name.partition(".")[0]
-    needs = _library_units(draft, facts, top, dist) if native else ()
+    native = [member for member in members if is_native(member)]
+    needs = library_units(draft, facts, native[0], dist, every=True) if native else ()
     # The __init__.py above it too (imported from the archive still): tools that map an
     # extracted file to a module name (astroid, loading pylint's checkers by path) need
     # a package on disk in every directory above it, as in site-packages.
     inits = package_inits(facts.modules, package.name)
     for init in inits:
-        unit = ExtractUnit(init, (init,), (), _key(facts.owner(init)), facts.size((init,)))
+        unit = ExtractUnit(init, (init,), (), owner_key(facts.owner(init)), facts.size((init,)))
         draft.units.setdefault(init, unit)
-    draft.units[key] = ExtractUnit(key, members, needs + inits, _key(dist), facts.size(members))
+    draft.units[key] = ExtractUnit(
+        key, members, needs + inits, owner_key(dist), facts.size(members)
+    )
     draft.whole.add(key)
     for module in facts.modules:
         if within(module, (package.name,)):
@@ -262,87 +193,8 @@ def _add_package(draft: _Draft, facts: _Facts, package: UnsafePackage) -> None:
     draft.reasons.append(ExtractReason(package.name, package.reason, size, package.dynamic))
 
 
-def _add_native_unit(draft: _Draft, facts: _Facts, member: str, dist: Distribution | None) -> str:
-    """The unit of an extension module: its directory's native and data files."""
-    directory = posixpath.dirname(member)
-    key = directory or member
-    if key not in draft.units:
-        members = _directory_members(facts, directory) if directory else (member,)
-        top = member.split("/")[0].split(".")[0]
-        needs = _library_units(draft, facts, top, dist)
-        draft.units[key] = ExtractUnit(key, members, needs, _key(dist), facts.size(members))
-    return key
-
-
-def _directory_members(facts: _Facts, directory: str) -> tuple[str, ...]:
-    """The files of ``directory`` but its Python modules (imported from the archive), and
-    its data folders (no Python module below) whole: the stubs in them are data too
-    (mypy's ``typeshed/``)."""
-    prefix = directory + "/"
-    members = []
-    for member in facts.payload.files:
-        if not member.startswith(prefix):
-            continue
-        rest = member[len(prefix) :]
-        if "/" not in rest and member.endswith((".py", ".pyc")):
-            continue
-        if "/" in rest:
-            folder = rest.split("/")[0]
-            if folder in LIBRARY_DIRS or prefix + folder in facts.python_dirs:
-                continue
-        members.append(member)
-    return tuple(members)
-
-
-def _library_units(
-    draft: _Draft, facts: _Facts, top: str, dist: Distribution | None
-) -> tuple[str, ...]:
-    """Keys of the library folders the code of ``top`` may load through its RPATH."""
-    folders = {f"{top}/{name}/" for name in LIBRARY_DIRS}
-    if dist is not None:
-        for member in facts.payload.files:
-            first = member.split("/")[0]
-            if first.endswith(".libs") and "/" in member and facts.owner(member) is dist:
-                folders.add(first + "/")
-    needs = []
-    for folder in sorted(folders):
-        members = tuple(m for m in facts.payload.files if m.startswith(folder))
-        if not members:
-            continue
-        if folder not in draft.units:
-            size = facts.size(members)
-            draft.units[folder] = ExtractUnit(folder, members, (), _key(dist), size)
-        needs.append(folder)
-    return tuple(needs)
-
-
-def _link_mypyc_groups(draft: _Draft) -> None:
-    """Make mypyc's shared ``<hash>__mypyc`` module need every native unit of its
-    distribution.
-
-    The shared module initialises the compiled modules of its group itself, without
-    the import system, and gives each a ``__file__`` beside it (black's
-    ``blib2to3/pygram`` then reads ``blib2to3/Grammar.txt`` there): the whole group
-    must be on disk as soon as the shared module is.
-    """
-    for key, unit in list(draft.units.items()):
-        stem = key.split(".")[0]
-        if "/" in key or not stem.endswith("__mypyc") or unit.distribution is None:
-            continue
-        group = sorted(
-            other
-            for other, candidate in draft.units.items()
-            if other != key
-            and candidate.distribution == unit.distribution
-            and not is_library_folder(other)
-            and other not in draft.whole
-        )
-        needs = tuple(dict.fromkeys([*unit.needs, *group]))
-        draft.units[key] = dataclasses.replace(unit, needs=needs)
-
-
 def _report_native(
-    draft: _Draft, by_dist: Mapping[str | None, list[str]], native: Mapping[str, NativeCode]
+    draft: Draft, by_dist: Mapping[str | None, list[str]], native: Mapping[str, NativeCode]
 ) -> None:
     """One reason per distribution with native code that is not inside an unsafe unit."""
     for key, members in sorted(by_dist.items(), key=lambda item: str(item[0])):
@@ -351,18 +203,18 @@ def _report_native(
             continue
         top = members[0].split("/")[0].split(".")[0]
         name = native[key].title if key is not None else top
-        unit_keys = {posixpath.dirname(m) or m for m in members}
-        needed = {n for k in unit_keys for n in draft.units[k].needs}
-        libraries = sorted((n for n in needed if is_library_folder(n)), key=str.lower)
+        needed = {n for k in members for n in draft.units[k].needs}
+        folders = {library_folder(n) for n in needed} - {None}
+        libraries = sorted((f for f in folders if f is not None), key=str.lower)
         count = len(members)
         what = f"{count} extension module{'s' if count != 1 else ''}"
         if libraries:
-            what += " and " + ", ".join(folder.rstrip("/") for folder in libraries)
-        size = sum(draft.units[k].size for k in {*unit_keys, *needed})
+            what += " and " + ", ".join(libraries)
+        size = sum(draft.units[k].size for k in {*members, *needed})
         draft.reasons.append(ExtractReason(name, f"native code: {what}", size))
 
 
-def _add_prefix_data(draft: _Draft, facts: _Facts) -> None:
+def _add_prefix_data(draft: Draft, facts: Facts) -> None:
     """The data files distributions install beside the environment (``share/``...): one
     unit the runtime extracts at start and makes ``sys.prefix``. Files only the system
     reads (man pages, shell completions) stay in the archive: for them ``sys.prefix``
@@ -380,7 +232,7 @@ def _add_prefix_data(draft: _Draft, facts: _Facts) -> None:
     draft.reasons.append(ExtractReason(shown, reason, size, at_start=True))
 
 
-def _in_whole_unit(draft: _Draft, member: str) -> bool:
+def _in_whole_unit(draft: Draft, member: str) -> bool:
     return member in draft.whole or any(
         key.endswith("/") and member.startswith(key) for key in draft.whole
     )
@@ -390,11 +242,3 @@ def _source_twin(entry: PayloadModule, payload: Payload) -> str | None:
     base = entry.name.replace(".", "/")
     twin = f"{base}/__init__.py" if entry.is_package else f"{base}.py"
     return twin if twin in payload.files else None
-
-
-def _key(dist: Distribution | None) -> str | None:
-    return dist.key if dist is not None else None
-
-
-def _size(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MiB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KiB"

@@ -4,6 +4,7 @@ its wheel tags and extension suffixes), and the library folders its extensions l
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,10 @@ from bundler.runtime.platforms import normalise_machine
 
 __all__ = [
     "LIBRARY_DIRS",
+    "ElfLinks",
     "NativeCode",
-    "is_library_folder",
+    "elf_links",
+    "library_folder",
     "native_code",
     "platforms_of_tag",
     "wheel_tags",
@@ -111,9 +114,99 @@ def wheel_tags(dist_info: Path) -> list[str]:
     return sorted(set(tags))
 
 
-def is_library_folder(key: str) -> bool:
-    """``numpy.libs/``, ``pkg/.dylibs/``: a folder of shared libraries, not a package."""
-    return key.endswith("/") and key.rstrip("/").rsplit("/", 1)[-1].endswith(LIBRARY_DIRS)
+@dataclass(frozen=True)
+class ElfLinks:
+    """What the dynamic loader reads from an ELF shared object to load what it needs."""
+
+    needed: tuple[str, ...]  # DT_NEEDED: the libraries it loads, by name
+    search: tuple[str, ...]  # DT_RUNPATH, or DT_RPATH without one ($ORIGIN left as is)
+
+
+_ELF_MAGIC = b"\x7fELF"
+_PT_LOAD, _PT_DYNAMIC = 1, 2
+_DT_NULL, _DT_NEEDED, _DT_STRTAB, _DT_RPATH, _DT_RUNPATH = 0, 1, 5, 15, 29
+
+
+def elf_links(data: bytes) -> ElfLinks | None:
+    """The DT_NEEDED names and library search paths of an ELF file; None when ``data`` is
+    not one that can be read (a Mach-O or PE file, a truncated or odd ELF): the caller
+    then assumes it may load anything beside it."""
+    if data[:4] != _ELF_MAGIC or len(data) < 64 or data[4] not in (1, 2) or data[5] not in (1, 2):
+        return None
+    wide = data[4] == 2
+    order = "<" if data[5] == 1 else ">"
+    try:
+        return _read_dynamic(data, order, wide)
+    except (struct.error, IndexError, ValueError):
+        return None
+
+
+def _read_dynamic(data: bytes, order: str, wide: bool) -> ElfLinks | None:
+    header = struct.unpack_from(order + ("QQQ" if wide else "III"), data, 24)
+    phoff = header[1]
+    phentsize, phnum = struct.unpack_from(order + "HH", data, 54 if wide else 42)
+    # Program header: type, offset, virtual address, file size (the fields we need).
+    layout = order + ("IIQQQQ" if wide else "IIIII")
+    segments = []
+    for index in range(phnum):
+        fields = struct.unpack_from(layout, data, phoff + index * phentsize)
+        if wide:
+            kind, offset, vaddr, size = fields[0], fields[2], fields[3], fields[5]
+        else:
+            kind, offset, vaddr, size = fields[0], fields[1], fields[2], fields[4]
+        segments.append((kind, offset, vaddr, size))
+    dynamic = [s for s in segments if s[0] == _PT_DYNAMIC]
+    if not dynamic:
+        return ElfLinks((), ())  # statically linked: loads nothing
+    entries = _dynamic_entries(data, order, wide, dynamic[0][1], dynamic[0][3])
+    strtab = next((value for tag, value in entries if tag == _DT_STRTAB), None)
+    if strtab is None:
+        return None
+    base = next(
+        (o + strtab - v for k, o, v, n in segments if k == _PT_LOAD and v <= strtab < v + n), None
+    )
+    if base is None:
+        return None
+    needed = [_string(data, base + value) for tag, value in entries if tag == _DT_NEEDED]
+    # The loader ignores DT_RPATH when there is a DT_RUNPATH.
+    kind = _DT_RUNPATH if any(tag == _DT_RUNPATH for tag, _value in entries) else _DT_RPATH
+    search = [
+        path
+        for tag, value in entries
+        if tag == kind
+        for path in _string(data, base + value).split(":")
+        if path
+    ]
+    return ElfLinks(tuple(needed), tuple(search))
+
+
+def _dynamic_entries(
+    data: bytes, order: str, wide: bool, offset: int, size: int
+) -> list[tuple[int, int]]:
+    entry = struct.Struct(order + ("qQ" if wide else "iI"))
+    entries = []
+    for position in range(offset, offset + size - entry.size + 1, entry.size):
+        tag, value = entry.unpack_from(data, position)
+        if tag == _DT_NULL:
+            break
+        entries.append((tag, value))
+    return entries
+
+
+def _string(data: bytes, offset: int) -> str:
+    end = data.index(b"\0", offset)
+    return data[offset:end].decode("utf-8", "surrogateescape")
+
+
+def library_folder(key: str) -> str | None:
+    """The library folder (``numpy.libs``, ``pkg/.dylibs``) that the unit ``key`` is, or
+    holds a file of; None for any other unit."""
+    parts = key.rstrip("/").split("/")
+    ends = len(parts) if key.endswith("/") else len(parts) - 1
+    for index in range(ends):
+        if parts[index].endswith(LIBRARY_DIRS):
+            return "/".join(parts[: index + 1])
+    return None
 
 
 def _built_for(suffixes: Sequence[str], tags: Sequence[str], floor: tuple[int, int] | None) -> str:

@@ -15,9 +15,10 @@ imported (never at start):
 Inside the app's cache directory (``UserCache.app_dir``, keyed by the content hash)::
 
     site/           members at their payload paths, so relative RPATHs keep working
-    site.done/KEY   written after every file of unit KEY is in place (and fsynced): for
-                    each file, the size and CRC of its member and the stamp of the file
-                    written (trust.stamp: size, inode, modification and change times)
+    site.done/KEY   written after every file of unit KEY is in place: the boot it was
+                    written in (trust.boot_id; None: the files were fsynced first) and
+                    for each file, the size and CRC of its member and the stamp of the
+                    file written (trust.stamp: size, inode, modification and change times)
     site.lock       held while extracting, so concurrent first starts do the work once
 
 Before a unit is used, in each process, every file of it is checked against its marker:
@@ -27,6 +28,8 @@ symlink, another user's file, an open directory) is removed and extracted again,
 the lock, which is also when what a killed process left behind is swept. Correctness
 never depends on the lock: every file is written under a temporary name and renamed into
 place, and a unit is used only once its marker matches, so no process loads half a file.
+A marker of another boot is trusted once the bytes of its files match the archive: a
+power loss may have left them unwritten.
 """
 
 import _frozen_importlib as _bootstrap
@@ -34,6 +37,7 @@ import _frozen_importlib_external as _bootstrap_external
 import marshal
 import os
 import sys
+import zlib
 
 from . import (
     EXTENSION,
@@ -49,15 +53,17 @@ from . import (
     is_private_file,
     read_trusted,
 )
-from .cache import AtomicFile, CacheError, FileLock, write_atomic
+from .cache import CacheError, FileLock, write_atomic
 from .platforms import describe_interpreter, describe_suffix, detect_platform, loadable
-from .stream import member_blocks
+from .stream import make_durable, write_members
 from .trust import (
     UnsafeName,
     Untrusted,
+    boot_id,
     discard,
     private_tree,
     safe_member_path,
+    same_bytes,
     stamp,
     sweep,
     unlink_quietly,
@@ -65,7 +71,7 @@ from .trust import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from importlib.machinery import ModuleSpec
 
     from . import Extraction, ModuleRecord, NativeRecord
@@ -161,26 +167,35 @@ class Extractor:
 
     def ensure(self, key: str) -> None:
         """Make every file of unit ``key`` (and of the units it needs) a real file, as
-        the archive has it: checked, and extracted (again) unless it passes."""
+        the archive has it: checked, and extracted (again) unless it passes. The units
+        that must be written are written together, under the lock: every file, then
+        their markers (trust.boot_id says when the files need no fsync first)."""
         if key in self._ready:
             return
-        members, needs, _distribution = self._table["units"][key]
-        for dependency in needs:
-            self.ensure(dependency)
         app = self._app_dir()
-        marker = os.path.join(app, "site.done", key.replace("/", "+"))
-        if not _verified(self._archive, self._dirs, app, marker, members):
+        pending = [k for k in _needed(self._table, key, []) if k not in self._ready]
+        if any(not self._verified(app, k) for k in pending):
             with FileLock(os.path.join(app, "site.lock")) as lock:
-                # Another process may have finished the unit while we waited.
-                if not _verified(self._archive, self._dirs, app, marker, members):
-                    unlink_quietly(marker)
+                # Another process may have finished some units while we waited.
+                stale = [k for k in pending if not self._verified(app, k)]
+                if stale:
+                    for unit in stale:
+                        unlink_quietly(_marker(app, unit))
                     if lock.held:  # no other writer: what is there was left by the dead
                         sweep(app)
-                    records = _write(self._archive, self._dirs, app, members, sweeping=lock.held)
+                    units = {k: self._table["units"][k][0] for k in stale}
+                    records = _write(self._archive, self._dirs, app, units, sweeping=lock.held)
                     private_tree(app, ("site.done",), self._dirs, fix=True)
-                    write_atomic(marker, marshal.dumps(records))
-        self._ready.add(key)
+                    for unit, members in units.items():
+                        recorded = {member: records[member] for member in members}
+                        content = marshal.dumps((boot_id(), recorded))
+                        write_atomic(_marker(app, unit), content, sync=False)
+        self._ready.update(pending)
         put_on_path(self.site())
+
+    def _verified(self, app: str, key: str) -> bool:
+        members = self._table["units"][key][0]
+        return _verified(self._archive, self._dirs, app, _marker(app, key), members)
 
     def site(self) -> str:
         """The directory units are extracted into, at their payload paths."""
@@ -225,39 +240,75 @@ class Extractor:
         return self._table["native"].get(dist) if dist is not None else None
 
 
+def _needed(table: "Extraction", key: str, order: "list[str]") -> "list[str]":
+    """``key`` and the units it needs, each once."""
+    if key not in order:
+        order.append(key)  # first: a cycle of needs ends here
+        for dependency in table["units"][key][1]:
+            _needed(table, dependency, order)
+    return order
+
+
 def _verified(
     archive: "Archive", dirs: "set[str]", app: str, marker: str, members: "Sequence[str]"
 ) -> bool:
-    """Whether every file of a unit is what its marker recorded for this archive."""
+    """Whether every file of a unit is what its marker recorded for this archive: a
+    private file of ours with the stamp recorded, and, when the marker was written
+    during another boot without syncing the files (``trust.boot_id``), the bytes of the
+    member, checked once, after which the marker names this boot."""
     try:
         private_tree(app, ("site.done",), dirs, fix=False)
         data = read_trusted(marker)
-        recorded = marshal.loads(data) if data is not None else {}
+        boot, recorded = marshal.loads(data) if data is not None else (None, {})
         site = private_tree(app, ("site",), dirs, fix=False)
+        paths = []
+        sources: set[str] = set()
+        directories: dict[str, str] = {}  # checked once for all the files in each
         for member in members:
-            *parts, name = _parts(site, member)
-            directory = private_tree(site, parts, dirs, fix=False)
-            info = os.lstat(os.path.join(directory, name))
+            path = safe_member_path(site, member)
+            parent, _slash, name = member.rpartition("/")
+            directory = directories.get(parent)
+            if directory is None:
+                parts = parent.split("/") if parent else []
+                directory = directories[parent] = private_tree(site, parts, dirs, fix=False)
+            paths.append(path)
+            info = os.lstat(path)
             file = archive.files[member]
             expected = (file[FILE_SIZE], file[FILE_CRC], *stamp(info))
             if not is_private_file(info) or recorded.get(member) != expected:
                 return False
-            if name.endswith(".py") and not _pycache_trusted(directory):
-                return False
-    except (Untrusted, OSError, ValueError, EOFError, TypeError):
+            if name.endswith(".py") and directory not in sources:
+                if not _pycache_trusted(directory):
+                    return False
+                sources.add(directory)  # one check of its __pycache__ for all its modules
+    except (Untrusted, OSError, ValueError, EOFError, TypeError, AttributeError):
         return False
+    if boot is not None and boot != boot_id():
+        # Written, not synced, before a reboot that may have been a power loss.
+        for member, path in zip(members, paths):
+            size, crc = recorded[member][:2]
+            if not same_bytes(path, size, crc):
+                return False
+        make_durable(paths)  # they were read from the disk; this costs nothing more
+        write_atomic(marker, marshal.dumps((boot_id(), recorded)), sync=False)
     return True
 
 
 def _write(
-    archive: "Archive", dirs: "set[str]", app: str, members: "Sequence[str]", *, sweeping: bool
+    archive: "Archive",
+    dirs: "set[str]",
+    app: str,
+    units: "Mapping[str, Sequence[str]]",
+    *,
+    sweeping: bool,
 ) -> "dict[str, tuple[int, ...]]":
-    """Extract ``members``; returns what the marker records. ``sweeping`` (the lock
-    is held) removes the temporary files that killed extractions left."""
+    """Extract the members of ``units``, each once (fsynced where no boot id tells a
+    power loss); returns what the markers record for each member. ``sweeping`` (the
+    lock is held) removes the temporary files that killed extractions left."""
     site = private_tree(app, ("site",), dirs, fix=True)
-    records: dict[str, tuple[int, ...]] = {}
+    jobs: dict[str, tuple[str, str, int]] = {}
     swept: set[str] = set()
-    for member in members:
+    for member in (m for members in units.values() for m in members):
         *parts, name = _parts(site, member)
         directory = private_tree(site, parts, dirs, fix=True)
         if sweeping and directory not in swept:
@@ -265,18 +316,28 @@ def _write(
             if not _pycache_trusted(directory):
                 discard(os.path.join(directory, "__pycache__"), app)
             swept.add(directory)
-        path = os.path.join(directory, name)
-        try:
-            with AtomicFile(path, 0o700 if is_native(member) else 0o600) as stream:
-                for block in member_blocks(archive, member):
-                    stream.write(block)
-        except OSError as exc:
-            if exc.filename or isinstance(exc, BootError):
-                raise
-            raise OSError(exc.errno, exc.strerror, path) from None  # a full disk: where
+        jobs[member] = (
+            member,
+            os.path.join(directory, name),
+            0o700 if is_native(member) else 0o600,
+        )
+    write_members(archive, list(jobs.values()))
+    if boot_id() is None:  # nothing tells a power loss: the files must reach the disk
+        make_durable([path for _member, path, _mode in jobs.values()])
+    records: dict[str, tuple[int, ...]] = {}
+    for member, path, _mode in jobs.values():
         file = archive.files[member]
         records[member] = (file[FILE_SIZE], file[FILE_CRC], *stamp(os.lstat(path)))
     return records
+
+
+def _marker(app: str, key: str) -> str:
+    """The completion marker of unit ``key``: its name, or for a name too long for a
+    file system, its CRC and its end."""
+    name = key.replace("/", "+")
+    if len(name) > 200:
+        name = f"{zlib.crc32(key.encode()):08x}+{name[-180:]}"
+    return os.path.join(app, "site.done", name)
 
 
 def _parts(site: str, member: str) -> "list[str]":

@@ -1,18 +1,21 @@
 """Large payload members as streams: read in blocks, inflated with the same bound, and
-checked, so that memory does not grow with the member (resources, extraction).
+checked, so that memory does not grow with the member (resources, extraction); and
+members written out as files, then made durable together.
 
 Not imported at start: only when the app opens a resource or a unit is extracted.
 """
 
 import io
+import os
 import zlib
 
-from . import DEFLATED, FILE_SIZE, ArchiveDamaged
+from . import DEFLATED, FILE_SIZE, ArchiveDamaged, BootError
+from .cache import AtomicFile
 from .reader import STREAM_THRESHOLD
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from typing import Any, BinaryIO
 
     from . import FileRecord
@@ -98,3 +101,31 @@ def _size(record: "FileRecord", path: str) -> int:
         return size
     except (TypeError, IndexError, KeyError):
         raise ArchiveDamaged(f"{path} is corrupt (index); rebuild or re-download it") from None
+
+
+def write_members(archive: "Archive", jobs: "Sequence[tuple[str, str, int]]") -> None:
+    """Write each ``(member, path, mode)`` to ``path`` (atomically: a temporary file
+    renamed into place), not yet durable (``make_durable``)."""
+    for member, path, mode in jobs:
+        try:
+            with AtomicFile(path, mode, sync=False) as stream:
+                for block in member_blocks(archive, member):
+                    stream.write(block)
+        except OSError as exc:
+            if exc.filename or isinstance(exc, BootError):
+                raise
+            raise OSError(exc.errno, exc.strerror, path) from None  # a full disk: where
+
+
+def make_durable(paths: "Sequence[str]") -> None:
+    """``fsync`` every file of ``paths``, in one pass after they were all written: what
+    the completion marker written next stands for survives a power loss. (The marker
+    itself needs no sync: a marker lost only means extracting again.)"""
+    access = os.O_RDWR if os.name == "nt" else os.O_RDONLY  # Windows syncs writable handles
+    flags = access | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for path in paths:
+        fd = os.open(path, flags)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

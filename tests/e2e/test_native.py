@@ -488,11 +488,11 @@ def test_manifest_records_native_tags_and_units(archive: Path) -> None:
     assert native["native-demo 1.0"]["wheel_tags"] == [PLATFORM_TAG]
     assert native["native-demo 1.0"]["extension_suffixes"] == [EXTENSION_SUFFIX]
     units = manifest["units"]
-    assert units["nativedemo"]["members"] == [
-        f"nativedemo/_speedups{EXTENSION_SUFFIX}",
-        "nativedemo/data/words.txt",
-    ]
-    assert units["nativedemo"]["needs"] == ["native_demo.libs/"]
+    speedups = f"nativedemo/_speedups{EXTENSION_SUFFIX}"
+    # The extension, the other files of its directory, the library it links (DT_NEEDED).
+    assert units[speedups]["members"] == [speedups]
+    assert units[speedups]["needs"] == ["nativedemo", f"native_demo.libs/{LIBFOO}"]
+    assert units["nativedemo"]["members"] == ["nativedemo/data/words.txt"]
     assert units["datafiles/"]["members"] == [
         "datafiles/__init__.py",
         "datafiles/extra/a.txt",

@@ -57,11 +57,11 @@ def test_extension_directory_is_a_unit_of_its_native_and_data_files(tmp_path: Pa
     plan = _extraction(tmp_path, "nat")
 
     assert plan.units == {
+        f"nat/core{SO}": ExtractUnit(f"nat/core{SO}", (f"nat/core{SO}",), ("nat",), "nat", 100),
         "nat": ExtractUnit(
             key="nat",
             members=(
                 "nat/README.txt",
-                f"nat/core{SO}",
                 "nat/data/nested/more.bin",
                 "nat/data/nested/stub.pyi",
                 "nat/data/table.bin",
@@ -69,10 +69,31 @@ def test_extension_directory_is_a_unit_of_its_native_and_data_files(tmp_path: Pa
             ),
             needs=(),
             distribution="nat",
-            size=119,
-        )
+            size=19,
+        ),
     }
-    assert plan.modules == {"nat.core": "nat"}
+    assert plan.modules == {"nat.core": f"nat/core{SO}"}
+
+
+def test_each_extension_module_is_a_unit_of_its_own(tmp_path: Path) -> None:
+    """Extracted when imported: numpy's ``_simd`` or test modules are not with its core."""
+    install_distribution(
+        tmp_path / "site",
+        "nat",
+        {
+            "nat/__init__.py": "import importlib.resources\nimport nat.core\n",
+            f"nat/core{SO}": "c" * 100,
+            f"nat/_tests{SO}": "t" * 50,
+            "nat/table.bin": "b" * 3,
+            **_wheel("nat"),
+        },
+    )
+    plan = _extraction(tmp_path, "nat, nat._tests")
+
+    assert plan.units[f"nat/core{SO}"].members == (f"nat/core{SO}",)
+    assert plan.units[f"nat/_tests{SO}"].members == (f"nat/_tests{SO}",)
+    assert plan.units[f"nat/core{SO}"].needs == plan.units[f"nat/_tests{SO}"].needs == ("nat",)
+    assert plan.units["nat"].members == ("nat/table.bin",)
 
 
 def test_library_folders_are_units_that_extensions_need(tmp_path: Path) -> None:
@@ -96,18 +117,22 @@ def test_library_folders_are_units_that_extensions_need(tmp_path: Path) -> None:
     )
     plan = _extraction(tmp_path, "nat, oth")
 
+    # Not ELF files (these are made up): every library folder, whole.
     libraries = ("nat.libs/", "nat/.dylibs/")
-    assert plan.units["nat"].members == (f"nat/core{SO}",)
-    assert plan.units["nat"].needs == libraries
-    assert plan.units["nat/sub"].needs == libraries
+    assert plan.units[f"nat/core{SO}"].needs == libraries
+    assert plan.units[f"nat/sub/inner{SO}"].needs == libraries
     assert plan.units["nat.libs/"] == ExtractUnit(
         "nat.libs/", ("nat.libs/libblas-1a2b.so.0",), (), "nat", 1000
     )
     assert plan.units["nat/.dylibs/"] == ExtractUnit(
         "nat/.dylibs/", ("nat/.dylibs/libgfortran.dylib",), (), "nat", 20
     )
-    assert plan.units["oth"].needs == ("oth.libs/",)
-    assert plan.modules == {"nat.core": "nat", "nat.sub.inner": "nat/sub", "oth.x": "oth"}
+    assert plan.units[f"oth/x{SO}"].needs == ("oth.libs/",)
+    assert plan.modules == {
+        "nat.core": f"nat/core{SO}",
+        "nat.sub.inner": f"nat/sub/inner{SO}",
+        "oth.x": f"oth/x{SO}",
+    }
 
 
 def test_mypyc_helper_needs_every_native_unit_of_its_distribution(tmp_path: Path) -> None:
@@ -128,10 +153,9 @@ def test_mypyc_helper_needs_every_native_unit_of_its_distribution(tmp_path: Path
     )
     plan = _extraction(tmp_path, "nat")
 
-    assert plan.units[helper] == ExtractUnit(
-        helper, (helper,), ("nat.libs/", "nat", "nat/sub"), "nat", 5
-    )
-    assert plan.units["nat"].needs == ("nat.libs/",)
+    group = ("nat.libs/", f"nat/core{SO}", f"nat/sub/inner{SO}")
+    assert plan.units[helper] == ExtractUnit(helper, (helper,), group, "nat", 5)
+    assert plan.units[f"nat/core{SO}"].needs == ("nat.libs/",)
     assert plan.modules[helper.split(".")[0]] == helper
 
 
@@ -342,7 +366,8 @@ def test_project_extension_is_reported_by_its_top_level_name(tmp_path: Path) -> 
     planned = plan_project(tmp_path, sources, "app:main")
     plan = plan_extraction(planned.graph, planned.payload, planned.env)
 
-    assert plan.units == {"app": ExtractUnit("app", (f"app/speed{SO}",), (), None, 9)}
+    member = f"app/speed{SO}"
+    assert plan.units == {member: ExtractUnit(member, (member,), (), None, 9)}
     assert plan.native == {}
     assert plan.reasons == (ExtractReason("app", "native code: 1 extension module", 9),)
 

@@ -3,16 +3,18 @@ checks that an extension can load here, exercised in-process over a fake archive
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing
 import os
 import sys
+import time
 import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bundler.runtime import cache, extract, trust
+from bundler.runtime import cache, extract, stream, trust
 from bundler.runtime.platforms import describe_interpreter, detect_platform
 
 # -- extraction -------------------------------------------------------------------------
@@ -276,20 +278,171 @@ def test_temporaries_of_a_killed_extraction_are_swept(
     assert sorted(p.name for p in (site / "pkg").iterdir()) == ["data", "lib.so"]
 
 
-def test_every_file_is_fsynced_before_the_marker(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    synced: list[str] = []
-    real_fsync = os.fsync
+def _record_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every fsync (by file name) and marker written, in order, from now on."""
+    events: list[str] = []
+    real_fsync, real_write_atomic = os.fsync, extract.write_atomic
 
     def fsync(fd: int) -> None:
-        synced.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).split(".")[1])
+        events.append("fsync " + os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
         real_fsync(fd)
 
+    def write_atomic(path: str, data: bytes, mode: int = 0o600, *, sync: bool = True) -> None:
+        events.append(f"marker {os.path.basename(path)} sync={sync}")
+        real_write_atomic(path, data, mode, sync=sync)
+
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(extract, "write_atomic", write_atomic)
+    return events
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/fd")
+def test_without_a_boot_id_every_file_is_fsynced_in_place_before_the_marker(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(extract, "boot_id", lambda: None)
+    events = _record_syncs(monkeypatch)
     _extracted(monkeypatch, tmp_path)
-    assert synced[-1] == "pkg"  # the marker, named after the unit, last
-    assert sorted(synced[:-1]) == ["CACHEDIR", "lib", "table"]
+    assert events[0].startswith("fsync .CACHEDIR.TAG.")  # the cache root's tag, first
+    # Each file once, by its final name (after the rename), all before the marker, which
+    # needs no sync of its own: a marker lost to a power cut means extracting again.
+    assert sorted(events[1:3]) == ["fsync lib.so", "fsync table.bin"]
+    assert events[3:] == ["marker pkg sync=False"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/fd")
+def test_with_a_boot_id_the_marker_names_the_boot_and_nothing_is_fsynced(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(extract, "boot_id", lambda: "boot-a")
+    monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
+    cache.UserCache().root()  # the cache root and its tag, made before we count
+    events = _record_syncs(monkeypatch)
+    extractor = _extractor(members=SMALL)
+    extractor.ensure("pkg")
+    assert events == ["marker pkg sync=False"]
+    marker = Path(extractor.site()).parent / "site.done" / "pkg"
+    boot, recorded = marshal.loads(marker.read_bytes())
+    assert (boot, sorted(recorded)) == ("boot-a", sorted(SMALL))
+
+
+def _power_loss(site: Path) -> None:
+    """What a power cut can leave of a file written but not synced: its size and times
+    on disk, other bytes in it. The marker is made to match what is now there."""
+    target = site / "pkg" / "lib.so"
+    target.write_bytes(bytes(len(SMALL["pkg/lib.so"])))
+    marker = site.parent / "site.done" / "pkg"
+    boot, recorded = marshal.loads(marker.read_bytes())
+    size, crc, *_stamp = recorded["pkg/lib.so"]
+    recorded["pkg/lib.so"] = (size, crc, *trust.stamp(os.lstat(target)))
+    marker.write_bytes(marshal.dumps((boot, recorded)))
+
+
+def test_after_a_reboot_files_written_unsynced_are_checked_before_use(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(extract, "boot_id", lambda: "boot-a")
+    site = _extracted(monkeypatch, tmp_path)[1]
+    _power_loss(site)
+    monkeypatch.setattr(extract, "boot_id", lambda: "boot-b")
+    _fresh_start()
+    assert (site / "pkg" / "lib.so").read_bytes() == SMALL["pkg/lib.so"]
+    boot, _recorded = marshal.loads((site.parent / "site.done" / "pkg").read_bytes())
+    assert boot == "boot-b"
+
+
+def test_after_a_reboot_intact_files_are_checked_once_and_kept(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(extract, "boot_id", lambda: "boot-a")
+    site = _extracted(monkeypatch, tmp_path)[1]
+    inode = (site / "pkg" / "lib.so").stat().st_ino
+    monkeypatch.setattr(extract, "boot_id", lambda: "boot-b")
+    checked: list[str] = []
+    real_same_bytes = extract.same_bytes
+
+    def same_bytes(path: str, size: int, crc: int) -> bool:
+        checked.append(os.path.basename(path))
+        return real_same_bytes(path, size, crc)
+
+    monkeypatch.setattr(extract, "same_bytes", same_bytes)
+    _fresh_start()
+    _fresh_start()  # the marker names this boot now: no byte is read again
+    assert sorted(checked) == ["lib.so", "table.bin"]
+    assert (site / "pkg" / "lib.so").stat().st_ino == inode
+
+
+def test_within_one_boot_the_stamp_alone_vouches_for_a_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The other side of the two tests above: without a reboot, what the page cache
+    holds is what was written, so no byte is read at start."""
+    monkeypatch.setattr(extract, "boot_id", lambda: "boot-a")
+    site = _extracted(monkeypatch, tmp_path)[1]
+    _power_loss(site)  # cannot happen without a reboot; here it shows what is checked
+    _fresh_start()
+    assert (site / "pkg" / "lib.so").read_bytes() == bytes(len(SMALL["pkg/lib.so"]))
+
+
+BIG_UNIT = {f"pkg/lib{n}.so": os.urandom(1 << 20) for n in range(6)}
+
+
+class _Stall(FakeArchive):
+    """Says when it reaches ``member`` (a line in ``signal``), then never returns."""
+
+    def __init__(self, members: dict[str, bytes], member: str, signal: Path) -> None:
+        super().__init__(members)
+        self.stall_at, self.signal = member, signal
+
+    def read(self, member: str) -> bytes:
+        if member == self.stall_at:
+            self.signal.write_text("stalled")
+            time.sleep(600)
+        return super().read(member)
+
+
+def _extract_until_killed(cache_root: Path, signal: Path, where: str) -> None:
+    """In a child: extract BIG_UNIT, stalling ``where`` (a member, or "marker")."""
+    os.environ["BUNDLER_CACHE"] = str(cache_root)
+    table = {"units": {"pkg": (tuple(BIG_UNIT), (), None)}}
+    archive = _Stall(BIG_UNIT, where, signal)
+    if where == "marker":
+
+        def stall(path: str, data: bytes, mode: int = 0o600, *, sync: bool = True) -> None:
+            signal.write_text("stalled")
+            time.sleep(600)
+
+        extract.write_atomic = stall  # type: ignore[assignment]
+    _make(table, archive).ensure("pkg")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork and SIGKILL")
+@pytest.mark.parametrize("where", ["pkg/lib3.so", "marker"])
+def test_extraction_killed_midway_is_never_trusted_and_redone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
+) -> None:
+    """kill -9 while the files are being written (some renamed into place, one still
+    temporary), or once all are written but no marker is."""
+    signal = tmp_path / "signal"
+    context = multiprocessing.get_context("fork")
+    child = context.Process(target=_extract_until_killed, args=(tmp_path / "cache", signal, where))
+    child.start()
+    deadline = time.monotonic() + 60
+    while not signal.exists() and time.monotonic() < deadline and child.is_alive():
+        time.sleep(0.01)
+    assert signal.exists(), "the child never reached the point to kill it at"
+    os.kill(child.pid, 9)  # type: ignore[arg-type]
+    child.join(timeout=60)
+    site = next((tmp_path / "cache" / "apps").iterdir()) / "site"
+    assert not (site.parent / "site.done" / "pkg").exists()
+    monkeypatch.setenv("BUNDLER_CACHE", str(tmp_path / "cache"))
+    log = tmp_path / "reads.log"
+    table = {"units": {"pkg": (tuple(BIG_UNIT), (), None)}}
+    _make(table, FakeArchive(BIG_UNIT, log)).ensure("pkg")
+    assert sorted(line.split()[1] for line in log.read_text().splitlines()) == sorted(BIG_UNIT)
+    for member, data in BIG_UNIT.items():
+        assert (site / member).read_bytes() == data, member
+    assert [p.name for p in site.rglob("*") if p.name.endswith(".tmp")] == []
 
 
 def test_full_disk_names_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -306,7 +459,7 @@ def test_full_disk_names_the_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
             stream.write = write  # type: ignore[method-assign]
             return stream
 
-    monkeypatch.setattr(extract, "AtomicFile", FullDisk)
+    monkeypatch.setattr(stream, "AtomicFile", FullDisk)
     with pytest.raises(extract.ExtractionError) as raised:
         extractor._ensure_or_fail("native code", "pkg", "pkg._ext")
     path = Path(extractor.site()) / "pkg" / "lib.so"

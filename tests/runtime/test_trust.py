@@ -4,6 +4,8 @@ follows a symlink, sweeping what a killed process left, stamps of written files.
 from __future__ import annotations
 
 import os
+import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,33 @@ def test_safe_member_names_stay_inside_the_base(tmp_path: Path) -> None:
     assert trust.safe_member_path(str(tmp_path), "pkg/.libs/x.so") == str(
         tmp_path / "pkg" / ".libs" / "x.so"
     )
+
+
+# -- what a completion marker written without fsync can rely on ------------------------------
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux boot id")
+def test_boot_id_is_the_kernels_for_this_boot_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trust, "_boot", [])
+    with open("/proc/sys/kernel/random/boot_id") as stream:
+        assert trust.boot_id() == stream.read().strip()
+    monkeypatch.setattr(trust, "_BOOT_ID", "/nonexistent")
+    assert trust.boot_id() is not None  # kept from the first read
+
+
+def test_without_a_boot_id_there_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trust, "_boot", [])
+    monkeypatch.setattr(trust, "_BOOT_ID", "/nonexistent")
+    assert trust.boot_id() is None
+
+
+def test_same_bytes_compares_size_and_crc_without_following_symlinks(tmp_path: Path) -> None:
+    data = os.urandom(3 << 20)
+    path = tmp_path / "lib.so"
+    path.write_bytes(data)
+    assert trust.same_bytes(str(path), len(data), zlib.crc32(data))
+    assert not trust.same_bytes(str(path), len(data), zlib.crc32(data) ^ 1)
+    assert not trust.same_bytes(str(path), len(data) + 1, zlib.crc32(data))
+    (tmp_path / "link.so").symlink_to(path)
+    assert not trust.same_bytes(str(tmp_path / "link.so"), len(data), zlib.crc32(data))
+    assert not trust.same_bytes(str(tmp_path / "missing.so"), 0, 0)
