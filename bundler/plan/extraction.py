@@ -243,6 +243,8 @@ def _add_package(draft: _Draft, facts: _Facts, package: UnsafePackage) -> None:
     else:
         return
     dist = facts.owner(members[0]) if members else None
+    if dist is not None and package.name == package.name.partition(".")[0]:
+        members += _scripts(facts, dist)  # found next to the package, in <site>/bin
     native = any(is_native(member) for member in members)
     top = package.name.partition(".")[0]
     needs = _library_units(draft, facts, top, dist) if native else ()
@@ -292,6 +294,14 @@ def _directory_members(facts: _Facts, directory: str) -> tuple[str, ...]:
                 continue
         members.append(member)
     return tuple(members)
+
+
+def _scripts(facts: _Facts, dist: Distribution) -> tuple[str, ...]:
+    """The scripts ``dist`` installs (uv's and ruff's binaries), which the runtime puts in
+    ``bin/`` beside the extracted packages: where their own lookup finds them when the
+    package was installed with ``pip --target``, as it is in the cache."""
+    stem = dist.dist_info.name.removesuffix(".dist-info")
+    return tuple(m for m in facts.payload.files if m.startswith(f"{stem}.data/scripts/"))
 
 
 def _library_units(

@@ -15,6 +15,7 @@ imported (never at start):
 Inside the app's cache directory (``UserCache.app_dir``, keyed by the content hash)::
 
     site/           members at their payload paths, so relative RPATHs keep working
+                    (a wheel's scripts in site/bin/, as pip --target lays them out)
     site.done/KEY   written after every file of unit KEY is in place (and fsynced): for
                     each file, the size and CRC of its member and the stamp of the file
                     written (trust.stamp: size, inode, modification and change times)
@@ -267,7 +268,8 @@ def _write(
             swept.add(directory)
         path = os.path.join(directory, name)
         try:
-            with AtomicFile(path, 0o700 if is_native(member) else 0o600) as stream:
+            executable = is_native(member) or parts[:1] == ["bin"]
+            with AtomicFile(path, 0o700 if executable else 0o600) as stream:
                 for block in member_blocks(archive, member):
                     stream.write(block)
         except OSError as exc:
@@ -280,8 +282,14 @@ def _write(
 
 
 def _parts(site: str, member: str) -> "list[str]":
-    safe_member_path(site, member)  # UnsafeName if it would escape
-    return member.split("/")
+    """Where ``member`` goes under ``site``: its payload path, but a wheel's script
+    (``<dist>.data/scripts/x``) goes to ``bin/x``, where ``pip --target`` puts it and
+    where uv's and ruff's own lookups (``<site>/bin``) find their binary."""
+    parts = member.split("/")
+    if len(parts) > 2 and parts[0].endswith(".data") and parts[1] == "scripts":
+        parts = ["bin", *parts[2:]]
+    safe_member_path(site, "/".join(parts))  # UnsafeName if it would escape
+    return parts
 
 
 def _pycache_trusted(directory: str) -> bool:

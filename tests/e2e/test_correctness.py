@@ -268,6 +268,27 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
         },
         entry_points={"console_scripts": {"runner": "runner:main"}},
     )
+    # Ships a binary among its scripts and finds it as uv and ruff find theirs: in the
+    # scripts directory, else in the bin/ beside its package (a pip --target install).
+    write_wheel(
+        house,
+        "binfinder",
+        "1.0",
+        {
+            "binfinder/__init__.py": (
+                "import os\nimport subprocess\nimport sysconfig\n\n\ndef find():\n"
+                "    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\n"
+                "    for directory in (sysconfig.get_path('scripts'), os.path.join(here, 'bin')):\n"
+                "        path = os.path.join(directory, 'binfinder-tool')\n"
+                "        if os.path.isfile(path):\n            return path\n"
+                "    raise FileNotFoundError('binfinder-tool')\n\n\ndef main():\n"
+                "    done = subprocess.run([find(), 'x'], capture_output=True, text=True)\n"
+                "    print(done.returncode, done.stdout.strip())\n"
+            ),
+            "binfinder-1.0.data/scripts/binfinder-tool": '#!/bin/sh\necho "tool ran $1"\n',
+        },
+        entry_points={"console_scripts": {"binfinder": "binfinder:main"}},
+    )
     write_wheel(
         house,
         "markered",
@@ -413,6 +434,13 @@ def test_a_child_of_the_same_python_imports_from_the_archive(
     """`sys.executable -m runner.tool` found no module in the child (nox, pdm, pre-commit,
     pytest-xdist), where a virtualenv's interpreter sees its site-packages."""
     _runs_as_in_venv(wheels, tmp_path, run_app, "runner", "runner", "0 runner ['hello']\n \n")
+
+
+def test_a_binary_shipped_as_a_script_is_found_beside_the_package(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    """hatch build: uv's find_uv_bin found no uv binary, which a virtualenv has in bin/."""
+    _runs_as_in_venv(wheels, tmp_path, run_app, "binfinder", "binfinder", "0 tool ran x\n")
 
 
 def test_shell_script_is_refused_with_one_line(wheels: Path, tmp_path: Path) -> None:
