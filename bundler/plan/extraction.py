@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bundler.environment import Environment
+from bundler.environment import Distribution, Environment
 from bundler.plan.datafiles import is_system_data
 from bundler.plan.native import NativeCode, library_folder, native_code
 from bundler.plan.nativeunits import (
@@ -173,6 +173,8 @@ def _add_package(draft: Draft, facts: Facts, package: UnsafePackage) -> None:
     else:
         return
     dist = facts.owner(members[0]) if members else None
+    if dist is not None and package.name == package.name.partition(".")[0]:
+        members += _scripts(facts, dist)  # found next to the package, in <site>/bin
     native = [member for member in members if is_native(member)]
     needs = library_units(draft, facts, native[0], dist, every=True) if native else ()
     # The __init__.py above it too (imported from the archive still): tools that map an
@@ -191,6 +193,14 @@ def _add_package(draft: Draft, facts: Facts, package: UnsafePackage) -> None:
             draft.modules[module] = key
     size = draft.total_size(key)
     draft.reasons.append(ExtractReason(package.name, package.reason, size, package.dynamic))
+
+
+def _scripts(facts: Facts, dist: Distribution) -> tuple[str, ...]:
+    """The scripts ``dist`` installs (uv's and ruff's binaries), which the runtime puts in
+    ``bin/`` beside the extracted packages: where their own lookup finds them when the
+    package was installed with ``pip --target``, as it is in the cache."""
+    stem = dist.dist_info.name.removesuffix(".dist-info")
+    return tuple(m for m in facts.payload.files if m.startswith(f"{stem}.data/scripts/"))
 
 
 def _report_native(

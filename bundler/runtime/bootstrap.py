@@ -148,6 +148,7 @@ def run_entry_point(index: "Index") -> "Any":
         target: Any = __import__(module_name, fromlist=["_"])
         for attribute in function.split("."):
             target = getattr(target, attribute)
+        _as_a_script(sys.modules["__main__"])
         return target()
     except KeyboardInterrupt:
         return 130
@@ -160,6 +161,15 @@ def run_entry_point(index: "Index") -> "Any":
         if cause is None:
             raise
         raise cause from None
+
+
+def _as_a_script(main: "Any") -> None:
+    """Make ``__main__`` what a virtualenv's console script has: no ``__spec__`` nor
+    ``__package__`` (runpy gave the zip's). Reloaders read them to restart the program:
+    Django's ran ``python -m __main__``, werkzeug's ``python -m app``; now, as from a
+    console script, they run ``python app.pyz ARGS`` again."""
+    main.__spec__ = None
+    main.__package__ = None
 
 
 def version_matches(specifier: str, version: "tuple[int, ...]") -> bool:

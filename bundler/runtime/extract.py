@@ -15,6 +15,7 @@ imported (never at start):
 Inside the app's cache directory (``UserCache.app_dir``, keyed by the content hash)::
 
     site/           members at their payload paths, so relative RPATHs keep working
+                    (a wheel's scripts in site/bin/, as pip --target lays them out)
     site.done/KEY   written after every file of unit KEY is in place: the boot it was
                     written in (trust.boot_id; None: the files were fsynced first) and
                     for each file, the size and CRC of its member and the stamp of the
@@ -60,6 +61,7 @@ from .trust import (
     UnsafeName,
     Untrusted,
     boot_id,
+    destination,
     discard,
     private_tree,
     safe_member_path,
@@ -265,8 +267,9 @@ def _verified(
         sources: set[str] = set()
         directories: dict[str, str] = {}  # checked once for all the files in each
         for member in members:
-            path = safe_member_path(site, member)
-            parent, _slash, name = member.rpartition("/")
+            target = destination(member)
+            path = safe_member_path(site, target)
+            parent, _slash, name = target.rpartition("/")
             directory = directories.get(parent)
             if directory is None:
                 parts = parent.split("/") if parent else []
@@ -309,7 +312,9 @@ def _write(
     jobs: dict[str, tuple[str, str, int]] = {}
     swept: set[str] = set()
     for member in (m for members in units.values() for m in members):
-        *parts, name = _parts(site, member)
+        target = destination(member)
+        safe_member_path(site, target)  # UnsafeName if it would escape
+        *parts, name = target.split("/")
         directory = private_tree(site, parts, dirs, fix=True)
         if sweeping and directory not in swept:
             sweep(directory)
@@ -319,7 +324,7 @@ def _write(
         jobs[member] = (
             member,
             os.path.join(directory, name),
-            0o700 if is_native(member) else 0o600,
+            0o700 if is_native(member) or parts[:1] == ["bin"] else 0o600,
         )
     write_members(archive, list(jobs.values()))
     if boot_id() is None:  # nothing tells a power loss: the files must reach the disk
@@ -338,11 +343,6 @@ def _marker(app: str, key: str) -> str:
     if len(name) > 200:
         name = f"{zlib.crc32(key.encode()):08x}+{name[-180:]}"
     return os.path.join(app, "site.done", name)
-
-
-def _parts(site: str, member: str) -> "list[str]":
-    safe_member_path(site, member)  # UnsafeName if it would escape
-    return member.split("/")
 
 
 def _pycache_trusted(directory: str) -> bool:

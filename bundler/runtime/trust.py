@@ -129,6 +129,16 @@ def stamp(info: "os.stat_result") -> "Stamp":
     return (info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
 
 
+def destination(member: str) -> str:
+    """Where ``member`` goes in the extraction directory: its payload path, but a wheel's
+    script (``<dist>.data/scripts/x``) goes to ``bin/x``, where ``pip --target`` puts it
+    and where uv's and ruff's own lookups (``<site>/bin``) find their binary."""
+    first, _slash, rest = member.partition("/")
+    if first.endswith(".data") and rest.startswith("scripts/"):
+        return "bin/" + rest[len("scripts/") :]
+    return member
+
+
 def safe_member_path(base: str, member: str) -> str:
     """``base/member`` for an archive member name; refuses names that escape ``base``."""
     parts = member.split("/")

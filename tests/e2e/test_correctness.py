@@ -141,6 +141,40 @@ def load_all(directory):
 }
 
 
+RELOADER = """\
+import os
+import subprocess
+import sys
+
+
+def django_style():
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    if spec is None:
+        return [sys.executable, *sys.argv]
+    named = spec.name == "__main__" or spec.name.endswith(".__main__")
+    module = spec.parent if named and spec.parent else spec.name
+    return [sys.executable, "-m", module, *sys.argv[1:]]
+
+
+def werkzeug_style():
+    main = sys.modules["__main__"]
+    if getattr(main, "__package__", None) is None:
+        return [sys.executable, os.path.abspath(sys.argv[0]), *sys.argv[1:]]
+    module = main.__package__ + "." + os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    return [sys.executable, "-m", module.lstrip("."), *sys.argv[1:]]
+
+
+def main():
+    if os.environ.get("RELOADED"):
+        print("again", sys.argv[1:])
+        return
+    for name, command in (("django", django_style()), ("werkzeug", werkzeug_style())):
+        env = dict(os.environ, RELOADED="1")
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        print(name + ":", done.returncode, done.stdout.strip() or done.stderr.strip()[-120:])
+"""
+
+
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The hermetic distributions of this module's apps."""
@@ -267,6 +301,36 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ),
         },
         entry_points={"console_scripts": {"runner": "runner:main"}},
+    )
+    # Ships a binary among its scripts and finds it as uv and ruff find theirs: in the
+    # scripts directory, else in the bin/ beside its package (a pip --target install).
+    write_wheel(
+        house,
+        "binfinder",
+        "1.0",
+        {
+            "binfinder/__init__.py": (
+                "import os\nimport subprocess\nimport sysconfig\n\n\ndef find():\n"
+                "    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))\n"
+                "    for directory in (sysconfig.get_path('scripts'), os.path.join(here, 'bin')):\n"
+                "        path = os.path.join(directory, 'binfinder-tool')\n"
+                "        if os.path.isfile(path):\n            return path\n"
+                "    raise FileNotFoundError('binfinder-tool')\n\n\ndef main():\n"
+                "    done = subprocess.run([find(), 'x'], capture_output=True, text=True)\n"
+                "    print(done.returncode, done.stdout.strip())\n"
+            ),
+            "binfinder-1.0.data/scripts/binfinder-tool": '#!/bin/sh\necho "tool ran $1"\n',
+        },
+        entry_points={"console_scripts": {"binfinder": "binfinder:main"}},
+    )
+    # Restarts itself the way Django's autoreloader and werkzeug's reloader do, from what
+    # __main__ says of how the program was started.
+    write_wheel(
+        house,
+        "reloader",
+        "1.0",
+        {"reloader/__init__.py": RELOADER},
+        entry_points={"console_scripts": {"reloader": "reloader:main"}},
     )
     write_wheel(
         house,
@@ -413,6 +477,28 @@ def test_a_child_of_the_same_python_imports_from_the_archive(
     """`sys.executable -m runner.tool` found no module in the child (nox, pdm, pre-commit,
     pytest-xdist), where a virtualenv's interpreter sees its site-packages."""
     _runs_as_in_venv(wheels, tmp_path, run_app, "runner", "runner", "0 runner ['hello']\n \n")
+
+
+def test_a_binary_shipped_as_a_script_is_found_beside_the_package(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    """hatch build: uv's find_uv_bin found no uv binary, which a virtualenv has in bin/."""
+    _runs_as_in_venv(wheels, tmp_path, run_app, "binfinder", "binfinder", "0 tool ran x\n")
+
+
+def test_reloaders_restart_the_program_as_from_a_console_script(
+    wheels: Path, tmp_path: Path, run_app: Runner
+) -> None:
+    """django-admin runserver restarted as `python -m __main__` ("__main__.__spec__ is
+    None"), flask run --debug as `python -m app`: __main__ had the zip's spec."""
+    expected = "django: 0 again ['serve']\nwerkzeug: 0 again ['serve']\n"
+    archive, _ = _build(wheels, tmp_path, "reloader", "-c", "reloader")
+    python = venv_with(tmp_path / "venv", wheels, "reloader")
+    command = [str(python), str(python.parent / "reloader"), "serve"]
+    in_venv = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert (in_venv.returncode, in_venv.stdout) == (0, expected)
+    result = run_app(archive, "serve")
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", expected)
 
 
 def test_shell_script_is_refused_with_one_line(wheels: Path, tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def main():
         "path": sys.path,
         "site_dirs": [p for p in sys.path if "site-packages" in p],
         "main_file": main.__file__,
-        "main_spec": [main.__spec__.name, main.__spec__.origin],
+        "main_spec": main.__spec__,
         "main_package": main.__package__,
         "main_cached": main.__cached__,
         "main_names": sorted(n for n in vars(main) if not n.startswith("__")),
@@ -156,6 +156,8 @@ def test_arguments_and_main_module_as_python_archive_makes_them(
     assert got["argv"] == [str(view), *args]
     assert got["path0"] == str(view)
     assert got["site_dirs"] == []
+    # As in a virtualenv's console script, which reloaders read (see test_correctness).
+    assert (got["main_spec"], got["main_package"]) == (None, None)
     assert not {"p", "c", "z"} & set(got["main_names"])  # the loader's names are gone
     assert got["builtins"] == ["Quitter", "Quitter", "_Helper", "_Printer", "_Printer", "_Printer"]
 

@@ -195,7 +195,9 @@ def _write_zip(wheel_path: Path, members: Mapping[str, bytes]) -> None:
         for path, data in members.items():
             info = zipfile.ZipInfo(path, date_time=_ZIP_TIMESTAMP)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
+            # Scripts are executable in the wheel, as build backends write them.
+            script = path.split("/")[1:2] == ["scripts"] and path.split("/")[0].endswith(".data")
+            info.external_attr = (0o100755 if script else 0o644) << 16
             archive.writestr(info, data)
 
 

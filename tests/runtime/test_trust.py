@@ -142,3 +142,19 @@ def test_same_bytes_compares_size_and_crc_without_following_symlinks(tmp_path: P
     (tmp_path / "link.so").symlink_to(path)
     assert not trust.same_bytes(str(tmp_path / "link.so"), len(data), zlib.crc32(data))
     assert not trust.same_bytes(str(tmp_path / "missing.so"), 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("member", "target"),
+    [
+        ("uv-0.13.9.data/scripts/uv", "bin/uv"),
+        ("tool-1.0.data/scripts/sub/x", "bin/sub/x"),
+        ("tool-1.0.data/data/share/x", "tool-1.0.data/data/share/x"),
+        ("pkg/scripts/x.py", "pkg/scripts/x.py"),
+        ("pkg/__init__.py", "pkg/__init__.py"),
+    ],
+)
+def test_a_wheels_scripts_go_to_bin_and_other_members_to_their_path(
+    member: str, target: str
+) -> None:
+    assert trust.destination(member) == target
