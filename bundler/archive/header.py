@@ -50,11 +50,14 @@ try:__loader__=z(p);c=__loader__.get_code("__main__")
 except Exception:sys.exit("%s: error: not a complete archive; rebuild or re-download it"%p)
 exec(c)"""
 
-# Line 2 is a shell no-op that is not Python: "python app.pyz" on a download cut short in
-# this header fails (a SyntaxError) instead of running the comment lines as an empty program.
+# Line 2 is a shell no-op that is not Python. Where Python finds no zip directory (a
+# download cut short anywhere, a damaged end), it reads the file as a script: it then
+# fails on line 2 (a SyntaxError that quotes the line, which says what to do) instead of
+# running the comment lines as an empty program.
 _HEADER = """\
 {shebang}
-: 'A Python zip application made by bundler: run it as a program or with "python FILE".
+: 'If Python shows this line, this file is not a complete archive: rebuild or re-download it.
+A Python zip application made by bundler: run it as a program or with "python FILE".
 These lines pick a Python (the first found below, or ${env}) and start the app with it;
 a zip archive follows.'
 if [ -n "${env}" ]; then

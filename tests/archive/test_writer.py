@@ -70,7 +70,7 @@ def test_members_are_sorted_with_fixed_permissions(project: Path, tmp_path: Path
 def test_archive_starts_with_sh_header_and_is_executable(project: Path, tmp_path: Path) -> None:
     output = tmp_path / "app.pyz"
     build(project, output)
-    assert output.read_bytes().startswith(b"#!/bin/sh\n: 'A Python zip application made by bundler")
+    assert output.read_bytes().startswith(b"#!/bin/sh\n: 'If Python shows this line, this file")
     assert output.stat().st_mode & stat.S_IXUSR
 
 

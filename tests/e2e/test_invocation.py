@@ -209,11 +209,30 @@ def test_truncated_archive_is_one_clear_line(
     # __main__ there), or no zip at all, and Python then reads the file as a script, whose
     # line 2 (the header's shell no-op) is a SyntaxError.
     no_main = f"{python}: can't find '__main__' module in '{truncated}'\n"
-    not_a_zip = f'  File "{truncated}", line 2\n'
+    not_a_zip = (
+        f'  File "{truncated}", line 2\n'
+        "    : 'If Python shows this line, this file is not a complete archive: rebuild or "
+        "re-download it.\n"
+    )
     assert result.returncode == 1
     assert result.stderr == no_main or (
         result.stderr.startswith(not_a_zip) and result.stderr.endswith("(detected at line 2)\n")
     ), result.stderr
+
+
+def test_an_archive_cut_short_says_what_to_do_in_pythons_own_message(
+    archive: Path, python: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    # No zip directory left: Python reads the file as a script and quotes line 2.
+    truncated = tmp_path / "cut.pyz"
+    truncated.write_bytes(archive.read_bytes()[:3000])
+    result = run_archive(python, truncated, "probe", env=env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[:2] == [
+        f'  File "{truncated}", line 2',
+        "    : 'If Python shows this line, this file is not a complete archive: rebuild or "
+        "re-download it.",
+    ]
 
 
 def test_archive_of_an_unknown_future_format_is_one_clear_line(
