@@ -14,9 +14,12 @@ from bundler.resolve.scan import imports_of
 
 
 def refs(source: str, module: str = "pkg.mod", is_package: bool = False) -> dict[str, bool]:
-    """name -> optional, for every import in ``source``."""
+    """name -> optional, for every import in ``source``; the scan that knows the source
+    (which may visit statements only) finds exactly what the full scan finds."""
     tree = ast.parse(source)
-    return {ref.name: ref.optional for ref in scan_imports(tree, module, is_package)}
+    found = scan_imports(tree, module, is_package)
+    assert scan_imports(tree, module, is_package, source.encode()) == found
+    return {ref.name: ref.optional for ref in found}
 
 
 def test_absolute_and_relative_imports_are_made_absolute() -> None:
@@ -105,3 +108,36 @@ def test_a_source_that_does_not_parse_is_none_and_not_kept(
     source.write_text("def (:\n")
     assert imports_of(Results("scans"), source, "bad", False, project=False) is None
     assert not (tmp_path / "cache" / "results").exists()
+
+
+def test_imports_in_every_kind_of_statement_body_are_found() -> None:
+    source = (
+        "import a\n"
+        "class C:\n    import b\n    def m(self):\n        import c\n"
+        "async def f():\n    async with x:\n        import d\n"
+        "    async for i in y:\n        pass\n    else:\n        import e\n"
+        "while w:\n    import g\nelse:\n    import h\n"
+        "with open(p) as s:\n    import i\n"
+        "try:\n    pass\nexcept ValueError:\n    import j\nelse:\n    import k\n"
+        "finally:\n    import l\n"
+        "match v:\n    case 1:\n        import m\n    case _:\n        import n\n"
+        "x = [i for i in range(3)]\nlam = lambda: 0\n"
+    )
+    assert sorted(refs(source)) == list("abcdeghijklmn")
+
+
+@pytest.mark.parametrize(
+    ("source", "may"),
+    [
+        ("from pkg.lexer import RegexLexer\nTOKENS = {'root': [(r'x', 1)]}\n", False),
+        ("import importlib\nm = importlib.import_module(name)\n", True),
+        ("m = __import__('x')\n", True),
+        ("TABLE = {'x': 'pkg.lexers.python'}\n", True),
+        ('TABLE = {"x": "pkg.lexers.python"}\n', True),
+        ("TABLE = {'x': 'other.lexers.python'}\n", False),
+    ],
+)
+def test_statements_alone_are_visited_only_where_no_expression_can_import(
+    source: str, may: bool
+) -> None:
+    assert scan_module._expressions_may_import(source.encode(), "pkg.sub") is may
