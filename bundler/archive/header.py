@@ -12,8 +12,9 @@ the usual way.
 
 Where ``PATH`` holds a version manager's shims (pyenv, asdf), ``command -v`` finds a
 shim for every version installed, though only the selected ones run ("pyenv: python3.9:
-command not found"): there each candidate found is tried once before it is chosen, a
-start of that Python which only such users pay.
+command not found"): a candidate that is a shim is started once to ask for the
+interpreter it runs, which is then exec'd itself (one Python start more, the shim's own
+cost not twice); a candidate found before the shims costs nothing more.
 
 Python runs with ``-S``: the host interpreter's site-packages, its ``.pth`` files and
 ``sitecustomize`` stay out, as they do for an app in a virtualenv (whose site does not see
@@ -71,10 +72,14 @@ else
   py=
   for candidate in {candidates}; do
     if command -v "$candidate" >/dev/null 2>&1; then
+      py=$candidate
       case :$PATH: in  # a version manager's shim may name a version it does not select
-        */shims:*) "$candidate" -S -c '' >/dev/null 2>&1 || continue ;;
+        */shims:*) case $(command -v "$candidate") in */shims/*)
+          py=$("$candidate" -S -c 'import sys; print(sys.executable)' 2>/dev/null)
+          [ -n "$py" ] || continue ;;
+        esac ;;
       esac
-      py=$candidate; break
+      break
     fi
   done
   if [ -z "$py" ]; then

@@ -239,6 +239,23 @@ def test_a_version_managers_shim_that_cannot_run_is_passed_over(
     assert seen(result)["argv"] == [str(view), "x"]
 
 
+def test_a_working_shim_is_asked_once_and_a_python_before_the_shims_never(
+    view: Path, python: Path, tmp_path: Path
+) -> None:
+    shims, bin_dir, calls = tmp_path / "shims", tmp_path / "bin", tmp_path / "calls"
+    shims.mkdir()
+    bin_dir.mkdir()
+    name = _candidates(view)[0]
+    shim = shims / name
+    shim.write_text(f'#!/bin/sh\necho x >> {calls}\nexec {python} "$@"\n')
+    shim.chmod(0o755)
+    assert seen(run([view, "x"], {"PATH": f"{shims}{os.pathsep}{bin_dir}"}))["argv"][1:] == ["x"]
+    assert calls.read_text() == "x\n"  # asked for its interpreter, which then ran the app
+    (bin_dir / name).symlink_to(python)
+    assert seen(run([view, "y"], {"PATH": f"{bin_dir}{os.pathsep}{shims}"}))["argv"][1:] == ["y"]
+    assert calls.read_text() == "x\n"
+
+
 def test_no_python_on_path_is_one_line(view: Path, tmp_path: Path) -> None:
     result = run([view], {"PATH": str(tmp_path)})
     tried = ", ".join(_candidates(view))
