@@ -482,7 +482,7 @@ def test_a_child_of_the_same_python_imports_from_the_archive(
 def test_a_binary_shipped_as_a_script_is_found_beside_the_package(
     wheels: Path, tmp_path: Path, run_app: Runner
 ) -> None:
-    """hatch build: uv's find_uv_bin found no uv binary, which a virtualenv has in bin/."""
+    """python -m ruff, uv's find_uv_bin(): no binary where a virtualenv has one in bin/."""
     _runs_as_in_venv(wheels, tmp_path, run_app, "binfinder", "binfinder", "0 tool ran x\n")
 
 
