@@ -173,7 +173,7 @@ def _add_package(draft: Draft, facts: Facts, package: UnsafePackage) -> None:
     else:
         return
     dist = facts.owner(members[0]) if members else None
-    if dist is not None and package.name == package.name.partition(".")[0]:
+    if dist is not None and "." not in package.name:
         members += _scripts(facts, dist)  # found next to the package, in <site>/bin
     native = [member for member in members if is_native(member)]
     needs = library_units(draft, facts, native[0], dist, every=True) if native else ()

@@ -324,7 +324,7 @@ def _write(
         jobs[member] = (
             member,
             os.path.join(directory, name),
-            0o700 if is_native(member) or parts[:1] == ["bin"] else 0o600,
+            0o700 if is_native(member) or target != member else 0o600,  # a script
         )
     write_members(archive, list(jobs.values()))
     if boot_id() is None:  # nothing tells a power loss: the files must reach the disk
