@@ -70,7 +70,7 @@ def imports_of(
     None if it does not parse (``parse_source``: in the project, an error)."""
 
     def scan(source: bytes | None = None) -> list[ImportRef] | None:
-        tree = parse_source(path, module, project=project)
+        tree = parse_source(path, module, project=project, source=source)
         return None if tree is None else scan_imports(tree, module, is_package, source)
 
     try:
@@ -172,8 +172,7 @@ class _StatementVisitor(_ImportVisitor):
     def generic_visit(self, node: ast.AST) -> None:
         for field in _BODIES:
             for child in getattr(node, field, None) or ():
-                if isinstance(child, ast.AST):
-                    self.visit(child)
+                self.visit(child)
 
 
 # The fields of a node that hold statements (or handlers and cases, which hold them).
@@ -238,10 +237,13 @@ def top_level_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def parse_source(path: Path, module: str, *, project: bool) -> ast.Module | None:
-    """Parse a source file; a syntax error is fatal in the project, a warning elsewhere."""
+def parse_source(
+    path: Path, module: str, *, project: bool, source: bytes | None = None
+) -> ast.Module | None:
+    """Parse a source file (``source``: its bytes, already read); a syntax error is fatal
+    in the project, a warning elsewhere."""
     try:
-        source = path.read_bytes()
+        source = path.read_bytes() if source is None else source
         return ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         if project:
