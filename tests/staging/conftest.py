@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import bundle_env, pyproject, write_project
+from tests.helpers.wheels import write_wheel
 
 SETUPTOOLS = """\
 [build-system]
@@ -58,3 +59,20 @@ def backend_project(root: Path, backend: str, source: str | None = None) -> Path
         files[f"{backend}.py"] = source
     files["pyproject.toml"] = "\n".join(lines) + "\n\n" + pyproject()
     return write_project(root, files)
+
+
+def foreign_target_wheels(house: Path) -> Path:
+    """Wheels for a target CPython 3.9 on Windows: ``native`` built for it and for any
+    Python, and ``winner``, whose dependencies' markers hold there and not here."""
+    write_wheel(house, "native", "1.0", {"native.py": "WHERE = 'win'\n"}, tag="cp39-cp39-win_amd64")
+    write_wheel(house, "native", "1.0", {"native.py": "WHERE = 'here'\n"})
+    write_wheel(
+        house,
+        "winner",
+        "1.0",
+        {"winner.py": ""},
+        requires=["backport; python_version < '3.10'", "colour; os_name == 'nt'"],
+    )
+    write_wheel(house, "backport", "1.0", {"backport.py": ""})
+    write_wheel(house, "colour", "1.0", {"colour.py": ""})
+    return house

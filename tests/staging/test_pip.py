@@ -27,6 +27,7 @@ from bundler.staging.pip import (
 from bundler.staging.tools import ToolOutput, ToolSettings
 from bundler.targets import ForeignTarget
 from tests.helpers.wheels import write_wheel
+from tests.staging.conftest import foreign_target_wheels
 
 QUIET = [
     "--no-input",
@@ -460,18 +461,7 @@ def test_outside_an_archive_pip_runs_as_a_module() -> None:
 
 
 def test_a_foreign_target_gets_its_wheels_and_its_markers(tmp_path: Path) -> None:
-    house = tmp_path / "wheels"
-    write_wheel(house, "native", "1.0", {"native.py": "WHERE = 'win'\n"}, tag="cp39-cp39-win_amd64")
-    write_wheel(house, "native", "1.0", {"native.py": "WHERE = 'here'\n"})
-    write_wheel(
-        house,
-        "winner",
-        "1.0",
-        {"winner.py": ""},
-        requires=["backport; python_version < '3.10'", "colour; os_name == 'nt'"],
-    )
-    write_wheel(house, "backport", "1.0", {"backport.py": ""})
-    write_wheel(house, "colour", "1.0", {"colour.py": ""})
+    house = foreign_target_wheels(tmp_path / "wheels")
     install_into_directory(
         tmp_path / "site",
         PipRequest(requirements=("native", "winner")),

@@ -23,6 +23,7 @@ from bundler.staging.uv import (
 )
 from bundler.targets import ForeignTarget
 from tests.helpers.wheels import write_wheel
+from tests.staging.conftest import foreign_target_wheels
 
 pytestmark = pytest.mark.usefixtures("pip_free")
 
@@ -89,18 +90,7 @@ def _run(house: Path, tmp_path: Path, **changes: object) -> UvRun:
 
 
 def test_a_foreign_target_gets_its_wheels_and_its_markers(tmp_path: Path) -> None:
-    house = tmp_path / "wheels"
-    write_wheel(house, "native", "1.0", {"native.py": "WHERE = 'win'\n"}, tag="cp39-cp39-win_amd64")
-    write_wheel(house, "native", "1.0", {"native.py": "WHERE = 'here'\n"})
-    write_wheel(
-        house,
-        "winner",
-        "1.0",
-        {"winner.py": ""},
-        requires=["backport; python_version < '3.10'", "colour; os_name == 'nt'"],
-    )
-    write_wheel(house, "backport", "1.0", {"backport.py": ""})
-    write_wheel(house, "colour", "1.0", {"colour.py": ""})
+    house = foreign_target_wheels(tmp_path / "wheels")
     site = tmp_path / "site"
     run = _run(house, tmp_path, foreign=ForeignTarget((3, 9), "win_amd64"))
     request = PipRequest(requirements=("native", "winner"), report=tmp_path / "report")
